@@ -1,0 +1,317 @@
+//! Reading model files: RON parsing with positions and field paths, scenario
+//! resolution (from disk or the embedded default), `--set` overrides and the
+//! checks that span several files.
+
+use super::law::Law;
+use super::model::*;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+
+/// Bad input: names the file, the position where known, the field and what is allowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputError {
+    pub file: String,
+    pub line_col: Option<(usize, usize)>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl std::error::Error for InputError {}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some((l, c)) = self.line_col {
+            write!(f, ":{l}:{c}")?;
+        }
+        write!(f, ": ")?;
+        if let Some(field) = &self.field {
+            write!(f, "field `{field}`: ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+impl InputError {
+    pub fn new(file: impl Into<String>, field: Option<String>, message: impl Into<String>) -> Self {
+        Self { file: file.into(), line_col: None, field, message: message.into() }
+    }
+}
+
+/// Parse RON text into `T`, naming `file`, line:column and the field path on error.
+pub fn parse_ron<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, InputError> {
+    let spanned = |e: ron::error::SpannedError, field: Option<String>| InputError {
+        file: file.to_string(),
+        line_col: Some((e.span.start.line, e.span.start.col)),
+        field,
+        message: e.code.to_string(),
+    };
+    let mut de = ron::Deserializer::from_str(text).map_err(|e| spanned(e, None))?;
+    let mut track = serde_path_to_error::Track::new();
+    let result = T::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+    match result {
+        Ok(v) => {
+            de.end().map_err(|e| spanned(de.span_error(e), None))?;
+            Ok(v)
+        }
+        Err(e) => {
+            let path = track.path().to_string();
+            let field = (path != "." && !path.is_empty()).then_some(path);
+            Err(spanned(de.span_error(e), field))
+        }
+    }
+}
+
+/// Where model files are read from: the file system, or the copy compiled into the binary.
+pub trait Source {
+    fn read(&self, path: &Path) -> std::io::Result<String>;
+}
+
+pub struct FileSystem;
+
+impl Source for FileSystem {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+}
+
+/// The default scenario and the models it names, embedded at build time so that
+/// `gigasim` with no arguments runs anywhere.
+pub struct Embedded(BTreeMap<&'static str, &'static str>);
+
+pub const DEFAULT_SCENARIO: &str = "models/scenarios/gigafactory-100k.ron";
+
+impl Embedded {
+    pub fn models() -> Self {
+        macro_rules! embed {
+            ($($p:literal),*) => { BTreeMap::from([$(($p, include_str!(concat!("../../", $p)))),*]) };
+        }
+        Embedded(embed!(
+            "models/scenarios/gigafactory-100k.ron",
+            "models/facility/gb200-nvl72.ron",
+            "models/failure/llama3-54d.ron",
+            "models/power/gb200.ron",
+            "models/workload/frontier-plus-tenants.ron"
+        ))
+    }
+}
+
+impl Source for Embedded {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        let key = path.to_string_lossy().replace('\\', "/");
+        self.0
+            .get(key.as_str())
+            .map(|s| s.to_string())
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not among the embedded models"))
+    }
+}
+
+/// Lexically normalise `a/b/../c` to `a/c` (the files may not exist on disk).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn read_and_parse<T: DeserializeOwned>(src: &dyn Source, path: &Path, referenced_by: Option<(&Path, &str)>) -> Result<T, InputError> {
+    let shown = path.display().to_string();
+    let text = src.read(path).map_err(|e| match referenced_by {
+        Some((by, field)) => InputError {
+            file: by.display().to_string(),
+            line_col: None,
+            field: Some(field.to_string()),
+            message: format!("cannot read referenced file {shown}: {e}; allowed: a path relative to the scenario file"),
+        },
+        None => InputError::new(&shown, None, format!("cannot read: {e}")),
+    })?;
+    parse_ron(&shown, &text)
+}
+
+/// Load a scenario and every model it names. Paths in it are relative to it.
+pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputError> {
+    let file: ScenarioFile = read_and_parse(src, path, None)?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let at = |rel: &str| normalize(&dir.join(rel));
+    let scenario = Scenario {
+        name: file.name.clone(),
+        horizon_days: file.horizon_days,
+        seed: file.seed,
+        power_bin_minutes: file.power_bin_minutes,
+        facility: read_and_parse(src, &at(&file.facility), Some((path, "facility")))?,
+        failure: read_and_parse(src, &at(&file.failure), Some((path, "failure")))?,
+        power: read_and_parse(src, &at(&file.power), Some((path, "power")))?,
+        workload: read_and_parse(src, &at(&file.workload), Some((path, "workload")))?,
+    };
+    let files = ModelFiles {
+        scenario: path.display().to_string(),
+        facility: at(&file.facility).display().to_string(),
+        failure: at(&file.failure).display().to_string(),
+        workload: at(&file.workload).display().to_string(),
+    };
+    validate(&scenario, &files)?;
+    Ok(scenario)
+}
+
+/// The built-in default scenario.
+pub fn default_scenario() -> Scenario {
+    load_scenario(&Embedded::models(), Path::new(DEFAULT_SCENARIO)).expect("the embedded default scenario is valid")
+}
+
+/// File names used in error messages from [`validate`].
+pub struct ModelFiles {
+    pub scenario: String,
+    pub facility: String,
+    pub failure: String,
+    pub workload: String,
+}
+
+impl ModelFiles {
+    /// For a scenario that did not come from files (built in code or changed by `--set`).
+    pub fn labelled(label: &str) -> Self {
+        let s = label.to_string();
+        Self { scenario: s.clone(), facility: s.clone(), failure: s.clone(), workload: s }
+    }
+}
+
+/// Checks that span fields or files, which serde cannot make alone.
+pub fn validate(s: &Scenario, files: &ModelFiles) -> Result<(), InputError> {
+    let err = |file: &str, field: String, msg: String| Err(InputError::new(file, Some(field), msg));
+    if s.horizon_days.get() > 100_000.0 {
+        return err(&files.scenario, "horizon_days".into(), format!("got {}, allowed: up to 100000 days", s.horizon_days));
+    }
+    let f = &s.facility;
+    let chips = f.chips();
+    if chips > u32::MAX as u64 / 2 {
+        return err(&files.facility, "pods".into(), format!("the site has {chips} chips; allowed: at most {}", u32::MAX / 2));
+    }
+    let law_ok = |law: &Law, file: &str, field: String| law.check().or_else(|m| err(file, field, m));
+    for (i, c) in s.failure.classes.iter().enumerate() {
+        law_ok(&c.ttf, &files.failure, format!("classes[{i}].ttf"))?;
+        match &c.outcome {
+            Outcome::Transient { reboot } => law_ok(reboot, &files.failure, format!("classes[{i}].outcome.reboot"))?,
+            Outcome::Permanent { repair } => law_ok(repair, &files.failure, format!("classes[{i}].outcome.repair"))?,
+            Outcome::Mixed { reboot, repair, .. } => {
+                law_ok(reboot, &files.failure, format!("classes[{i}].outcome.reboot"))?;
+                law_ok(repair, &files.failure, format!("classes[{i}].outcome.repair"))?;
+            }
+        }
+    }
+    law_ok(&s.failure.repair.swap, &files.failure, "repair.swap".into())?;
+    let cpn = f.chips_per_node.get() as u64;
+    let mut nodes_taken = 0u64;
+    for (i, j) in s.workload.frontier.iter().enumerate() {
+        let nodes = (j.chips.get() as u64).div_ceil(cpn) + j.hot_spare_nodes as u64;
+        nodes_taken += nodes;
+        if nodes_taken > f.nodes() {
+            return err(
+                &files.workload,
+                format!("frontier[{i}].chips"),
+                format!(
+                    "job `{}` needs {} chips plus {} hot-spare nodes ({} nodes of {} chips{}), but the facility `{}` has {} nodes ({} chips); allowed: frontier jobs and their spares together fit in the facility",
+                    j.name,
+                    j.chips.get(),
+                    j.hot_spare_nodes,
+                    nodes,
+                    cpn,
+                    if i > 0 { ", after the jobs before it" } else { "" },
+                    f.name,
+                    f.nodes(),
+                    chips
+                ),
+            );
+        }
+    }
+    for (i, t) in s.workload.tenants.iter().enumerate() {
+        law_ok(&t.work_hours, &files.workload, format!("tenants[{i}].work_hours"))?;
+        let sizes: Vec<u32> = match &t.chips {
+            SizeLaw::Fixed(c) => vec![c.get()],
+            SizeLaw::Choice(v) if v.is_empty() => {
+                return err(
+                    &files.workload,
+                    format!("tenants[{i}].chips"),
+                    "an empty Choice; allowed: at least one (chips, weight) pair".into(),
+                );
+            }
+            SizeLaw::Choice(v) => v.iter().map(|(c, _)| c.get()).collect(),
+        };
+        if let Some(&big) = sizes.iter().find(|&&c| c as u64 > chips) {
+            return err(
+                &files.workload,
+                format!("tenants[{i}].chips"),
+                format!("a job of {big} chips is larger than the facility `{}` ({chips} chips); allowed: at most {chips}", f.name),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Apply `path=value` overrides (as given to `--set`) to a loaded scenario.
+/// Paths follow the scenario's structure, e.g. `failure.repair.crews=8` or
+/// `workload.frontier[0].checkpoint.interval_hours=0.25`; the variant name of an
+/// enum may be left out (`failure.classes[0].ttf.mean_hours=5e5`). Values are
+/// JSON (numbers, true/false, strings, objects for whole enums), else a bare string.
+pub fn apply_sets(s: &Scenario, sets: &[String]) -> Result<Scenario, InputError> {
+    if sets.is_empty() {
+        return Ok(s.clone());
+    }
+    let mut tree = serde_json::to_value(s).map_err(|e| InputError::new("--set", None, e.to_string()))?;
+    for set in sets {
+        let bad = |field: Option<String>, msg: String| InputError::new("--set", field, msg);
+        let (path, value) = set
+            .split_once('=')
+            .ok_or_else(|| bad(None, format!("`{set}` has no `=`; allowed: path=value, e.g. failure.repair.crews=8")))?;
+        let value: serde_json::Value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+        let slot = locate(&mut tree, path.trim()).map_err(|m| bad(Some(path.trim().to_string()), m))?;
+        *slot = value;
+    }
+    let mut track = serde_path_to_error::Track::new();
+    let out = Scenario::deserialize_tracked(&tree, &mut track)
+        .map_err(|e| InputError::new("--set", Some(track.path().to_string()), e.to_string()))?;
+    validate(&out, &ModelFiles::labelled("--set"))?;
+    Ok(out)
+}
+
+impl Scenario {
+    fn deserialize_tracked(v: &serde_json::Value, track: &mut serde_path_to_error::Track) -> Result<Self, serde_json::Error> {
+        use serde::Deserialize;
+        Scenario::deserialize(serde_path_to_error::Deserializer::new(v, track))
+    }
+}
+
+fn locate<'a>(mut node: &'a mut serde_json::Value, path: &str) -> Result<&'a mut serde_json::Value, String> {
+    let keys: Vec<String> = path.replace('[', ".").replace(']', "").split('.').filter(|k| !k.is_empty()).map(str::to_string).collect();
+    if keys.is_empty() {
+        return Err("empty path".into());
+    }
+    for key in &keys {
+        // Step through an externally tagged enum (`{"Weibull": {...}}`) when the key is not a variant.
+        let through_enum = matches!(&*node, serde_json::Value::Object(m)
+            if !m.contains_key(key) && m.len() == 1 && m.keys().next().is_some_and(|k| k.starts_with(char::is_uppercase)));
+        if through_enum {
+            node = node.as_object_mut().and_then(|m| m.values_mut().next()).expect("one entry");
+        }
+        node = match node {
+            serde_json::Value::Object(m) => {
+                let known: Vec<String> = m.keys().cloned().collect();
+                m.get_mut(key).ok_or_else(|| format!("no field `{key}` here; allowed: {}", known.join(", ")))?
+            }
+            serde_json::Value::Array(v) => {
+                let n = v.len();
+                let i: usize = key.parse().map_err(|_| format!("`{key}` is not an index; allowed: 0 to {}", n.saturating_sub(1)))?;
+                v.get_mut(i).ok_or_else(|| format!("index {i} is out of range; allowed: 0 to {}", n.saturating_sub(1)))?
+            }
+            _ => return Err(format!("`{key}` goes below a plain value")),
+        };
+    }
+    Ok(node)
+}

@@ -1,0 +1,259 @@
+//! The model-file schemas. Every struct denies unknown fields so that a typo is
+//! an error naming the field, never a silently ignored setting.
+
+use super::law::Law;
+use super::num::{AtLeastOne, Count, NonNeg, Positive, Prob};
+use serde::{Deserialize, Serialize};
+
+/// `models/facility/*.ron`: the physical hierarchy site → pods → racks → nodes → chips.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facility {
+    pub name: String,
+    /// Accelerator model, for reports only.
+    pub chip: String,
+    pub chips_per_node: Count,
+    /// Nodes per rack; for NVL72-style sites a rack is the scale-up (NVLink) domain.
+    pub nodes_per_rack: Count,
+    pub racks_per_pod: Count,
+    pub pods: Count,
+}
+
+impl Facility {
+    pub fn nodes(&self) -> u64 {
+        self.racks() * self.nodes_per_rack.get() as u64
+    }
+    pub fn racks(&self) -> u64 {
+        self.pods.get() as u64 * self.racks_per_pod.get() as u64
+    }
+    pub fn chips(&self) -> u64 {
+        self.nodes() * self.chips_per_node.get() as u64
+    }
+}
+
+/// Llama 3 interruption categories (Grattafiori et al. 2024, Table 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Category {
+    Gpu,
+    Dependency,
+    Network,
+    UnplannedMaintenance,
+    Host,
+    Unknown,
+}
+
+impl Category {
+    pub const ALL: [Category; 6] =
+        [Category::Gpu, Category::Dependency, Category::Network, Category::UnplannedMaintenance, Category::Host, Category::Unknown];
+    /// The name printed in reports (the paper's wording).
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Gpu => "GPU",
+            Category::Dependency => "Dependency",
+            Category::Network => "Network",
+            Category::UnplannedMaintenance => "Unplanned maintenance",
+            Category::Host => "Host",
+            Category::Unknown => "Unknown",
+        }
+    }
+}
+
+/// What a failure strikes. A chip or node failure takes its node out of
+/// service; a rack failure takes out every node of the rack (the scale-up
+/// domain); a pod failure every node of the pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Level {
+    Chip,
+    Node,
+    Rack,
+    Pod,
+}
+
+impl Level {
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Chip => "chip",
+            Level::Node => "node",
+            Level::Rack => "rack",
+            Level::Pod => "pod",
+        }
+    }
+}
+
+/// What happens to the struck unit after a failure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Outcome {
+    /// Back after a reboot or reset; needs no crew.
+    Transient { reboot: Law },
+    /// Needs a repair crew (and, for chips and nodes, a spare node if one is in stock).
+    Permanent { repair: Law },
+    /// Permanent with probability `p_permanent`, otherwise transient.
+    Mixed { p_permanent: Prob, reboot: Law, repair: Law },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureClassSpec {
+    /// The component, e.g. "Faulty GPU".
+    pub name: String,
+    pub category: Category,
+    pub level: Level,
+    /// Time to failure of one unit at `level`, counted while the unit is up.
+    pub ttf: Law,
+    pub outcome: Outcome,
+}
+
+/// Finite repair resources shared by all permanent failures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepairSpec {
+    /// Technicians (or teams) working in parallel; further repairs queue first come first served.
+    pub crews: Count,
+    /// Cold spare nodes in stock. A failed chip or node is swapped for one (taking `swap`);
+    /// the broken one is repaired off line (its repair law, no crew) and returns to stock.
+    pub spare_nodes: u32,
+    pub swap: Law,
+}
+
+/// `models/failure/*.ron`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureModel {
+    pub name: String,
+    pub classes: Vec<FailureClassSpec>,
+    pub repair: RepairSpec,
+}
+
+/// Watts drawn by one chip in each state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChipWatts {
+    /// Healthy and not computing (free, hot spare, or allocated and waiting).
+    pub idle: NonNeg,
+    /// Computing a training step.
+    pub busy: NonNeg,
+    /// Stalled while a checkpoint is written.
+    pub checkpoint: NonNeg,
+    /// Restarting: detection, rescheduling, loading the checkpoint.
+    pub restart: NonNeg,
+    /// Failed, rebooting or under repair.
+    pub down: NonNeg,
+}
+
+/// `models/power/*.ron`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PowerModel {
+    pub name: String,
+    pub chip_watts: ChipWatts,
+    /// CPUs, NICs, fans, memory of a node that is up, beyond its chips.
+    pub node_overhead_watts: NonNeg,
+    /// Switches and power shelves of a rack, always on.
+    pub rack_overhead_watts: NonNeg,
+    /// Power usage effectiveness: facility draw = IT draw × PUE.
+    pub pue: AtLeastOne,
+}
+
+/// Checkpoint policy: write every `interval_hours` of computed work.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpointing {
+    pub interval_hours: Positive,
+    /// Time the job stalls while a checkpoint is written.
+    pub write_hours: NonNeg,
+    /// Also write a checkpoint when the last piece of work is done.
+    #[serde(default = "yes")]
+    pub at_end: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A gang-scheduled training job that owns part of the site from the start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontierJob {
+    pub name: String,
+    /// Chips computing; rounded up to whole nodes.
+    pub chips: Count,
+    /// Failure-free compute time needed, in hours at full size.
+    pub work_hours: Positive,
+    pub checkpoint: Option<Checkpointing>,
+    /// Time from an interruption (with healthy nodes at hand) to computing again.
+    pub restart_hours: NonNeg,
+    /// Healthy extra nodes the job holds to swap in at once after a failure.
+    pub hot_spare_nodes: u32,
+    /// When short of healthy nodes, take free healthy nodes from the shared pool.
+    #[serde(default)]
+    pub borrow_free_nodes: bool,
+}
+
+/// Job sizes in chips.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum SizeLaw {
+    Fixed(Count),
+    /// (chips, weight) pairs; weights need not sum to 1.
+    Choice(Vec<(Count, Positive)>),
+}
+
+/// A tenant class: jobs arriving as a Poisson stream, served first come first served.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantClass {
+    pub name: String,
+    pub arrivals_per_hour: Positive,
+    pub chips: SizeLaw,
+    /// Failure-free run time of one job, in hours.
+    pub work_hours: Law,
+    /// Share of jobs that checkpoint (with `checkpoint`); the others lose all work on a failure.
+    pub p_checkpoint: Prob,
+    pub checkpoint: Checkpointing,
+    pub restart_hours: NonNeg,
+}
+
+/// `models/workload/*.ron`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    pub name: String,
+    pub frontier: Vec<FrontierJob>,
+    pub tenants: Vec<TenantClass>,
+}
+
+/// `models/scenarios/*.ron` as written: model files named by path relative to it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub name: String,
+    pub facility: String,
+    pub failure: String,
+    pub power: String,
+    pub workload: String,
+    pub horizon_days: Positive,
+    pub seed: u64,
+    /// Resolution of power.csv, in minutes.
+    #[serde(default = "five")]
+    pub power_bin_minutes: Positive,
+}
+
+fn five() -> Positive {
+    Positive::new(5.0)
+}
+
+/// A scenario with every model loaded: what a simulation runs, and what
+/// `--set path=value` addresses (e.g. `workload.frontier[0].checkpoint.interval_hours`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    pub horizon_days: Positive,
+    pub seed: u64,
+    pub power_bin_minutes: Positive,
+    pub facility: Facility,
+    pub failure: FailureModel,
+    pub power: PowerModel,
+    pub workload: Workload,
+}

@@ -1,0 +1,78 @@
+//! Validated numbers. Checking inside `Deserialize` makes a bad value fail
+//! while the parser still knows the line, and serde_path_to_error the field.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! checked_f64 {
+    ($name:ident, $doc:literal, $ok:expr, $allowed:literal) => {
+        #[doc = $doc]
+        #[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize, Deserialize)]
+        #[serde(try_from = "f64", into = "f64")]
+        pub struct $name(f64);
+
+        impl $name {
+            pub const ALLOWED: &'static str = $allowed;
+            /// Panics if `v` is out of range; for values fixed in code.
+            pub fn new(v: f64) -> Self {
+                Self::try_from(v).expect("value in range")
+            }
+            #[inline]
+            pub fn get(self) -> f64 {
+                self.0
+            }
+        }
+        impl TryFrom<f64> for $name {
+            type Error = String;
+            fn try_from(v: f64) -> Result<Self, String> {
+                let ok: fn(f64) -> bool = $ok;
+                if v.is_finite() && ok(v) { Ok(Self(v)) } else { Err(format!("got {v}, allowed: {}", $allowed)) }
+            }
+        }
+        impl From<$name> for f64 {
+            fn from(v: $name) -> f64 {
+                v.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+checked_f64!(NonNeg, "A finite number ≥ 0.", |v| v >= 0.0, "a finite number >= 0");
+checked_f64!(Positive, "A finite number > 0.", |v| v > 0.0, "a finite number > 0");
+checked_f64!(Prob, "A probability in [0, 1].", |v| (0.0..=1.0).contains(&v), "a probability from 0 to 1");
+checked_f64!(AtLeastOne, "A finite number ≥ 1 (a PUE).", |v| v >= 1.0, "a finite number >= 1");
+
+/// A whole number ≥ 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u64", into = "u64")]
+pub struct Count(u32);
+
+impl Count {
+    pub fn new(v: u32) -> Self {
+        Self::try_from(v as u64).expect("count >= 1")
+    }
+    #[inline]
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+impl TryFrom<u64> for Count {
+    type Error = String;
+    fn try_from(v: u64) -> Result<Self, String> {
+        if (1..=u32::MAX as u64).contains(&v) {
+            Ok(Self(v as u32))
+        } else {
+            Err(format!("got {v}, allowed: a whole number from 1 to {}", u32::MAX))
+        }
+    }
+}
+impl From<Count> for u64 {
+    fn from(v: Count) -> u64 {
+        v.0 as u64
+    }
+}

@@ -1,0 +1,19 @@
+//! gigasim: a discrete-event simulator of AI gigafactories.
+//!
+//! Layers, data flowing down: [`config`] (RON model files) → [`sim`] (the
+//! gigafactory model on the generic [`engine`]) → [`report`] → [`output`].
+//!
+//! ```no_run
+//! let scenario = gigasim::config::default_scenario();
+//! let report = gigasim::Simulation::new(&scenario).run();
+//! println!("goodput {:.3}", report.goodput());
+//! ```
+
+pub mod config;
+pub mod engine;
+pub mod output;
+pub mod report;
+pub mod sim;
+
+pub use report::{Report, Summary};
+pub use sim::{Simulation, SimulationBuilder};

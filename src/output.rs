@@ -1,0 +1,137 @@
+//! Files written from a `Report`: summary.json, failures.csv, power.csv.
+//! Each is written to a temporary name and renamed, so a file is whole or absent.
+
+use crate::config::Level;
+use crate::report::Report;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// Write `bytes` to `path` atomically (temporary file, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!("{}.partial", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+}
+
+pub fn summary_json(r: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(&r.summary()).expect("summary serialises");
+    s.push('\n');
+    s
+}
+
+/// One row per failure: when, what, where, whom it interrupted.
+pub fn failures_csv(r: &Report) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let t = &r.topology;
+    w.write_record(["time_h", "day", "class", "category", "level", "unit", "chip", "node", "rack", "pod", "outcome", "jobs_hit"])
+        .expect("in-memory write");
+    for f in &r.failures {
+        let c = &r.classes[f.class as usize];
+        let (chip, node) = match c.level {
+            Level::Chip => (Some(f.unit), f.unit / t.chips_per_node),
+            Level::Node => (None, f.unit),
+            Level::Rack => (None, f.unit * t.nodes_per_rack),
+            Level::Pod => (None, f.unit * t.racks_per_pod * t.nodes_per_rack),
+        };
+        let (node_s, rack) = match c.level {
+            Level::Chip | Level::Node => (node.to_string(), t.rack_of_node(node)),
+            Level::Rack => (String::new(), f.unit),
+            Level::Pod => (String::new(), f.unit * t.racks_per_pod),
+        };
+        let rack_s = if c.level == Level::Pod { String::new() } else { rack.to_string() };
+        let jobs: Vec<String> = f.jobs_hit.iter().map(|&j| r.job_label(j)).collect();
+        w.write_record([
+            format!("{:.6}", f.time.as_hours()),
+            format!("{}", (f.time.as_hours() / 24.0).floor() as u64),
+            c.name.clone(),
+            c.category.label().to_string(),
+            c.level.label().to_string(),
+            f.unit.to_string(),
+            chip.map(|c| c.to_string()).unwrap_or_default(),
+            node_s,
+            rack_s,
+            t.pod_of_rack(rack).to_string(),
+            if f.permanent { "permanent" } else { "transient" }.to_string(),
+            jobs.join(";"),
+        ])
+        .expect("in-memory write");
+    }
+    w.into_inner().expect("in-memory flush")
+}
+
+/// Bin averages of IT and facility power (energy-conserving), with the exact
+/// lowest and highest facility draw held inside each bin.
+pub fn power_csv(r: &Report) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["start_h", "end_h", "it_mw", "facility_mw", "facility_min_mw", "facility_max_mw"]).expect("in-memory write");
+    let bin = r.power_bin.as_millis();
+    let horizon = r.horizon.as_millis();
+    for (i, b) in r.power_bins.iter().enumerate() {
+        let start = i as u64 * bin;
+        let end = ((i as u64 + 1) * bin).min(horizon);
+        if end <= start {
+            continue;
+        }
+        let it_mw = b.it_wms / (end - start) as f64 / 1e6;
+        w.write_record([
+            format!("{:.6}", start as f64 / 3.6e6),
+            format!("{:.6}", end as f64 / 3.6e6),
+            format!("{it_mw:.6}"),
+            format!("{:.6}", it_mw * r.pue),
+            format!("{:.6}", b.it_min_w * r.pue / 1e6),
+            format!("{:.6}", b.it_max_w * r.pue / 1e6),
+        ])
+        .expect("in-memory write");
+    }
+    w.into_inner().expect("in-memory flush")
+}
+
+/// Write every output file of a run into `dir`; returns the paths written.
+pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let files = [("summary.json", summary_json(r).into_bytes()), ("failures.csv", failures_csv(r)), ("power.csv", power_csv(r))];
+    let mut out = Vec::new();
+    for (name, bytes) in files {
+        let p = dir.join(name);
+        write_atomic(&p, &bytes)?;
+        out.push(p);
+    }
+    Ok(out)
+}
+
+/// A few lines for a person at a terminal.
+pub fn human_summary(r: &Report) -> String {
+    let s = r.summary();
+    let b = &s.time_breakdown;
+    let mut out = format!("{} — {} chips ({}), {:.0} days, seed {}\n", s.scenario, s.chips, s.facility, s.horizon_days, s.seed);
+    out += &format!(
+        "  failures   {} ({:.1}/day, {} permanent), job interruptions {}\n",
+        s.failures.total,
+        s.failures.total as f64 / s.horizon_days,
+        s.failures.permanent,
+        s.interruptions
+    );
+    for f in &s.frontier {
+        out += &format!(
+            "  frontier   `{}` on {} chips: ETTR {:.3}, {} interruptions (one per {:.2} h), {:.0} h of work done\n",
+            f.name, f.chips, f.ettr, f.interruptions, f.mtbi_hours, f.useful_hours
+        );
+    }
+    out += &format!(
+        "  chip-time  useful {:.1}% · checkpoint {:.1}% · restart {:.1}% · lost {:.1}% · waiting {:.1}% · idle {:.1}% · down {:.1}%\n",
+        100.0 * b.useful,
+        100.0 * b.checkpoint,
+        100.0 * b.restart,
+        100.0 * b.lost,
+        100.0 * b.waiting,
+        100.0 * b.idle,
+        100.0 * b.down
+    );
+    out += &format!("  goodput    {:.3}   utilization {:.3}   availability {:.4}\n", s.goodput, s.utilization, s.availability);
+    out += &format!(
+        "  power      facility mean {:.1} MW, peak {:.1} MW, largest drop {:.1} MW at {:.1} h; energy {:.0} MWh\n",
+        s.power.facility_mean_mw, s.power.facility_peak_mw, s.power.max_drop_mw, s.power.max_drop_at_hours, s.energy.facility_mwh
+    );
+    out += &format!("  tenants    {} submitted, {} completed, mean wait {:.2} h\n", s.jobs.submitted, s.jobs.completed, s.jobs.mean_wait_h);
+    out
+}

@@ -1,0 +1,163 @@
+//! Observes chip states: exact chip-time per state and the power draw as a
+//! piecewise-constant function, integrated exactly. It never changes what happens.
+
+use crate::config::PowerModel;
+use crate::engine::SimTime;
+
+/// What a chip is doing. Every installed chip is in exactly one state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ChipState {
+    Idle = 0,
+    Busy = 1,
+    Checkpoint = 2,
+    Restart = 3,
+    Waiting = 4,
+    Down = 5,
+}
+
+pub const STATES: usize = 6;
+
+/// One bin of the power series.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PowerBin {
+    /// ∫ IT power dt over the bin, in watt-milliseconds.
+    pub it_wms: f64,
+    /// Lowest and highest IT draw held for a positive time inside the bin, in watts.
+    pub it_min_w: f64,
+    pub it_max_w: f64,
+}
+
+pub struct Meter {
+    last: SimTime,
+    pub(crate) count: [u64; STATES],
+    pub(crate) chip_ms: [u128; STATES],
+    pub(crate) up_nodes: u64,
+    pub(crate) node_up_ms: u128,
+    watts: [f64; STATES],
+    node_w: f64,
+    rack_w: f64,
+    racks: u64,
+    pub(crate) pue: f64,
+    it_w: f64,
+    pub(crate) it_wms: f64,
+    pub(crate) it_peak_w: f64,
+    pub(crate) it_min_w: f64,
+    level_before_instant: f64,
+    pub(crate) max_drop_w: f64,
+    pub(crate) max_drop_at: SimTime,
+    pub(crate) bin_ms: u64,
+    pub(crate) bins: Vec<PowerBin>,
+}
+
+impl Meter {
+    /// All chips start idle and all nodes up.
+    pub fn new(p: &PowerModel, chips: u64, nodes: u64, racks: u64, horizon: SimTime, bin_ms: u64) -> Self {
+        let w = &p.chip_watts;
+        let watts = [w.idle.get(), w.busy.get(), w.checkpoint.get(), w.restart.get(), w.idle.get(), w.down.get()];
+        let bin_ms = bin_ms.max(1);
+        let nbins = horizon.as_millis().div_ceil(bin_ms).max(1) as usize;
+        let mut m = Self {
+            last: SimTime::ZERO,
+            count: [chips, 0, 0, 0, 0, 0],
+            chip_ms: [0; STATES],
+            up_nodes: nodes,
+            node_up_ms: 0,
+            watts,
+            node_w: p.node_overhead_watts.get(),
+            rack_w: p.rack_overhead_watts.get(),
+            racks,
+            pue: p.pue.get(),
+            it_w: 0.0,
+            it_wms: 0.0,
+            it_peak_w: f64::NEG_INFINITY,
+            it_min_w: f64::INFINITY,
+            level_before_instant: 0.0,
+            max_drop_w: 0.0,
+            max_drop_at: SimTime::ZERO,
+            bin_ms,
+            bins: vec![PowerBin { it_wms: 0.0, it_min_w: f64::INFINITY, it_max_w: f64::NEG_INFINITY }; nbins],
+        };
+        m.recompute();
+        m.level_before_instant = m.it_w;
+        m
+    }
+
+    #[inline]
+    fn recompute(&mut self) {
+        let mut w = self.up_nodes as f64 * self.node_w + self.racks as f64 * self.rack_w;
+        for s in 0..STATES {
+            w += self.count[s] as f64 * self.watts[s];
+        }
+        self.it_w = w;
+    }
+
+    /// Bring the integrals up to `now` with the state held since the last call.
+    #[inline]
+    pub fn advance(&mut self, now: SimTime) {
+        if now <= self.last {
+            return;
+        }
+        // Everything that happened at `last` is done: that instant's fall is final.
+        let drop = self.level_before_instant - self.it_w;
+        if drop > self.max_drop_w {
+            self.max_drop_w = drop;
+            self.max_drop_at = self.last;
+        }
+        let dt = (now.as_millis() - self.last.as_millis()) as u128;
+        for s in 0..STATES {
+            self.chip_ms[s] += self.count[s] as u128 * dt;
+        }
+        self.node_up_ms += self.up_nodes as u128 * dt;
+        self.it_wms += self.it_w * dt as f64;
+        self.it_peak_w = self.it_peak_w.max(self.it_w);
+        self.it_min_w = self.it_min_w.min(self.it_w);
+        let mut t = self.last.as_millis();
+        while t < now.as_millis() {
+            let i = (t / self.bin_ms) as usize;
+            let end = ((i as u64 + 1) * self.bin_ms).min(now.as_millis());
+            if let Some(b) = self.bins.get_mut(i) {
+                b.it_wms += self.it_w * (end - t) as f64;
+                b.it_min_w = b.it_min_w.min(self.it_w);
+                b.it_max_w = b.it_max_w.max(self.it_w);
+            }
+            t = end;
+        }
+        self.last = now;
+        self.level_before_instant = self.it_w;
+    }
+
+    /// Move `chips` chips from one state to another (at the time of the last `advance`).
+    #[inline]
+    pub fn shift(&mut self, from: ChipState, to: ChipState, chips: u64) {
+        if from == to || chips == 0 {
+            return;
+        }
+        debug_assert!(self.count[from as usize] >= chips, "{from:?} has {} < {chips}", self.count[from as usize]);
+        self.count[from as usize] -= chips;
+        self.count[to as usize] += chips;
+        self.recompute();
+    }
+
+    pub fn node_up(&mut self) {
+        self.up_nodes += 1;
+        self.recompute();
+    }
+    pub fn node_down(&mut self) {
+        self.up_nodes -= 1;
+        self.recompute();
+    }
+
+    pub fn it_watts(&self) -> f64 {
+        self.it_w
+    }
+    pub fn watts(&self, s: ChipState) -> f64 {
+        self.watts[s as usize]
+    }
+    pub fn node_watts(&self) -> f64 {
+        self.node_w
+    }
+    pub fn rack_watts(&self) -> f64 {
+        self.rack_w * self.racks as f64
+    }
+}
