@@ -58,7 +58,7 @@ pub fn parse_ron<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Input
         }
         Err(e) => {
             let path = track.path().to_string();
-            let field = (path != "." && !path.is_empty()).then_some(path);
+            let field = (!matches!(path.as_str(), "." | "?" | "")).then_some(path);
             Err(spanned(de.span_error(e), field))
         }
     }
@@ -123,12 +123,21 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
-fn read_and_parse<T: DeserializeOwned>(src: &dyn Source, path: &Path, referenced_by: Option<(&Path, &str)>) -> Result<T, InputError> {
+/// Line and column of `field:` in RON text, for errors found after parsing.
+fn find_field(text: &str, field: &str) -> Option<(usize, usize)> {
+    text.lines().enumerate().find_map(|(i, l)| {
+        let code = l.split("//").next().unwrap_or("");
+        let col = code.find(field)?;
+        code[col + field.len()..].trim_start().starts_with(':').then_some((i + 1, col + 1))
+    })
+}
+
+fn read_and_parse<T: DeserializeOwned>(src: &dyn Source, path: &Path, referenced_by: Option<(&Path, &str, &str)>) -> Result<T, InputError> {
     let shown = path.display().to_string();
     let text = src.read(path).map_err(|e| match referenced_by {
-        Some((by, field)) => InputError {
+        Some((by, by_text, field)) => InputError {
             file: by.display().to_string(),
-            line_col: None,
+            line_col: find_field(by_text, field),
             field: Some(field.to_string()),
             message: format!("cannot read referenced file {shown}: {e}; allowed: a path relative to the scenario file"),
         },
@@ -139,7 +148,8 @@ fn read_and_parse<T: DeserializeOwned>(src: &dyn Source, path: &Path, referenced
 
 /// Load a scenario and every model it names. Paths in it are relative to it.
 pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputError> {
-    let file: ScenarioFile = read_and_parse(src, path, None)?;
+    let text = src.read(path).map_err(|e| InputError::new(path.display().to_string(), None, format!("cannot read: {e}")))?;
+    let file: ScenarioFile = parse_ron(&path.display().to_string(), &text)?;
     let dir = path.parent().unwrap_or(Path::new(""));
     let at = |rel: &str| normalize(&dir.join(rel));
     let scenario = Scenario {
@@ -147,10 +157,10 @@ pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputErr
         horizon_days: file.horizon_days,
         seed: file.seed,
         power_bin_minutes: file.power_bin_minutes,
-        facility: read_and_parse(src, &at(&file.facility), Some((path, "facility")))?,
-        failure: read_and_parse(src, &at(&file.failure), Some((path, "failure")))?,
-        power: read_and_parse(src, &at(&file.power), Some((path, "power")))?,
-        workload: read_and_parse(src, &at(&file.workload), Some((path, "workload")))?,
+        facility: read_and_parse(src, &at(&file.facility), Some((path, &text, "facility")))?,
+        failure: read_and_parse(src, &at(&file.failure), Some((path, &text, "failure")))?,
+        power: read_and_parse(src, &at(&file.power), Some((path, &text, "power")))?,
+        workload: read_and_parse(src, &at(&file.workload), Some((path, &text, "workload")))?,
     };
     let files = ModelFiles {
         scenario: path.display().to_string(),
