@@ -1,0 +1,164 @@
+//! Determinism, conservation, common random numbers, and pluggability.
+mod common;
+
+use gigasim::config::{self, Category, DurationLaw, Law, Level, Outcome, Scenario, apply_sets, default_scenario};
+use gigasim::engine::SimRng;
+use gigasim::sim::{FailureClass, JobRequest, JobSource};
+use gigasim::{Report, Simulation, output};
+use std::sync::Arc;
+
+fn with(s: &Scenario, sets: &[&str]) -> Scenario {
+    apply_sets(s, &sets.iter().map(|x| x.to_string()).collect::<Vec<_>>()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn default_days(days: f64) -> Scenario {
+    with(&default_scenario(), &[&format!("horizon_days={days}")])
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_and_another_seed_does_not() {
+    let s = default_scenario();
+    let a = Simulation::new(&s).run();
+    let b = Simulation::new(&s).run();
+    assert_eq!(output::summary_json(&a), output::summary_json(&b));
+    assert_eq!(output::failures_csv(&a), output::failures_csv(&b));
+    assert_eq!(output::power_csv(&a), output::power_csv(&b));
+    let c = Simulation::new(&with(&s, &["seed=2"])).run();
+    assert_ne!(output::summary_json(&a), output::summary_json(&c));
+}
+
+/// The energy computed independently from time spent per state and the watts of
+/// each state, against the meter's running integral.
+fn energy_from_states_wh(r: &Report) -> f64 {
+    let chips: f64 = r.chip_ms_by_state.iter().zip(r.chip_watts).map(|(&ms, w)| ms as f64 * w).sum();
+    let nodes = r.node_up_ms as f64 * r.node_watts;
+    let racks = r.racks_watts * r.horizon.as_millis() as f64;
+    (chips + nodes + racks) / 3.6e6
+}
+
+fn check_conservation(r: &Report) {
+    let t = &r.time;
+    assert_eq!(t.total(), r.installed_chip_ms(), "buckets must sum exactly to installed chip-time");
+    let b = r.summary().time_breakdown;
+    let sum = b.useful + b.checkpoint + b.restart + b.lost + b.waiting + b.idle + b.down;
+    assert!((sum - 1.0).abs() < 1e-9, "fractions sum to {sum}");
+    let e = energy_from_states_wh(r);
+    assert!((r.it_energy_wh - e).abs() <= 1e-9 * e, "meter {} Wh vs states {} Wh", r.it_energy_wh, e);
+    let bins: f64 = r.power_bins.iter().map(|b| b.it_wms).sum::<f64>() / 3.6e6;
+    assert!((bins - r.it_energy_wh).abs() <= 1e-9 * e, "power bins {bins} Wh vs total {} Wh", r.it_energy_wh);
+    for b in &r.power_bins {
+        assert!(b.it_min_w <= b.it_max_w + 1e-6);
+    }
+}
+
+#[test]
+fn time_and_energy_are_conserved_on_the_default_site() {
+    let r = Simulation::new(&default_days(30.0)).run();
+    assert!(r.time.lost > 0 && r.time.restart > 0 && r.time.checkpoint > 0 && r.time.down > 0, "every bucket is exercised: {:?}", r.time);
+    check_conservation(&r);
+}
+
+/// A harsher site: rack and pod failures, Weibull clocks, slow repair with few
+/// crews and no spares, so jobs wait and nodes stay down.
+#[test]
+fn time_and_energy_are_conserved_under_heavy_failures() {
+    let s = common::scenario(&format!(
+        "(name: \"harsh\", horizon_days: 20.0, seed: 9, power_bin_minutes: 7.0,
+          facility: (name: \"f\", chip: \"x\", chips_per_node: 4, nodes_per_rack: 18, racks_per_pod: 4, pods: 3),
+          failure: (name: \"f\", repair: (crews: 1, spare_nodes: 2, swap: Fixed(hours: 0.5)), classes: [
+             (name: \"gpu\", category: Gpu, level: Chip, ttf: Weibull(shape: 0.7, scale_hours: 3000.0), outcome: Mixed(p_permanent: 0.5, reboot: Fixed(hours: 0.3), repair: LogNormal(median_hours: 20.0, sigma: 0.5))),
+             (name: \"switch\", category: Network, level: Rack, ttf: Exponential(mean_hours: 400.0), outcome: Permanent(repair: Uniform(min_hours: 2.0, max_hours: 6.0))),
+             (name: \"feed\", category: Host, level: Pod, ttf: Exponential(mean_hours: 2000.0), outcome: Transient(reboot: Fixed(hours: 1.0))),
+          ]),
+          power: {},
+          workload: (name: \"w\",
+            frontier: [(name: \"big\", chips: 600, work_hours: 200.0, checkpoint: Some((interval_hours: 0.5, write_hours: 0.05)), restart_hours: 0.2, hot_spare_nodes: 4, borrow_free_nodes: true)],
+            tenants: [(name: \"t\", arrivals_per_hour: 3.0, chips: Choice([(4, 1.0), (16, 1.0), (64, 0.2)]), work_hours: Exponential(mean_hours: 3.0),
+                       p_checkpoint: 0.5, checkpoint: (interval_hours: 1.0, write_hours: 0.1, at_end: false), restart_hours: 0.1)]))",
+        common::power_ron()
+    ));
+    let r = Simulation::new(&s).run();
+    assert!(r.time.waiting > 0 && r.time.down > 0, "the harsh site makes jobs wait: {:?}", r.time);
+    check_conservation(&r);
+}
+
+/// Common random numbers: the failure history depends only on the failure
+/// model and the seed, not on the checkpoint interval or the tenant load.
+#[test]
+fn changing_the_workload_leaves_every_failure_unchanged() {
+    let base = default_days(30.0);
+    let a = Simulation::new(&base).run();
+    let b = Simulation::new(&with(&base, &["workload.frontier[0].checkpoint.interval_hours=0.5"])).run();
+    let c = Simulation::new(&with(&base, &["workload.tenants[0].arrivals_per_hour=5", "workload.frontier[0].restart_hours=0.5"])).run();
+    let key = |r: &Report| r.failures.iter().map(|f| (f.time, f.class, f.unit, f.permanent)).collect::<Vec<_>>();
+    assert!(!a.failures.is_empty());
+    assert_eq!(key(&a), key(&b), "checkpoint interval changed the failures");
+    assert_eq!(key(&a), key(&c), "tenant load changed the failures");
+    // The change did change the run.
+    assert_ne!(a.frontier[0].checkpoints, b.frontier[0].checkpoints);
+    assert_ne!(a.jobs_submitted, c.jobs_submitted);
+}
+
+/// A law defined here, outside gigasim: a unit fails exactly `every` hours after it is back.
+#[derive(Debug)]
+struct Clockwork {
+    every: f64,
+}
+impl DurationLaw for Clockwork {
+    fn sample_hours(&self, _: &mut SimRng) -> f64 {
+        self.every
+    }
+    fn mean_hours(&self) -> f64 {
+        self.every
+    }
+}
+
+/// A job source defined here: `left` jobs of 8 chips, one every 2 hours.
+struct Trickle {
+    left: u32,
+}
+impl JobSource for Trickle {
+    fn name(&self) -> &str {
+        "trickle"
+    }
+    fn next(&mut self, _now: f64, _: &mut SimRng) -> Option<(f64, JobRequest)> {
+        (self.left > 0).then(|| {
+            self.left -= 1;
+            (2.0, JobRequest { chips: 8, work_hours: 1.0, checkpoint: None, restart_hours: 0.0 })
+        })
+    }
+}
+
+#[test]
+fn user_crates_can_plug_in_failure_laws_and_job_sources() {
+    let s = common::scenario(&format!(
+        "(name: \"plug\", horizon_days: 5.0, seed: 3, power_bin_minutes: 60.0,
+          facility: (name: \"f\", chip: \"x\", chips_per_node: 8, nodes_per_rack: 4, racks_per_pod: 2, pods: 2),
+          failure: (name: \"none\", classes: [], repair: (crews: 1, spare_nodes: 0, swap: Fixed(hours: 1.0))),
+          power: {}, workload: (name: \"w\", frontier: [], tenants: []))",
+        common::power_ron()
+    ));
+    let class = FailureClass {
+        name: "clockwork".into(),
+        category: Category::Host,
+        level: Level::Rack,
+        ttf: Arc::new(Clockwork { every: 10.0 }),
+        outcome: Outcome::Transient { reboot: Law::fixed(2.0) },
+    };
+    let r = Simulation::builder(&s).failure_class(class).job_source(Box::new(Trickle { left: 7 })).build().run();
+    // 4 racks, each failing at 10 h, 22 h, 34 h, ... (10 h up + 2 h reboot): 10 failures each in 120 h.
+    assert_eq!(r.failures.len(), 4 * 10);
+    assert!(r.failures.iter().all(|f| r.classes[f.class as usize].name == "clockwork"));
+    assert_eq!(r.jobs_submitted, 7);
+    assert_eq!(r.groups, vec!["trickle".to_string()]);
+}
+
+#[test]
+fn the_embedded_default_matches_the_files_on_disk() {
+    let disk = config::load_scenario(
+        &config::FileSystem,
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/", "models/scenarios/gigafactory-100k.ron")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(disk, default_scenario());
+}

@@ -1,0 +1,183 @@
+//! The simulator held to closed forms where theory exists.
+mod common;
+
+use common::{OneJob, Site, mean_se};
+use gigasim::Simulation;
+use gigasim::config::{DurationLaw, Law, Level, Outcome};
+use gigasim::engine::SimRng;
+use gigasim::sim::FailureClass;
+use std::sync::Arc;
+
+/// Daly (2006), Eq. 9: expected wall-clock time to finish `ts` hours of work with
+/// checkpoint interval `tau`, write time `delta`, restart `r`, system MTBF `m`.
+fn daly_wall(ts: f64, tau: f64, delta: f64, r: f64, m: f64) -> f64 {
+    m * (r / m).exp() * (((tau + delta) / m).exp() - 1.0) * ts / tau
+}
+
+/// Daly's formula assumes: Poisson failures of the whole job with mean M, which
+/// also strike during restarts and checkpoint writes; a failure loses everything
+/// since the last completed checkpoint and is followed by a restart of length R
+/// (itself restarted if struck); every τ of work ends with a checkpoint; the
+/// first attempt pays no restart. The test scenario is set up to match:
+/// - one job on all N chips; one chip-level exponential class with rate 1/(N·M)
+///   per chip, so the job's failures are Poisson with mean M;
+/// - failures are transient with zero reboot time and there are no spares, so
+///   the job never waits: after a failure it restarts at once on the same chips;
+/// - the failure clock runs whatever the job is doing (restart, write included);
+/// - work is a whole number of intervals and `at_end: true`, so every τ ends
+///   with a checkpoint; the first start pays no restart.
+/// Tolerance: the mean over n replications is within 3 standard errors.
+#[test]
+fn wall_time_matches_daly_for_several_intervals_and_mtbfs() {
+    // (tau, M, delta, R, intervals): near-optimal, moderately off, and far off the optimum.
+    let cases = [
+        (0.5, 2.0, 0.1, 0.2, 40),   // tau_opt (Young) = sqrt(2·0.1·2) = 0.63 h
+        (0.25, 1.0, 0.05, 0.1, 40), // tau_opt = 0.32 h
+        (2.0, 1.0, 0.05, 0.1, 5),   // tau 6x the optimum: wall time 3.7x the work
+        (0.05, 4.0, 0.1, 0.5, 100), // tau 18x too short: write time dominates
+    ];
+    let n_chips = 1024.0;
+    for (k, &(tau, m, delta, r, intervals)) in cases.iter().enumerate() {
+        let ts = tau * intervals as f64;
+        let expected = daly_wall(ts, tau, delta, r, m);
+        let per_chip = 1.0 / (n_chips * m);
+        let reps = 600;
+        let walls: Vec<f64> = (0..reps)
+            .map(|seed| {
+                let s = OneJob {
+                    site: Site { chips_per_node: 8, nodes_per_rack: 4, racks_per_pod: 4, pods: 8 },
+                    classes: format!(
+                        "(name: \"any\", category: Gpu, level: Chip, ttf: ExponentialRate(per_hour: {per_chip:e}), outcome: Transient(reboot: Fixed(hours: 0.0)))"
+                    ),
+                    work_hours: ts,
+                    interval_hours: tau,
+                    write_hours: delta,
+                    restart_hours: r,
+                    horizon_days: expected * 30.0 / 24.0,
+                    seed: 1000 * k as u64 + seed,
+                }
+                .scenario();
+                let report = Simulation::new(&s).run();
+                report.frontier[0].finished_hours.expect("the job finishes well inside the horizon")
+            })
+            .collect();
+        let (mean, se) = mean_se(&walls);
+        let z = (mean - expected) / se;
+        println!("tau {tau} M {m} delta {delta} R {r}: mean wall {mean:.3} h, Daly {expected:.3} h, se {se:.3}, z {z:.2}");
+        assert!(z.abs() < 3.0, "case {k}: simulated {mean:.4} ± {se:.4} h vs Daly {expected:.4} h (z = {z:.2})");
+        // Sanity that the case is not trivially satisfied: failures really happened.
+        assert!(mean > ts * 1.02, "case {k}: wall time {mean} should exceed the work {ts}");
+    }
+}
+
+fn poisson_counts(classes: Vec<FailureClass>, site: Site, days: f64, reps: u64) -> Vec<f64> {
+    (0..reps)
+        .map(|seed| {
+            let s = OneJob {
+                site: Site { ..site },
+                classes: String::new(),
+                work_hours: 1e6,
+                interval_hours: 1.0,
+                write_hours: 0.0,
+                restart_hours: 0.0,
+                horizon_days: days,
+                seed,
+            }
+            .scenario();
+            let mut b = Simulation::builder(&s);
+            for c in &classes {
+                b = b.failure_class(c.clone());
+            }
+            b.build().run().failures.len() as f64
+        })
+        .collect()
+}
+
+/// An exponential law that hides its rate, forcing the per-unit clock path.
+#[derive(Debug)]
+struct HiddenExp(f64);
+impl DurationLaw for HiddenExp {
+    fn sample_hours(&self, rng: &mut SimRng) -> f64 {
+        gigasim::config::exp_draw(rng, self.0)
+    }
+    fn mean_hours(&self) -> f64 {
+        self.0
+    }
+}
+
+fn instant(level: Level, ttf: Arc<dyn DurationLaw>) -> FailureClass {
+    FailureClass {
+        name: format!("{level:?}"),
+        category: gigasim::config::Category::Gpu,
+        level,
+        ttf,
+        outcome: Outcome::Transient { reboot: Law::fixed(0.0) },
+    }
+}
+
+/// Exponential failures with no downtime: counts are Poisson(N·λ·T). Checks the
+/// mean (3 standard errors of N·λ·T over n replications, σ² = N·λ·T) and the
+/// index of dispersion var/mean = 1 (sd of the sample variance ratio ≈ sqrt(2/(n−1))
+/// for large means), through both the merged stream and per-unit clocks.
+#[test]
+fn failure_counts_are_poisson_with_mean_n_lambda_t() {
+    let site = || Site { chips_per_node: 8, nodes_per_rack: 4, racks_per_pod: 8, pods: 4 }; // 1024 chips, 128 nodes, 32 racks
+    let days = 30.0;
+    let t = days * 24.0;
+    let reps = 400;
+    let cases: Vec<(&str, Vec<FailureClass>, f64)> = vec![
+        ("merged chip stream", vec![instant(Level::Chip, Arc::new(Law::exponential_mean(5_000.0)))], 1024.0 * t / 5_000.0),
+        ("per-unit node clocks", vec![instant(Level::Node, Arc::new(HiddenExp(800.0)))], 128.0 * t / 800.0),
+        (
+            "chip + rack classes",
+            vec![
+                instant(Level::Chip, Arc::new(Law::exponential_mean(20_000.0))),
+                instant(Level::Rack, Arc::new(Law::exponential_mean(300.0))),
+            ],
+            1024.0 * t / 20_000.0 + 32.0 * t / 300.0,
+        ),
+    ];
+    for (name, classes, expected) in cases {
+        let counts = poisson_counts(classes, site(), days, reps);
+        let n = reps as f64;
+        let mean = counts.iter().sum::<f64>() / n;
+        let se = (expected / n).sqrt();
+        let z = (mean - expected) / se;
+        let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        let dispersion = var / mean;
+        let dz = (dispersion - 1.0) / (2.0 / (n - 1.0)).sqrt();
+        println!("{name}: mean {mean:.2} vs N·λ·T {expected:.2} (z {z:.2}); var/mean {dispersion:.3} (z {dz:.2})");
+        assert!(z.abs() < 3.0, "{name}: mean count {mean} vs {expected} (z = {z:.2})");
+        assert!(dz.abs() < 3.0, "{name}: index of dispersion {dispersion} (z = {dz:.2})");
+    }
+}
+
+/// A job on N chips failing at a per-chip rate λ sees interruptions at rate N·λ
+/// (the system MTBF of a gang-scheduled job). Checked over the whole run with
+/// the Poisson standard error.
+#[test]
+fn job_interruption_rate_is_n_lambda() {
+    let per_chip = 1.0 / 50_000.0;
+    let reps = 200;
+    let days = 20.0;
+    let counts: Vec<f64> = (0..reps)
+        .map(|seed| {
+            let s = OneJob {
+                site: Site { chips_per_node: 4, nodes_per_rack: 18, racks_per_pod: 4, pods: 2 }, // 576 chips
+                classes: format!("(name: \"g\", category: Gpu, level: Chip, ttf: ExponentialRate(per_hour: {per_chip:e}), outcome: Transient(reboot: Fixed(hours: 0.0)))"),
+                work_hours: 1e6,
+                interval_hours: 0.5,
+                write_hours: 0.01,
+                restart_hours: 0.1,
+                horizon_days: days,
+                seed,
+            }
+            .scenario();
+            Simulation::new(&s).run().frontier[0].interruptions as f64
+        })
+        .collect();
+    let expected = 576.0 * per_chip * days * 24.0;
+    let (mean, _) = mean_se(&counts);
+    let se = (expected / reps as f64).sqrt();
+    assert!(((mean - expected) / se).abs() < 3.0, "interruptions {mean} vs N·λ·T {expected}");
+}
