@@ -86,10 +86,57 @@ pub fn power_csv(r: &Report) -> Vec<u8> {
     w.into_inner().expect("in-memory flush")
 }
 
+/// Each frontier job's saved work over time, with its checkpoints and interruptions.
+pub fn frontier_csv(r: &Report) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["time_h", "job", "event", "work_saved_h"]).expect("in-memory write");
+    for f in &r.frontier {
+        for &(t, saved, m) in &f.progress {
+            w.write_record([format!("{t:.6}"), f.name.clone(), m.label().to_string(), format!("{saved:.6}")]).expect("in-memory write");
+        }
+        w.write_record([
+            format!("{:.6}", r.horizon_hours().min(f.finished_hours.unwrap_or(f64::INFINITY))),
+            f.name.clone(),
+            "end".into(),
+            format!("{:.6}", f.useful_hours),
+        ])
+        .expect("in-memory write");
+    }
+    w.into_inner().expect("in-memory flush")
+}
+
+/// Exact power steps around the largest drop: each row holds from its time until the next row's.
+pub fn power_zoom_csv(r: &Report) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["time_h", "it_mw", "facility_mw"]).expect("in-memory write");
+    for &(t, watts) in &r.zoom {
+        w.write_record([format!("{:.7}", t.as_hours()), format!("{:.6}", watts / 1e6), format!("{:.6}", watts * r.pue / 1e6)])
+            .expect("in-memory write");
+    }
+    w.into_inner().expect("in-memory flush")
+}
+
+/// Every instantaneous fall in facility draw of at least 1 MW of IT power.
+pub fn drops_csv(r: &Report) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["time_h", "facility_drop_mw"]).expect("in-memory write");
+    for &(t, watts) in &r.drops {
+        w.write_record([format!("{:.7}", t.as_hours()), format!("{:.6}", watts * r.pue / 1e6)]).expect("in-memory write");
+    }
+    w.into_inner().expect("in-memory flush")
+}
+
 /// Write every output file of a run into `dir`; returns the paths written.
 pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let files = [("summary.json", summary_json(r).into_bytes()), ("failures.csv", failures_csv(r)), ("power.csv", power_csv(r))];
+    let files = [
+        ("summary.json", summary_json(r).into_bytes()),
+        ("failures.csv", failures_csv(r)),
+        ("power.csv", power_csv(r)),
+        ("power_zoom.csv", power_zoom_csv(r)),
+        ("drops.csv", drops_csv(r)),
+        ("frontier.csv", frontier_csv(r)),
+    ];
     let mut out = Vec::new();
     for (name, bytes) in files {
         let p = dir.join(name);

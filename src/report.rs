@@ -118,6 +118,8 @@ pub struct FrontierStats {
     pub checkpoints: u32,
     pub lost_chip_hours: f64,
     pub interruption_times_hours: Vec<f64>,
+    /// (hours since start, work saved in hours, milestone).
+    pub progress: Vec<(f64, f64, crate::sim::Milestone)>,
 }
 
 impl FrontierStats {
@@ -155,6 +157,10 @@ pub struct Report {
     pub it_min_w: f64,
     pub max_drop_w: f64,
     pub max_drop_at: SimTime,
+    /// Every instantaneous fall in IT draw of at least 1 MW: (instant, watts).
+    pub drops: Vec<(SimTime, f64)>,
+    /// Exact IT power steps (time, watts) from 30 min before the largest drop to 30 min after.
+    pub zoom: Vec<(SimTime, f64)>,
     pub power_bin: Duration,
     pub power_bins: Vec<PowerBin>,
     pub jobs_submitted: u64,
@@ -208,6 +214,8 @@ pub(crate) fn build(sim: Simulation, stats: RunStats, frontier: Vec<FrontierStat
         it_min_w: m.it_min_w,
         max_drop_w: m.max_drop_w,
         max_drop_at: m.max_drop_at,
+        drops: m.drops.clone(),
+        zoom: m.zoom_trace().to_vec(),
         power_bin: Duration::from_millis(m.bin_ms),
         power_bins: m.bins.clone(),
         jobs_submitted: rec.submitted,
@@ -235,6 +243,7 @@ impl Simulation {
             checkpoints: job.checkpoints,
             lost_chip_hours: job.lost_chip_ms as f64 / 3_600_000.0,
             interruption_times_hours: job.interruption_times.iter().map(|t| t.as_hours()).collect(),
+            progress: job.trace.iter().map(|&(t, w, m)| (t.as_hours(), Duration::from_millis(w).as_hours(), m)).collect(),
         }
     }
     fn rec_group(&self, g: u16) -> String {

@@ -153,6 +153,28 @@ pub(crate) struct Job {
     pub checkpoints: u32,
     pub lost_chip_ms: u128,
     pub interruption_times: Vec<SimTime>,
+    /// Frontier jobs only: (time, work saved so far in ms, what happened).
+    pub trace: Vec<(SimTime, u64, Milestone)>,
+}
+
+/// What a frontier job's progress trace marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Milestone {
+    Start,
+    Checkpoint,
+    Interruption,
+    Finished,
+}
+
+impl Milestone {
+    pub fn label(self) -> &'static str {
+        match self {
+            Milestone::Start => "start",
+            Milestone::Checkpoint => "checkpoint",
+            Milestone::Interruption => "interruption",
+            Milestone::Finished => "finished",
+        }
+    }
 }
 
 impl Job {
@@ -199,6 +221,7 @@ impl Simulation {
             checkpoints: 0,
             lost_chip_ms: 0,
             interruption_times: Vec::new(),
+            trace: Vec::new(),
         };
         self.rec.submitted += 1;
         match self.free_job_slots.pop() {
@@ -231,6 +254,7 @@ impl Simulation {
             };
             let j = self.new_job(i as u16, true, &req, f.hot_spare_nodes, f.borrow_free_nodes);
             self.jobs[j as usize].first_start = Some(self.sched.now());
+            self.jobs[j as usize].trace.push((self.sched.now(), 0, Milestone::Start));
             self.rec.started(Duration::ZERO);
             let needed = self.jobs[j as usize].needed;
             for _ in 0..needed {
@@ -314,10 +338,15 @@ impl Simulation {
     }
 
     fn commit(&mut self, j: u32) {
+        let now = self.sched.now();
         let job = &mut self.jobs[j as usize];
         job.work_done += job.seg_len;
         job.seg_len = 0;
-        if job.work_done >= job.work_total {
+        let done = job.work_done >= job.work_total;
+        if job.frontier {
+            job.trace.push((now, job.work_done, if done { Milestone::Finished } else { Milestone::Checkpoint }));
+        }
+        if done {
             self.finish_job(j);
         } else {
             self.start_segment(j);
@@ -372,6 +401,7 @@ impl Simulation {
             job.seg_len = 0;
             if job.frontier {
                 job.interruption_times.push(now);
+                job.trace.push((now, job.work_done, Milestone::Interruption));
             }
             self.rec.interrupted(lost_chip_ms);
             self.job_epochs.bump(j as usize);

@@ -28,8 +28,24 @@ pub struct PowerBin {
     pub it_max_w: f64,
 }
 
+/// Exact step trace of IT power around the largest drop: the `window` before it
+/// (kept in a ring as the run goes) and the `window` after it.
+#[derive(Clone, Debug, Default)]
+struct Zoom {
+    window: u64,
+    ring: std::collections::VecDeque<(SimTime, f64)>,
+    captured: Vec<(SimTime, f64)>,
+    capture_until: SimTime,
+}
+
+/// Instantaneous falls in IT draw at least this large are listed.
+pub const LISTED_DROP_W: f64 = 1e6;
+
 pub struct Meter {
     last: SimTime,
+    zoom: Zoom,
+    /// (instant, fall in IT watts) for every fall of at least [`LISTED_DROP_W`].
+    pub(crate) drops: Vec<(SimTime, f64)>,
     pub(crate) count: [u64; STATES],
     pub(crate) chip_ms: [u128; STATES],
     pub(crate) up_nodes: u64,
@@ -59,6 +75,8 @@ impl Meter {
         let nbins = horizon.as_millis().div_ceil(bin_ms).max(1) as usize;
         let mut m = Self {
             last: SimTime::ZERO,
+            zoom: Zoom { window: 30 * 60_000, ..Zoom::default() },
+            drops: Vec::new(),
             count: [chips, 0, 0, 0, 0, 0],
             chip_ms: [0; STATES],
             up_nodes: nodes,
@@ -80,7 +98,35 @@ impl Meter {
         };
         m.recompute();
         m.level_before_instant = m.it_w;
+        m.zoom.ring.push_back((SimTime::ZERO, m.it_w));
         m
+    }
+
+    /// The instant `last` is over: note its final level and its fall, if any.
+    fn close_instant(&mut self) {
+        let (t, level) = (self.last, self.it_w);
+        let drop = self.level_before_instant - level;
+        if drop >= LISTED_DROP_W {
+            self.drops.push((t, drop));
+        }
+        let z = &mut self.zoom;
+        while z.ring.len() > 1 && z.ring[1].0.as_millis() + z.window <= t.as_millis() {
+            z.ring.pop_front();
+        }
+        z.ring.push_back((t, level));
+        if drop > self.max_drop_w {
+            self.max_drop_w = drop;
+            self.max_drop_at = t;
+            z.captured = z.ring.iter().copied().collect();
+            z.capture_until = SimTime::from_millis(t.as_millis() + z.window);
+        } else if t <= z.capture_until && t > self.max_drop_at {
+            z.captured.push((t, level));
+        }
+    }
+
+    /// Step points (time, IT watts) from `window` before the largest drop to `window` after.
+    pub fn zoom_trace(&self) -> &[(SimTime, f64)] {
+        &self.zoom.captured
     }
 
     #[inline]
@@ -99,11 +145,7 @@ impl Meter {
             return;
         }
         // Everything that happened at `last` is done: that instant's fall is final.
-        let drop = self.level_before_instant - self.it_w;
-        if drop > self.max_drop_w {
-            self.max_drop_w = drop;
-            self.max_drop_at = self.last;
-        }
+        self.close_instant();
         let dt = (now.as_millis() - self.last.as_millis()) as u128;
         for s in 0..STATES {
             self.chip_ms[s] += self.count[s] as u128 * dt;

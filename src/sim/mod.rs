@@ -8,7 +8,7 @@ mod nodes;
 pub mod topology;
 
 pub use failures::FailureClass;
-pub use jobs::{CheckpointPolicy, JobRequest, JobSource, PoissonTenants};
+pub use jobs::{CheckpointPolicy, JobRequest, JobSource, Milestone, PoissonTenants};
 pub use meter::{ChipState, PowerBin};
 pub use topology::Topology;
 
