@@ -14,6 +14,7 @@ pub mod engine;
 pub mod output;
 pub mod report;
 pub mod sim;
+pub mod sweep;
 
 pub use report::{Report, Summary};
 pub use sim::{Simulation, SimulationBuilder};

@@ -1,6 +1,9 @@
 use clap::{Parser, Subcommand};
 use gigasim::config::{self, Embedded, FileSystem, InputError, Positive, Scenario};
-use gigasim::{Simulation, output};
+use gigasim::sweep::{self, Shard, Sweep};
+use gigasim::{Report, Simulation, output};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -21,11 +24,46 @@ struct Cli {
 enum Command {
     /// Simulate a scenario and write summary.json, failures.csv and power.csv.
     Run(RunArgs),
-    /// Validate a scenario or model file without running it.
+    /// Validate a scenario, sweep or model file without running it.
     Check {
-        /// A scenario (models/scenarios/) or a facility, failure, power or workload model file.
+        /// A scenario (models/scenarios/), a sweep (models/sweeps/), or a facility, failure, power or workload model file.
         file: PathBuf,
     },
+    /// Run a parameter sweep: every grid point × replication, in parallel, with
+    /// common random numbers. Writes sweep.json, runs.csv and points.csv; an
+    /// interrupted sweep started again with the same --out resumes where it stopped.
+    Sweep(SweepArgs),
+    /// Join the output folders of finished shards (`sweep --shard I/N`) into the
+    /// files one unsharded sweep writes.
+    Merge {
+        /// Shard output folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged sweep.json, runs.csv and points.csv.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// The sweep file (models/sweeps/*.ron).
+    sweep: PathBuf,
+    /// Output directory (default: gigasim-sweep/<sweep name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads (default: one per core). Output bytes do not depend on it.
+    #[arg(long, short)]
+    jobs: Option<usize>,
+    /// Run only shard I of N (runs k with k mod N = I), e.g. for a Slurm job array.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Print nothing but errors (no progress bar).
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(clap::Args)]
@@ -62,7 +100,10 @@ impl From<InputError> for Failure {
 }
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        Failure::Internal(e)
+        match e.downcast::<InputError>() {
+            Ok(i) => Failure::Input(i),
+            Err(e) => Failure::Internal(e),
+        }
     }
 }
 
@@ -72,6 +113,8 @@ fn main() -> ExitCode {
         None => run_default(),
         Some(Command::Run(args)) => run_file(&args),
         Some(Command::Check { file }) => check(&file),
+        Some(Command::Sweep(args)) => run_sweep(&args),
+        Some(Command::Merge { dirs, out, quiet }) => merge(&dirs, &out, quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -105,9 +148,33 @@ fn run_file(a: &RunArgs) -> Result<(), Failure> {
     simulate(&scenario, &a.out, a.quiet)
 }
 
+/// Runs with a progress bar once a run has lasted more than a moment (and only
+/// on a terminal); the bar does not change what is simulated.
+fn run_with_bar(scenario: &Scenario, quiet: bool) -> Report {
+    let show = !quiet && std::io::stderr().is_terminal();
+    let t0 = Instant::now();
+    let mut bar: Option<ProgressBar> = None;
+    let report = Simulation::new(scenario).run_with_progress(200, |done| {
+        if show && bar.is_none() && t0.elapsed().as_secs_f64() > 0.5 {
+            let b = ProgressBar::new(1000);
+            b.set_style(
+                ProgressStyle::with_template("simulating [{elapsed_precise}] {wide_bar} {percent}% (ETA {eta})").expect("valid template"),
+            );
+            bar = Some(b);
+        }
+        if let Some(b) = &bar {
+            b.set_position((done * 1000.0) as u64);
+        }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    report
+}
+
 fn simulate(scenario: &Scenario, out: &Path, quiet: bool) -> Result<(), Failure> {
     let t0 = Instant::now();
-    let report = Simulation::new(scenario).run();
+    let report = run_with_bar(scenario, quiet);
     let wall = t0.elapsed();
     let written = output::write_run(&report, out)?;
     if !quiet {
@@ -130,6 +197,11 @@ fn check(file: &Path) -> Result<(), Failure> {
     let text = std::fs::read_to_string(file).map_err(|e| InputError::new(file.display().to_string(), None, format!("cannot read: {e}")))?;
     let name = file.display().to_string();
     let folder = file.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
+    if folder == "sweeps" {
+        let s = Sweep::load(file)?;
+        println!("{name}: ok (sweep `{}`: {} points × {} replications = {} runs)", s.name, s.points(), s.replications, s.runs());
+        return Ok(());
+    }
     let kind = match folder {
         "facility" => config::parse_ron::<config::Facility>(&name, &text).map(|_| "facility model"),
         "failure" => config::parse_ron::<config::FailureModel>(&name, &text).map(|_| "failure model"),
@@ -150,5 +222,39 @@ fn check(file: &Path) -> Result<(), Failure> {
         }),
     }?;
     println!("{name}: ok ({kind})");
+    Ok(())
+}
+
+fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
+    let sweep = Sweep::load(&a.sweep)?;
+    let out = a.out.clone().unwrap_or_else(|| Path::new("gigasim-sweep").join(&sweep.name));
+    let opts = sweep::Options { jobs: a.jobs.unwrap_or(0), shard: a.shard, progress: !a.quiet && std::io::stderr().is_terminal() };
+    let t0 = Instant::now();
+    let outcome = sweep::run(&sweep, &out, &opts)?;
+    if !a.quiet {
+        let secs = t0.elapsed().as_secs_f64();
+        println!(
+            "sweep `{}`: {} points × {} replications; ran {} of this {}'s {} runs in {:.1} s ({:.2} runs/s)",
+            sweep.name,
+            sweep.points(),
+            sweep.replications,
+            outcome.runs_done_now,
+            if a.shard.is_some() { "shard" } else { "sweep" },
+            outcome.runs_total,
+            secs,
+            outcome.runs_done_now as f64 / secs
+        );
+        let names: Vec<String> = outcome.files.iter().map(|p| p.display().to_string()).collect();
+        println!("wrote {}", names.join(", "));
+    }
+    Ok(())
+}
+
+fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<(), Failure> {
+    let files = sweep::merge(dirs, out)?;
+    if !quiet {
+        let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+        println!("merged {} shards; wrote {}", dirs.len(), names.join(", "));
+    }
     Ok(())
 }

@@ -189,6 +189,21 @@ impl Simulation {
         self.finish(stats)
     }
 
+    /// Run to the horizon in `slices` equal steps of simulated time, calling
+    /// `progress(done fraction)` after each. Events happen exactly as in [`run`](Self::run).
+    pub fn run_with_progress(mut self, slices: u32, mut progress: impl FnMut(f64)) -> Report {
+        let h = self.horizon.as_millis();
+        let mut stats = engine::RunStats::default();
+        for k in 1..=slices.max(1) as u64 {
+            let until = SimTime::from_millis((h as u128 * k as u128 / slices.max(1) as u128) as u64);
+            let s = engine::run(&mut self, until);
+            stats.processed += s.processed;
+            stats.stale += s.stale;
+            progress(k as f64 / slices.max(1) as f64);
+        }
+        self.finish(stats)
+    }
+
     fn finish(mut self, stats: engine::RunStats) -> Report {
         self.meter.advance(self.horizon);
         let frontier = (0..self.scenario.workload.frontier.len()).map(|j| self.frontier_report(j as u32, self.horizon)).collect();
