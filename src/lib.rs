@@ -15,6 +15,7 @@ pub mod output;
 pub mod report;
 pub mod sim;
 pub mod sweep;
+pub mod theory;
 
 pub use report::{Report, Summary};
 pub use sim::{Simulation, SimulationBuilder};

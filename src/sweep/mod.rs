@@ -320,3 +320,34 @@ pub fn read_meta(dir: &Path) -> Result<SweepMeta> {
     File::open(&p).with_context(|| format!("opening {}", p.display()))?.read_to_string(&mut s)?;
     Ok(serde_json::from_str(&s)?)
 }
+
+/// One row of points.csv, read back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointRecord {
+    pub point: usize,
+    pub params: Vec<f64>,
+    /// Statistics per metric, in the sweep's metric order.
+    pub stats: Vec<PointStats>,
+}
+
+/// Read a finished sweep's points.csv.
+pub fn load_points(dir: &Path) -> Result<(SweepMeta, Vec<PointRecord>)> {
+    let meta = read_meta(dir)?;
+    let p = dir.join("points.csv");
+    let mut r = csv::Reader::from_path(&p).with_context(|| format!("opening {}", p.display()))?;
+    let np = meta.parameters.len();
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec?;
+        let num = |i: usize| -> Result<f64> { Ok(rec.get(i).unwrap_or("").parse::<f64>()?) };
+        let n = num(1 + np)? as usize;
+        let stats = (0..meta.metrics.len())
+            .map(|m| {
+                let c = 2 + np + 4 * m;
+                Ok(PointStats { n, mean: num(c)?, sd: num(c + 1)?, ci_lo: num(c + 2)?, ci_hi: num(c + 3)? })
+            })
+            .collect::<Result<_>>()?;
+        out.push(PointRecord { point: num(0)? as usize, params: (0..np).map(|i| num(1 + i)).collect::<Result<_>>()?, stats });
+    }
+    Ok((meta, out))
+}
