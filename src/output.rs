@@ -179,6 +179,9 @@ pub fn human_summary(r: &Report) -> String {
         "  power      facility mean {:.1} MW, peak {:.1} MW, largest drop {:.1} MW at {:.1} h; energy {:.0} MWh\n",
         s.power.facility_mean_mw, s.power.facility_peak_mw, s.power.max_drop_mw, s.power.max_drop_at_hours, s.energy.facility_mwh
     );
-    out += &format!("  tenants    {} submitted, {} completed, mean wait {:.2} h\n", s.jobs.submitted, s.jobs.completed, s.jobs.mean_wait_h);
+    out += &format!(
+        "  jobs       {} submitted, {} completed (frontier jobs included), mean wait to first start {:.2} h\n",
+        s.jobs.submitted, s.jobs.completed, s.jobs.mean_wait_h
+    );
     out
 }
