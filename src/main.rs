@@ -77,7 +77,7 @@ struct RunArgs {
     #[arg(long, default_value = "gigasim-out")]
     out: PathBuf,
     /// Simulated time in days (overrides the scenario's).
-    #[arg(long, value_name = "D")]
+    #[arg(long, value_name = "D", allow_negative_numbers = true)]
     horizon_days: Option<f64>,
     /// Override any field, e.g. `failure.repair.crews=8` or
     /// `workload.frontier[0].checkpoint.interval_hours=0.25`. Repeatable.
@@ -142,9 +142,10 @@ fn run_file(a: &RunArgs) -> Result<(), Failure> {
     }
     if let Some(d) = a.horizon_days {
         scenario.horizon_days = Positive::try_from(d).map_err(|m| InputError::new("--horizon-days", None, m))?;
-        config::validate(&scenario, &config::ModelFiles::labelled("--horizon-days"))?;
+        config::check_changed(&scenario, "--horizon-days")?;
     }
     let scenario = config::apply_sets(&scenario, &a.sets)?;
+    check_out(&a.out, "--out")?;
     simulate(&scenario, &a.out, a.quiet)
 }
 
@@ -191,43 +192,91 @@ fn simulate(scenario: &Scenario, out: &Path, quiet: bool) -> Result<(), Failure>
     Ok(())
 }
 
-/// Accepts a scenario or any single model file: the kind is told by the folder
-/// it sits in, else by trying each schema in turn.
+/// Accepts a scenario, a sweep, or any single model file. The kind is told by
+/// the folder it sits in, else each kind is tried and the one that parses
+/// furthest names the error.
 fn check(file: &Path) -> Result<(), Failure> {
     let text = std::fs::read_to_string(file).map_err(|e| InputError::new(file.display().to_string(), None, format!("cannot read: {e}")))?;
     let name = file.display().to_string();
     let folder = file.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
-    if folder == "sweeps" {
-        let s = Sweep::load(file)?;
-        println!("{name}: ok (sweep `{}`: {} points × {} replications = {} runs)", s.name, s.points(), s.replications, s.runs());
-        return Ok(());
-    }
-    let kind = match folder {
-        "facility" => config::parse_ron::<config::Facility>(&name, &text).map(|_| "facility model"),
-        "failure" => config::parse_ron::<config::FailureModel>(&name, &text).map(|_| "failure model"),
-        "power" => config::parse_ron::<config::PowerModel>(&name, &text).map(|_| "power model"),
-        "workload" => config::parse_ron::<config::Workload>(&name, &text).map(|_| "workload model"),
-        _ => config::load_scenario(&FileSystem, file).map(|s| {
-            println!(
-                "{}: scenario `{}` — {} chips, {} failure classes, {} frontier jobs, {} tenant classes, {} days",
-                name,
-                s.name,
-                s.facility.chips(),
-                s.failure.classes.len(),
-                s.workload.frontier.len(),
-                s.workload.tenants.len(),
-                s.horizon_days
-            );
-            "scenario"
+    type Checker = fn(&Path, &str, &str) -> Result<String, InputError>;
+    let kinds: [(&str, Checker); 6] = [
+        ("scenarios", |f, _, _| {
+            config::load_scenario(&FileSystem, f).map(|s| {
+                format!(
+                    "scenario `{}`: {} chips, {} failure classes, {} frontier jobs, {} tenant classes, {} days",
+                    s.name,
+                    s.facility.chips(),
+                    s.failure.classes.len(),
+                    s.workload.frontier.len(),
+                    s.workload.tenants.len(),
+                    s.horizon_days
+                )
+            })
         }),
-    }?;
-    println!("{name}: ok ({kind})");
+        ("sweeps", |f, _, _| {
+            Sweep::load(f)
+                .map(|s| format!("sweep `{}`: {} points × {} replications = {} runs", s.name, s.points(), s.replications, s.runs()))
+        }),
+        ("facility", |_, n, t| {
+            let m: config::Facility = config::parse_ron(n, t)?;
+            m.check().map_err(|p| config::in_file(n, t, p))?;
+            Ok(format!("facility model `{}`: {} chips", m.name, m.chips()))
+        }),
+        ("failure", |_, n, t| {
+            let m: config::FailureModel = config::parse_ron(n, t)?;
+            m.check(None).map_err(|p| config::in_file(n, t, p))?;
+            Ok(format!("failure model `{}`: {} classes", m.name, m.classes.len()))
+        }),
+        ("power", |_, n, t| config::parse_ron::<config::PowerModel>(n, t).map(|m| format!("power model `{}`", m.name))),
+        ("workload", |_, n, t| {
+            let m: config::Workload = config::parse_ron(n, t)?;
+            m.check().map_err(|p| config::in_file(n, t, p))?;
+            Ok(format!("workload model `{}`: {} frontier jobs, {} tenant classes", m.name, m.frontier.len(), m.tenants.len()))
+        }),
+    ];
+    let said = match kinds.iter().find(|k| k.0 == folder) {
+        Some((_, checker)) => checker(file, &name, &text)?,
+        None => {
+            let mut best: Option<InputError> = None;
+            let mut ok = None;
+            for (_, checker) in &kinds {
+                match checker(file, &name, &text) {
+                    Ok(m) => {
+                        ok = Some(m);
+                        break;
+                    }
+                    Err(e) if e.file == name && best.as_ref().is_none_or(|b| e.line_col > b.line_col) => best = Some(e),
+                    Err(_) => {}
+                }
+            }
+            match (ok, best) {
+                (Some(m), _) => m,
+                (None, Some(e)) => return Err(e.into()),
+                (None, None) => {
+                    return Err(InputError::new(name, None, "not a scenario, sweep, facility, failure, power or workload file").into());
+                }
+            }
+        }
+    };
+    println!("{name}: ok ({said})");
+    Ok(())
+}
+
+/// An output folder must be creatable; say so before any simulating.
+fn check_out(out: &Path, flag: &str) -> Result<(), Failure> {
+    if out.exists() && !out.is_dir() {
+        return Err(
+            InputError::new(flag, None, format!("{} is a file; allowed: a folder (it is created if missing)", out.display())).into()
+        );
+    }
     Ok(())
 }
 
 fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
     let sweep = Sweep::load(&a.sweep)?;
     let out = a.out.clone().unwrap_or_else(|| Path::new("gigasim-sweep").join(&sweep.name));
+    check_out(&out, "--out")?;
     let opts = sweep::Options { jobs: a.jobs.unwrap_or(0), shard: a.shard, progress: !a.quiet && std::io::stderr().is_terminal() };
     let t0 = Instant::now();
     let outcome = sweep::run(&sweep, &out, &opts)?;

@@ -2,7 +2,7 @@
 //! resolution (from disk or the embedded default), `--set` overrides and the
 //! checks that span several files.
 
-use super::law::Law;
+use super::checks::{Part, Problem, locate_path};
 use super::model::*;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -132,137 +132,62 @@ fn find_field(text: &str, field: &str) -> Option<(usize, usize)> {
     })
 }
 
-fn read_and_parse<T: DeserializeOwned>(src: &dyn Source, path: &Path, referenced_by: Option<(&Path, &str, &str)>) -> Result<T, InputError> {
-    let shown = path.display().to_string();
-    let text = src.read(path).map_err(|e| match referenced_by {
-        Some((by, by_text, field)) => InputError {
-            file: by.display().to_string(),
-            line_col: find_field(by_text, field),
-            field: Some(field.to_string()),
-            message: format!("cannot read referenced file {shown}: {e}; allowed: a path relative to the scenario file"),
-        },
-        None => InputError::new(&shown, None, format!("cannot read: {e}")),
-    })?;
-    parse_ron(&shown, &text)
-}
-
 /// Load a scenario and every model it names. Paths in it are relative to it.
 pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputError> {
-    let text = src.read(path).map_err(|e| InputError::new(path.display().to_string(), None, format!("cannot read: {e}")))?;
-    let file: ScenarioFile = parse_ron(&path.display().to_string(), &text)?;
+    let shown = path.display().to_string();
+    let text = src.read(path).map_err(|e| InputError::new(&shown, None, format!("cannot read: {e}")))?;
+    let file: ScenarioFile = parse_ron(&shown, &text)?;
     let dir = path.parent().unwrap_or(Path::new(""));
-    let at = |rel: &str| normalize(&dir.join(rel));
+    let mut texts = vec![(Part::Scenario, shown.clone(), text.clone())];
+    let mut load = |part: Part, field: &str, rel: &str| -> Result<String, InputError> {
+        let p = normalize(&dir.join(rel));
+        let t = src.read(&p).map_err(|e| InputError {
+            file: shown.clone(),
+            line_col: find_field(&text, field),
+            field: Some(field.to_string()),
+            message: format!("cannot read referenced file {}: {e}; allowed: a path relative to the scenario file", p.display()),
+        })?;
+        texts.push((part, p.display().to_string(), t.clone()));
+        Ok(t)
+    };
+    let (fa, fl, po, wo) = (
+        load(Part::Facility, "facility", &file.facility)?,
+        load(Part::Failure, "failure", &file.failure)?,
+        load(Part::Power, "power", &file.power)?,
+        load(Part::Workload, "workload", &file.workload)?,
+    );
+    let name_of = |part: Part| texts.iter().find(|t| t.0 == part).map(|t| t.1.clone()).unwrap_or_default();
     let scenario = Scenario {
         name: file.name.clone(),
         horizon_days: file.horizon_days,
         seed: file.seed,
         power_bin_minutes: file.power_bin_minutes,
-        facility: read_and_parse(src, &at(&file.facility), Some((path, &text, "facility")))?,
-        failure: read_and_parse(src, &at(&file.failure), Some((path, &text, "failure")))?,
-        power: read_and_parse(src, &at(&file.power), Some((path, &text, "power")))?,
-        workload: read_and_parse(src, &at(&file.workload), Some((path, &text, "workload")))?,
+        facility: parse_ron(&name_of(Part::Facility), &fa)?,
+        failure: parse_ron(&name_of(Part::Failure), &fl)?,
+        power: parse_ron(&name_of(Part::Power), &po)?,
+        workload: parse_ron(&name_of(Part::Workload), &wo)?,
     };
-    let files = ModelFiles {
-        scenario: path.display().to_string(),
-        facility: at(&file.facility).display().to_string(),
-        failure: at(&file.failure).display().to_string(),
-        workload: at(&file.workload).display().to_string(),
-    };
-    validate(&scenario, &files)?;
+    scenario.check().map_err(|p| {
+        let (_, file, text) = texts.iter().find(|t| t.0 == p.part).expect("every part was read");
+        in_file(file, text, p)
+    })?;
     Ok(scenario)
+}
+
+/// A [`Problem`] as an error naming `file` and the line of the field in `text`.
+pub fn in_file(file: &str, text: &str, p: Problem) -> InputError {
+    InputError { file: file.to_string(), line_col: locate_path(text, &p.field), field: Some(p.field), message: p.message }
+}
+
+/// Check a scenario changed on the command line; errors name `label` (e.g. `--set`)
+/// and the field's full path.
+pub fn check_changed(s: &Scenario, label: &str) -> Result<(), InputError> {
+    s.check().map_err(|p| InputError::new(label, Some(format!("{}{}", p.part.prefix(), p.field)), p.message))
 }
 
 /// The built-in default scenario.
 pub fn default_scenario() -> Scenario {
     load_scenario(&Embedded::models(), Path::new(DEFAULT_SCENARIO)).expect("the embedded default scenario is valid")
-}
-
-/// File names used in error messages from [`validate`].
-pub struct ModelFiles {
-    pub scenario: String,
-    pub facility: String,
-    pub failure: String,
-    pub workload: String,
-}
-
-impl ModelFiles {
-    /// For a scenario that did not come from files (built in code or changed by `--set`).
-    pub fn labelled(label: &str) -> Self {
-        let s = label.to_string();
-        Self { scenario: s.clone(), facility: s.clone(), failure: s.clone(), workload: s }
-    }
-}
-
-/// Checks that span fields or files, which serde cannot make alone.
-pub fn validate(s: &Scenario, files: &ModelFiles) -> Result<(), InputError> {
-    let err = |file: &str, field: String, msg: String| Err(InputError::new(file, Some(field), msg));
-    if s.horizon_days.get() > 100_000.0 {
-        return err(&files.scenario, "horizon_days".into(), format!("got {}, allowed: up to 100000 days", s.horizon_days));
-    }
-    let f = &s.facility;
-    let chips = f.chips();
-    if chips > u32::MAX as u64 / 2 {
-        return err(&files.facility, "pods".into(), format!("the site has {chips} chips; allowed: at most {}", u32::MAX / 2));
-    }
-    let law_ok = |law: &Law, file: &str, field: String| law.check().or_else(|m| err(file, field, m));
-    for (i, c) in s.failure.classes.iter().enumerate() {
-        law_ok(&c.ttf, &files.failure, format!("classes[{i}].ttf"))?;
-        match &c.outcome {
-            Outcome::Transient { reboot } => law_ok(reboot, &files.failure, format!("classes[{i}].outcome.reboot"))?,
-            Outcome::Permanent { repair } => law_ok(repair, &files.failure, format!("classes[{i}].outcome.repair"))?,
-            Outcome::Mixed { reboot, repair, .. } => {
-                law_ok(reboot, &files.failure, format!("classes[{i}].outcome.reboot"))?;
-                law_ok(repair, &files.failure, format!("classes[{i}].outcome.repair"))?;
-            }
-        }
-    }
-    law_ok(&s.failure.repair.swap, &files.failure, "repair.swap".into())?;
-    let cpn = f.chips_per_node.get() as u64;
-    let mut nodes_taken = 0u64;
-    for (i, j) in s.workload.frontier.iter().enumerate() {
-        let nodes = (j.chips.get() as u64).div_ceil(cpn) + j.hot_spare_nodes as u64;
-        nodes_taken += nodes;
-        if nodes_taken > f.nodes() {
-            return err(
-                &files.workload,
-                format!("frontier[{i}].chips"),
-                format!(
-                    "job `{}` needs {} chips plus {} hot-spare nodes ({} nodes of {} chips{}), but the facility `{}` has {} nodes ({} chips); allowed: frontier jobs and their spares together fit in the facility",
-                    j.name,
-                    j.chips.get(),
-                    j.hot_spare_nodes,
-                    nodes,
-                    cpn,
-                    if i > 0 { ", after the jobs before it" } else { "" },
-                    f.name,
-                    f.nodes(),
-                    chips
-                ),
-            );
-        }
-    }
-    for (i, t) in s.workload.tenants.iter().enumerate() {
-        law_ok(&t.work_hours, &files.workload, format!("tenants[{i}].work_hours"))?;
-        let sizes: Vec<u32> = match &t.chips {
-            SizeLaw::Fixed(c) => vec![c.get()],
-            SizeLaw::Choice(v) if v.is_empty() => {
-                return err(
-                    &files.workload,
-                    format!("tenants[{i}].chips"),
-                    "an empty Choice; allowed: at least one (chips, weight) pair".into(),
-                );
-            }
-            SizeLaw::Choice(v) => v.iter().map(|(c, _)| c.get()).collect(),
-        };
-        if let Some(&big) = sizes.iter().find(|&&c| c as u64 > chips) {
-            return err(
-                &files.workload,
-                format!("tenants[{i}].chips"),
-                format!("a job of {big} chips is larger than the facility `{}` ({chips} chips); allowed: at most {chips}", f.name),
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Apply `path=value` overrides (as given to `--set`) to a loaded scenario.
@@ -281,13 +206,16 @@ pub fn apply_sets(s: &Scenario, sets: &[String]) -> Result<Scenario, InputError>
             .split_once('=')
             .ok_or_else(|| bad(None, format!("`{set}` has no `=`; allowed: path=value, e.g. failure.repair.crews=8")))?;
         let value: serde_json::Value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+        if path.trim().is_empty() {
+            return Err(bad(None, format!("`{set}` has an empty path; allowed: path=value, e.g. failure.repair.crews=8")));
+        }
         let slot = locate(&mut tree, path.trim()).map_err(|m| bad(Some(path.trim().to_string()), m))?;
         *slot = value;
     }
     let mut track = serde_path_to_error::Track::new();
     let out = Scenario::deserialize_tracked(&tree, &mut track)
         .map_err(|e| InputError::new("--set", Some(track.path().to_string()), e.to_string()))?;
-    validate(&out, &ModelFiles::labelled("--set"))?;
+    check_changed(&out, "--set")?;
     Ok(out)
 }
 

@@ -1,14 +1,16 @@
 //! Model files: serde types, validation and clear errors.
 
+mod checks;
 mod law;
 mod load;
 mod model;
 mod num;
 
+pub use checks::{MAX_CHIPS, MAX_POWER_BINS, MAX_RATE_PER_HOUR, Part, Problem, locate_path};
 pub use law::{DurationLaw, Law, exp_draw, gamma};
 pub use load::{
-    DEFAULT_SCENARIO, Embedded, FileSystem, InputError, ModelFiles, Source, apply_sets, default_scenario, load_scenario, parse_ron,
-    validate,
+    DEFAULT_SCENARIO, Embedded, FileSystem, InputError, Source, apply_sets, check_changed, default_scenario, in_file, load_scenario,
+    parse_ron,
 };
 pub use model::*;
 pub use num::{AtLeastOne, Count, NonNeg, Positive, Prob};

@@ -112,6 +112,7 @@ pub struct RepairSpec {
     pub crews: Count,
     /// Cold spare nodes in stock. A failed chip or node is swapped for one (taking `swap`);
     /// the broken one is repaired off line (its repair law, no crew) and returns to stock.
+    #[serde(deserialize_with = "super::num::whole_u32")]
     pub spare_nodes: u32,
     pub swap: Law,
 }
@@ -184,6 +185,7 @@ pub struct FrontierJob {
     /// Time from an interruption (with healthy nodes at hand) to computing again.
     pub restart_hours: NonNeg,
     /// Healthy extra nodes the job holds to swap in at once after a failure.
+    #[serde(deserialize_with = "super::num::whole_u32")]
     pub hot_spare_nodes: u32,
     /// When short of healthy nodes, take free healthy nodes from the shared pool.
     #[serde(default)]
@@ -233,6 +235,7 @@ pub struct ScenarioFile {
     pub power: String,
     pub workload: String,
     pub horizon_days: Positive,
+    #[serde(deserialize_with = "super::num::whole_u64")]
     pub seed: u64,
     /// Resolution of power.csv, in minutes.
     #[serde(default = "five")]
@@ -250,6 +253,7 @@ fn five() -> Positive {
 pub struct Scenario {
     pub name: String,
     pub horizon_days: Positive,
+    #[serde(deserialize_with = "super::num::whole_u64")]
     pub seed: u64,
     pub power_bin_minutes: Positive,
     pub facility: Facility,

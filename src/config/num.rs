@@ -49,22 +49,22 @@ checked_f64!(AtLeastOne, "A finite number ≥ 1 (a PUE).", |v| v >= 1.0, "a fini
 
 /// A whole number ≥ 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "u64", into = "u64")]
+#[serde(try_from = "i64", into = "u64")]
 pub struct Count(u32);
 
 impl Count {
     pub fn new(v: u32) -> Self {
-        Self::try_from(v as u64).expect("count >= 1")
+        Self::try_from(v as i64).expect("count >= 1")
     }
     #[inline]
     pub fn get(self) -> u32 {
         self.0
     }
 }
-impl TryFrom<u64> for Count {
+impl TryFrom<i64> for Count {
     type Error = String;
-    fn try_from(v: u64) -> Result<Self, String> {
-        if (1..=u32::MAX as u64).contains(&v) {
+    fn try_from(v: i64) -> Result<Self, String> {
+        if (1..=u32::MAX as i64).contains(&v) {
             Ok(Self(v as u32))
         } else {
             Err(format!("got {v}, allowed: a whole number from 1 to {}", u32::MAX))
@@ -74,5 +74,39 @@ impl TryFrom<u64> for Count {
 impl From<Count> for u64 {
     fn from(v: Count) -> u64 {
         v.0 as u64
+    }
+}
+
+/// For `#[serde(deserialize_with)]` on whole-number fields that may be 0: a
+/// negative or fractional value gets a message saying what is allowed.
+pub fn whole_u32<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    d.deserialize_any(Whole(u32::MAX as u64)).map(|v| v as u32)
+}
+
+pub fn whole_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    d.deserialize_any(Whole(u64::MAX))
+}
+
+struct Whole(u64);
+
+impl Whole {
+    fn bad<E: serde::de::Error>(&self, got: impl fmt::Display) -> E {
+        E::custom(format!("got {got}, allowed: a whole number from 0 to {}", self.0))
+    }
+}
+
+impl serde::de::Visitor<'_> for Whole {
+    type Value = u64;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a whole number from 0 to {}", self.0)
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+        if v <= self.0 { Ok(v) } else { Err(self.bad(v)) }
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+        if v >= 0 { self.visit_u64(v as u64) } else { Err(self.bad(v)) }
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u64, E> {
+        Err(self.bad(v))
     }
 }

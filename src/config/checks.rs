@@ -1,0 +1,261 @@
+//! Checks that serde cannot make alone: ranges that span fields, sizes that
+//! must fit memory, and the fit of jobs in the facility. Each model checks
+//! itself (so `gigasim check FILE` can), and the scenario checks across files.
+
+use super::law::{DurationLaw, Law};
+use super::model::*;
+
+/// Which model a problem is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Scenario,
+    Facility,
+    Failure,
+    Power,
+    Workload,
+}
+
+impl Part {
+    /// The path prefix of this part inside a loaded `Scenario` (for `--set` messages).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Part::Scenario => "",
+            Part::Facility => "facility.",
+            Part::Failure => "failure.",
+            Part::Power => "power.",
+            Part::Workload => "workload.",
+        }
+    }
+}
+
+/// A problem found after parsing: the model, the field path inside it, what is wrong and allowed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub part: Part,
+    pub field: String,
+    pub message: String,
+}
+
+fn problem(part: Part, field: impl Into<String>, message: impl Into<String>) -> Result<(), Problem> {
+    Err(Problem { part, field: field.into(), message: message.into() })
+}
+
+/// Largest site simulated: ids are 32-bit and per-node state must fit in memory.
+pub const MAX_CHIPS: u64 = 50_000_000;
+/// Highest event rate of one failure class or job stream, per hour: keeps the
+/// mean gap between events far above the 1 ms clock tick.
+pub const MAX_RATE_PER_HOUR: f64 = 1e6;
+/// Most bins in power.csv.
+pub const MAX_POWER_BINS: f64 = 10_000_000.0;
+
+fn law(part: Part, field: String, l: &Law) -> Result<(), Problem> {
+    l.check().or_else(|m| problem(part, field, m))
+}
+
+impl Facility {
+    /// Chips in the site, or `None` if the product overflows.
+    pub fn checked_chips(&self) -> Option<u64> {
+        (self.pods.get() as u64)
+            .checked_mul(self.racks_per_pod.get() as u64)?
+            .checked_mul(self.nodes_per_rack.get() as u64)?
+            .checked_mul(self.chips_per_node.get() as u64)
+    }
+
+    pub fn check(&self) -> Result<(), Problem> {
+        match self.checked_chips() {
+            Some(c) if c <= MAX_CHIPS => Ok(()),
+            c => problem(
+                Part::Facility,
+                "pods",
+                format!(
+                    "pods × racks_per_pod × nodes_per_rack × chips_per_node is {}; allowed: at most {MAX_CHIPS} chips",
+                    c.map_or("beyond 2^64".to_string(), |c| c.to_string())
+                ),
+            ),
+        }
+    }
+}
+
+impl FailureModel {
+    /// Laws well formed; with a facility, every class's rate over the site bounded.
+    pub fn check(&self, facility: Option<&Facility>) -> Result<(), Problem> {
+        let p = Part::Failure;
+        for (i, c) in self.classes.iter().enumerate() {
+            law(p, format!("classes[{i}].ttf"), &c.ttf)?;
+            match &c.outcome {
+                Outcome::Transient { reboot } => law(p, format!("classes[{i}].outcome.reboot"), reboot)?,
+                Outcome::Permanent { repair } => law(p, format!("classes[{i}].outcome.repair"), repair)?,
+                Outcome::Mixed { reboot, repair, .. } => {
+                    law(p, format!("classes[{i}].outcome.reboot"), reboot)?;
+                    law(p, format!("classes[{i}].outcome.repair"), repair)?;
+                }
+            }
+            if let Some(f) = facility {
+                let units = match c.level {
+                    Level::Chip => f.chips(),
+                    Level::Node => f.nodes(),
+                    Level::Rack => f.racks(),
+                    Level::Pod => f.pods.get() as u64,
+                } as f64;
+                let rate = units / c.ttf.mean_hours();
+                if rate.is_nan() || rate > MAX_RATE_PER_HOUR {
+                    return problem(
+                        p,
+                        format!("classes[{i}].ttf"),
+                        format!(
+                            "gives {rate:.3e} failures per hour over the site's {units} units; allowed: at most {MAX_RATE_PER_HOUR:e} per hour"
+                        ),
+                    );
+                }
+            }
+        }
+        law(p, "repair.swap".into(), &self.repair.swap)
+    }
+}
+
+impl Workload {
+    pub fn check(&self) -> Result<(), Problem> {
+        let p = Part::Workload;
+        for (i, t) in self.tenants.iter().enumerate() {
+            law(p, format!("tenants[{i}].work_hours"), &t.work_hours)?;
+            if let SizeLaw::Choice(v) = &t.chips
+                && v.is_empty()
+            {
+                return problem(p, format!("tenants[{i}].chips"), "an empty Choice; allowed: at least one (chips, weight) pair");
+            }
+            if t.arrivals_per_hour.get() > MAX_RATE_PER_HOUR {
+                return problem(
+                    p,
+                    format!("tenants[{i}].arrivals_per_hour"),
+                    format!("got {}; allowed: at most {MAX_RATE_PER_HOUR:e} per hour", t.arrivals_per_hour),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// Every model's own checks, then the checks across them.
+    pub fn check(&self) -> Result<(), Problem> {
+        if self.horizon_days.get() > 100_000.0 {
+            return problem(Part::Scenario, "horizon_days", format!("got {}; allowed: up to 100000 days", self.horizon_days));
+        }
+        let bins = self.horizon_days.get() * 1440.0 / self.power_bin_minutes.get();
+        if bins > MAX_POWER_BINS {
+            return problem(
+                Part::Scenario,
+                "power_bin_minutes",
+                format!(
+                    "{} min over {} days makes {bins:.3e} bins; allowed: at most {MAX_POWER_BINS:e} bins",
+                    self.power_bin_minutes, self.horizon_days
+                ),
+            );
+        }
+        let f = &self.facility;
+        f.check()?;
+        self.failure.check(Some(f))?;
+        self.workload.check()?;
+        let chips = f.chips();
+        let cpn = f.chips_per_node.get() as u64;
+        let mut nodes_taken = 0u64;
+        for (i, j) in self.workload.frontier.iter().enumerate() {
+            let nodes = (j.chips.get() as u64).div_ceil(cpn) + j.hot_spare_nodes as u64;
+            nodes_taken += nodes;
+            if nodes_taken > f.nodes() {
+                return problem(
+                    Part::Workload,
+                    format!("frontier[{i}].chips"),
+                    format!(
+                        "job `{}` needs {} chips plus {} hot-spare nodes ({nodes} nodes of {cpn} chips{}), but the facility `{}` has {} nodes ({chips} chips); allowed: frontier jobs and their spares together fit in the facility",
+                        j.name,
+                        j.chips.get(),
+                        j.hot_spare_nodes,
+                        if i > 0 { ", after the jobs before it" } else { "" },
+                        f.name,
+                        f.nodes(),
+                    ),
+                );
+            }
+        }
+        for (i, t) in self.workload.tenants.iter().enumerate() {
+            let sizes: Vec<u32> = match &t.chips {
+                SizeLaw::Fixed(c) => vec![c.get()],
+                SizeLaw::Choice(v) => v.iter().map(|(c, _)| c.get()).collect(),
+            };
+            if let Some(&big) = sizes.iter().find(|&&c| c as u64 > chips) {
+                return problem(
+                    Part::Workload,
+                    format!("tenants[{i}].chips"),
+                    format!("a job of {big} chips is larger than the facility `{}` ({chips} chips); allowed: at most {chips}", f.name),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Line and column (1-based) of the field at `path` (e.g. `frontier[1].chips`,
+/// `classes[0].outcome.reboot`) in RON text, found by walking the keys in order:
+/// after `name:` with an index i, the next key is taken at its (i+1)-th
+/// occurrence. Comments are skipped. Good for the model files' shapes, where
+/// each list element has each key once.
+pub fn locate_path(text: &str, path: &str) -> Option<(usize, usize)> {
+    // Blank out comments, keeping byte offsets.
+    let mut code = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        match line.find("//") {
+            Some(c) => {
+                code.push_str(&line[..c]);
+                code.extend(line[c..].chars().map(|ch| if ch == '\n' { '\n' } else { ' ' }));
+            }
+            None => code.push_str(line),
+        }
+    }
+    let (mut pos, mut nth, mut last) = (0, 1, None);
+    for token in path.split('.').filter(|t| !t.is_empty()) {
+        let (name, index) = match token.split_once('[') {
+            Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (token, None),
+        };
+        for _ in 0..nth {
+            let s = find_key(&code, name, pos)?;
+            last = Some(s);
+            pos = s + name.len();
+        }
+        nth = index.map_or(1, |i| i + 1);
+    }
+    let start = last?;
+    let before = &text[..start];
+    Some((before.matches('\n').count() + 1, start - before.rfind('\n').map_or(0, |i| i + 1) + 1))
+}
+
+/// Byte offset of `name` used as a key (`name:`, whole word) at or after `from`.
+fn find_key(code: &str, name: &str, from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(i) = code.get(at..)?.find(name) {
+        let s = at + i;
+        let e = s + name.len();
+        let word_start = s == 0 || !code[..s].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let is_key = code[e..].trim_start().starts_with(':');
+        if word_start && is_key {
+            return Some(s);
+        }
+        at = e;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locate_path;
+
+    #[test]
+    fn locates_nested_and_indexed_fields() {
+        let t = "(\n  frontier: [ (chips: 1), // chips: 9\n    (name: \"b\",\n     chips: 2) ],\n  tenants: [(chips: 3)],\n)";
+        assert_eq!(locate_path(t, "frontier[0].chips"), Some((2, 16)));
+        assert_eq!(locate_path(t, "frontier[1].chips"), Some((4, 6)));
+        assert_eq!(locate_path(t, "tenants[0].chips"), Some((5, 14)));
+        assert_eq!(locate_path(t, "tenants[1].chips"), None);
+    }
+}
