@@ -224,7 +224,7 @@ impl TimeUnit {
     pub fn for_span_hours(h: f64) -> Self {
         if h > 72.0 { TimeUnit::Days } else { TimeUnit::Hours }
     }
-    pub fn from_hours(self, h: f64) -> f64 {
+    pub fn of_hours(self, h: f64) -> f64 {
         match self {
             TimeUnit::Hours => h,
             TimeUnit::Days => h / 24.0,

@@ -138,9 +138,19 @@ struct PowerChart<'a> {
     rows: &'a [PowerRow],
 }
 
-/// Merge consecutive bins so that at most `max` remain: energy-weighted means, exact extremes.
+/// Merge consecutive bins so that at most `max` remain, preferring a round
+/// group length (30 min, 1 h, 8 h, …): energy-weighted means, exact extremes.
 fn coarsen(rows: &[PowerRow], max: usize) -> Vec<PowerRow> {
-    let k = rows.len().div_ceil(max.max(1)).max(1);
+    let min_k = rows.len().div_ceil(max.max(1)).max(1);
+    let bin_h = rows.first().map(|r| r.end_h - r.start_h).unwrap_or(0.0);
+    let nice = [0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 24.0, 48.0, 168.0];
+    let k = nice
+        .iter()
+        .filter(|_| bin_h > 0.0)
+        .map(|d| d / bin_h)
+        .find(|k| *k >= min_k as f64 - 1e-3 && (k - k.round()).abs() < 1e-3)
+        .map(|k| k.round() as usize)
+        .unwrap_or(min_k);
     rows.chunks(k)
         .map(|c| {
             let dur: f64 = c.iter().map(|r| r.end_h - r.start_h).sum();
@@ -186,7 +196,7 @@ impl Chart for PowerChart<'_> {
             return centred_note(&area, "power.csv has no rows");
         }
         let peak = bins.iter().map(|b| b.facility_max_mw.max(b.facility_mw)).fold(s.power.facility_peak_mw, f64::max);
-        let x1 = unit.from_hours(horizon_h);
+        let x1 = unit.of_hours(horizon_h);
         let mut chart = ChartBuilder::on(&area)
             .margin_left(16)
             .margin_right(36)
@@ -207,7 +217,7 @@ impl Chart for PowerChart<'_> {
             .x_label_formatter(&|v| fmt_tick(*v))
             .y_label_formatter(&|v| fmt_tick(*v))
             .draw()?;
-        let mid = |b: &PowerRow| unit.from_hours(0.5 * (b.start_h + b.end_h));
+        let mid = |b: &PowerRow| unit.of_hours(0.5 * (b.start_h + b.end_h));
         let band: Vec<(f64, f64)> =
             bins.iter().map(|b| (mid(b), b.facility_max_mw)).chain(bins.iter().rev().map(|b| (mid(b), b.facility_min_mw))).collect();
         chart
@@ -223,7 +233,7 @@ impl Chart for PowerChart<'_> {
             .label("IT (mean)")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], IT.stroke_width(3)));
         if s.power.max_drop_mw > 0.0 {
-            let xd = unit.from_hours(s.power.max_drop_at_hours);
+            let xd = unit.of_hours(s.power.max_drop_at_hours);
             let top = headroom(peak, 1.12);
             chart
                 .draw_series(DashedLineSeries::new(vec![(xd, 0.0), (xd, top)], 6, 5, DROP.stroke_width(2)))?
@@ -265,19 +275,25 @@ impl Chart for ZoomChart<'_> {
     }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult<DB> {
         let s = self.s;
-        let rows = self.rows;
+        // A value that holds for no time (two rows at one instant) was never drawn from the grid.
+        let rows: Vec<ZoomRow> = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| self.rows.get(i + 1).is_none_or(|n| n.time_h > r.time_h))
+            .map(|(_, r)| *r)
+            .collect();
+        let rows = &rows[..];
         let fall = largest_fall(rows);
         let t0 = match fall {
             Some((i, _)) => rows[i].time_h,
             None => s.power.max_drop_at_hours,
         };
         let drop_mw = fall.map(|f| f.1).unwrap_or(s.power.max_drop_mw);
-        let sub = format!(
-            "{} · exact power steps from 30 min before to 30 min after the drop at {} h (day {})",
-            subtitle_base(s),
-            fmt_sig(t0, 6),
-            fmt_sig(t0 / 24.0, 4)
-        );
+        let when = if t0 >= 24.0 { format!("{t0:.2} h (day {:.1})", t0 / 24.0) } else { format!("{t0:.2} h") };
+        let before = rows.first().map(|r| (t0 - r.time_h) * 60.0).unwrap_or(30.0);
+        let from = if before < 29.9 { format!("the start of the run ({before:.0} min before)") } else { "30 min before".into() };
+        let sub = format!("{} · exact power steps from {from} to 30 min after the drop at {when}", subtitle_base(s));
         let area = heading(root, &format!("Largest power drop: {} MW in one instant", fmt_sig(drop_mw, 3)), &sub)?;
         if rows.is_empty() {
             return centred_note(&area, "no power drop recorded (power_zoom.csv is empty)");
@@ -423,7 +439,8 @@ impl Chart for FailuresChart<'_> {
             .axis_desc_style(font(AXIS_DESC_PX))
             .x_desc("day of the run")
             .y_desc("failures per day")
-            .x_label_formatter(&|v| fmt_tick(*v))
+            .x_labels((days + 1).min(12))
+            .x_label_formatter(&|v| if (v - v.round()).abs() < 1e-9 { fmt_tick(*v) } else { String::new() })
             .y_label_formatter(&|v| fmt_tick(*v))
             .draw()?;
         let gap = if days <= 60 { 0.12 } else { 0.0 };
@@ -628,7 +645,7 @@ impl Chart for FrontierChart<'_> {
         let jobs = job_traces(self.rows);
         let horizon_h = jobs.iter().map(|j| j.end_h).fold(s.horizon_days * 24.0, f64::max);
         let unit = TimeUnit::for_span_hours(horizon_h);
-        let u = |h: f64| unit.from_hours(h);
+        let u = |h: f64| unit.of_hours(h);
         let total_int: usize = jobs.iter().map(|j| j.interruptions.len()).sum();
         let title = format!("Frontier training progress — ETTR {}", fmt_sig(s.ettr, 3));
         let sub = format!(
