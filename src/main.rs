@@ -45,6 +45,17 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Do not draw the charts into OUT/charts/.
+        #[arg(long)]
+        no_charts: bool,
+    },
+    /// Redraw the charts of a run or sweep output folder from its CSV files.
+    Plot {
+        /// A folder written by `gigasim run` (summary.json, power.csv, …) or by `gigasim sweep` (sweep.json, points.csv).
+        dir: PathBuf,
+        /// Where to write the charts (default: DIR/charts).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -64,6 +75,9 @@ struct SweepArgs {
     /// Print nothing but errors (no progress bar).
     #[arg(long, short)]
     quiet: bool,
+    /// Do not draw the charts into DIR/charts/.
+    #[arg(long)]
+    no_charts: bool,
 }
 
 #[derive(clap::Args)]
@@ -86,6 +100,9 @@ struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Do not draw the charts into DIR/charts/.
+    #[arg(long)]
+    no_charts: bool,
 }
 
 enum Failure {
@@ -114,7 +131,8 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => run_file(&args),
         Some(Command::Check { file }) => check(&file),
         Some(Command::Sweep(args)) => run_sweep(&args),
-        Some(Command::Merge { dirs, out, quiet }) => merge(&dirs, &out, quiet),
+        Some(Command::Merge { dirs, out, quiet, no_charts }) => merge(&dirs, &out, quiet, no_charts),
+        Some(Command::Plot { dir, out }) => plot(&dir, out.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -132,7 +150,7 @@ fn main() -> ExitCode {
 fn run_default() -> Result<(), Failure> {
     let scenario = config::load_scenario(&Embedded::models(), Path::new(config::DEFAULT_SCENARIO))?;
     println!("Running the built-in default scenario ({}); `gigasim --help` shows more.", config::DEFAULT_SCENARIO);
-    simulate(&scenario, Path::new("gigasim-out"), false)
+    simulate(&scenario, Path::new("gigasim-out"), false, true)
 }
 
 fn run_file(a: &RunArgs) -> Result<(), Failure> {
@@ -146,7 +164,7 @@ fn run_file(a: &RunArgs) -> Result<(), Failure> {
     }
     let scenario = config::apply_sets(&scenario, &a.sets)?;
     check_out(&a.out, "--out")?;
-    simulate(&scenario, &a.out, a.quiet)
+    simulate(&scenario, &a.out, a.quiet, !a.no_charts)
 }
 
 /// Runs with a progress bar once a run has lasted more than a moment (and only
@@ -173,11 +191,14 @@ fn run_with_bar(scenario: &Scenario, quiet: bool) -> Report {
     report
 }
 
-fn simulate(scenario: &Scenario, out: &Path, quiet: bool) -> Result<(), Failure> {
+fn simulate(scenario: &Scenario, out: &Path, quiet: bool, charts: bool) -> Result<(), Failure> {
     let t0 = Instant::now();
     let report = run_with_bar(scenario, quiet);
     let wall = t0.elapsed();
-    let written = output::write_run(&report, out)?;
+    let mut written = output::write_run(&report, out)?;
+    if charts {
+        written.push(draw(gigasim::plot::run_charts(out, &out.join("charts")), out)?);
+    }
     if !quiet {
         print!("{}", output::human_summary(&report));
         println!(
@@ -279,7 +300,10 @@ fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
     check_out(&out, "--out")?;
     let opts = sweep::Options { jobs: a.jobs.unwrap_or(0), shard: a.shard, progress: !a.quiet && std::io::stderr().is_terminal() };
     let t0 = Instant::now();
-    let outcome = sweep::run(&sweep, &out, &opts)?;
+    let mut outcome = sweep::run(&sweep, &out, &opts)?;
+    if !a.no_charts && a.shard.is_none() {
+        outcome.files.push(draw(gigasim::plot::sweep_charts(&out, &out.join("charts")), &out)?);
+    }
     if !a.quiet {
         let secs = t0.elapsed().as_secs_f64();
         println!(
@@ -299,8 +323,36 @@ fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<(), Failure> {
-    let files = sweep::merge(dirs, out)?;
+/// Charts come last: if drawing fails, the data files are already written.
+fn draw(result: anyhow::Result<Vec<PathBuf>>, dir: &Path) -> Result<PathBuf, Failure> {
+    let files = result
+        .map_err(|e| Failure::Internal(e.context(format!("drawing the charts of {} (the data files are written)", dir.display()))))?;
+    Ok(files.first().and_then(|f| f.parent()).map_or_else(|| dir.join("charts"), |p| p.to_path_buf()))
+}
+
+fn plot(dir: &Path, out: Option<&Path>) -> Result<(), Failure> {
+    let out = out.map_or_else(|| dir.join("charts"), Path::to_path_buf);
+    let files = if dir.join("sweep.json").exists() {
+        gigasim::plot::sweep_charts(dir, &out)
+    } else if dir.join("summary.json").exists() {
+        gigasim::plot::run_charts(dir, &out)
+    } else {
+        return Err(InputError::new(
+            dir.display().to_string(),
+            None,
+            "holds neither summary.json (a run) nor sweep.json (a sweep); allowed: an output folder of gigasim run, sweep or merge",
+        )
+        .into());
+    }?;
+    println!("wrote {} charts into {}", files.len(), out.display());
+    Ok(())
+}
+
+fn merge(dirs: &[PathBuf], out: &Path, quiet: bool, no_charts: bool) -> Result<(), Failure> {
+    let mut files = sweep::merge(dirs, out)?;
+    if !no_charts {
+        files.push(draw(gigasim::plot::sweep_charts(out, &out.join("charts")), out)?);
+    }
     if !quiet {
         let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
         println!("merged {} shards; wrote {}", dirs.len(), names.join(", "));

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub use run::run_charts;
-pub use sweep::sweep_charts;
+pub use sweep::{sweep_charts, sweep_charts_marked};
 
 /// Width of every chart, in pixels (PNG) or user units (SVG).
 pub const WIDTH: u32 = 1400;

@@ -12,11 +12,17 @@ use std::collections::HashMap;
 /// two parameters or more, `<metric>_heatmap` (mean over the first two).
 /// Other parameters are held at their first value.
 pub fn sweep_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
+    sweep_charts_marked(dir, out, &[])
+}
+
+/// As [`sweep_charts`], with labelled vertical markers at values of the first
+/// parameter on the line charts (e.g. `("Young", 0.12)` for a theoretical optimum).
+pub fn sweep_charts_marked(dir: &Path, out: &Path, markers: &[(&str, f64)]) -> Result<Vec<PathBuf>> {
     let spec: SweepSpec = read_json(&dir.join("sweep.json"))?;
     let sweep = Sweep::load(spec, &dir.join("points.csv"))?;
     let mut files = Vec::new();
     for m in 0..sweep.metrics.len() {
-        files.extend(render(&LinesChart { sw: &sweep, m }, out)?);
+        files.extend(render(&LinesChart { sw: &sweep, m, markers }, out)?);
         if sweep.params.len() >= 2 {
             files.extend(render(&HeatmapChart { sw: &sweep, m }, out)?);
         }
@@ -245,6 +251,7 @@ fn axis_desc(p: &Param) -> String {
 struct LinesChart<'a> {
     sw: &'a Sweep,
     m: usize,
+    markers: &'a [(&'a str, f64)],
 }
 
 struct Series {
@@ -390,6 +397,28 @@ impl Chart for LinesChart<'_> {
             chart.draw_series(LineSeries::new(s.points.iter().map(|p| (p.0, p.1.mean)), s.colour.stroke_width(3)))?;
             chart.draw_series(s.points.iter().map(|p| Circle::new((p.0, p.1.mean), 5, s.colour.filled())))?;
         }
+        // Reference values (e.g. theoretical optima) as dashed verticals labelled at the top.
+        for (k, &(label, value)) in self.markers.iter().enumerate() {
+            let x = match scale {
+                XScale::Categories => continue,
+                XScale::Linear => value,
+                XScale::Log => value.log10(),
+            };
+            let (_, ys) = chart.plotting_area().get_pixel_range();
+            let px = chart.backend_coord(&(x, ymin)).0;
+            let colour = MARKER_COLOURS[k % MARKER_COLOURS.len()];
+            let mut y = ys.start;
+            while y < ys.end {
+                root.draw(&PathElement::new(vec![(px, y), (px, (y + 10).min(ys.end))], colour.stroke_width(2)))?;
+                y += 16;
+            }
+            let pos = text_anchor::Pos::new(text_anchor::HPos::Left, text_anchor::VPos::Top);
+            root.draw(&Text::new(
+                format!("{label}: {}", fmt_sig(value, 3)),
+                (px + 6, ys.start + 6 + 26 * k as i32),
+                font(LEGEND_PX).color(&colour).pos(pos),
+            ))?;
+        }
         if let Some(la) = legend_area {
             let mut y = 20;
             la.draw(&Text::new(sw.params[1].short.clone(), (8, y), font(LEGEND_PX + 1)))?;
@@ -406,6 +435,8 @@ impl Chart for LinesChart<'_> {
         Ok(())
     }
 }
+
+const MARKER_COLOURS: [RGBColor; 3] = [RGBColor(180, 30, 30), RGBColor(30, 120, 60), RGBColor(110, 60, 160)];
 
 // ---------------------------------------------------------------- heat map over parameters 0 × 1
 

@@ -1,0 +1,58 @@
+//! The default site's facility power over 180 days: how deep and how often it
+//! falls at one instant, and what causes the falls.
+//!
+//! cargo run --release --example power_swings
+
+use gigasim::{Simulation, config, output};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn main() -> anyhow::Result<()> {
+    let s = config::default_scenario();
+    let r = Simulation::new(&s).run();
+    let out = Path::new("gigasim-out/examples/power_swings");
+    output::write_run(&r, out)?;
+    let sum = r.summary();
+    let days = r.horizon_hours() / 24.0;
+    let interruptions: BTreeSet<u64> =
+        r.frontier.iter().flat_map(|f| f.interruption_times_hours.iter().map(|h| (h * 3.6e6).round() as u64)).collect();
+    let drops_mw: Vec<(bool, f64)> = r.drops.iter().map(|&(t, w)| (interruptions.contains(&t.as_millis()), w * r.pue / 1e6)).collect();
+    println!("Power swings of {} over {:.0} days", sum.scenario, days);
+    println!(
+        "  facility draw: mean {:.1} MW, peak {:.1} MW, lowest {:.1} MW",
+        sum.power.facility_mean_mw, sum.power.facility_peak_mw, sum.power.facility_min_mw
+    );
+    println!("  largest instantaneous fall {:.1} MW at day {:.2}", sum.power.max_drop_mw, sum.power.max_drop_at_hours / 24.0);
+    // Falls are listed from 1 MW of IT power; a synchronous job moves all its chips at once.
+    let mut sizes: Vec<f64> = drops_mw.iter().map(|d| d.1).collect();
+    sizes.sort_by(f64::total_cmp);
+    let crash = drops_mw.iter().filter(|d| d.0).count();
+    if !sizes.is_empty() {
+        println!(
+            "  {} falls of ≥ {:.1} MW ({:.0}/day), sizes {:.1} / {:.1} / {:.1} MW (min / median / max)",
+            sizes.len(),
+            gigasim::sim::meter::LISTED_DROP_W * r.pue / 1e6,
+            sizes.len() as f64 / days,
+            sizes[0],
+            sizes[sizes.len() / 2],
+            sizes[sizes.len() - 1]
+        );
+        println!(
+            "  causes: {crash} ({:.0}/day) at job interruptions (compute → restart), {} ({:.0}/day) at checkpoint stalls and job completions",
+            crash as f64 / days,
+            sizes.len() - crash,
+            (sizes.len() - crash) as f64 / days
+        );
+    }
+    println!(
+        "  a frontier job of {} chips swings {:.0} MW of facility power each time it stalls: a power floor or battery must cover that step",
+        r.frontier[0].chips,
+        r.frontier[0].chips as f64 * (r.chip_watts[1] - r.chip_watts[2]) * r.pue / 1e6
+    );
+    let charts = gigasim::plot::run_charts(out, &out.join("charts"))?;
+    println!(
+        "  charts: {}",
+        charts.iter().filter(|p| p.extension().is_some_and(|e| e == "png")).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    );
+    Ok(())
+}
