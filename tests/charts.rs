@@ -22,6 +22,23 @@ fn check_chart(out: &Path, stem: &str, title: &str) {
     let titled = svg.split("<text").skip(1).any(|t| t.split("</text>").next().is_some_and(|body| body.contains(title)));
     assert!(titled, "{stem}.svg has no <text> element containing {title:?}");
     assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count(), "{stem}.svg has unbalanced <text> elements");
+    // Every text is anchored inside the canvas: a label placed by a broken coordinate lands off
+    // it, or on its edge where plotters clamps it.
+    for t in svg.split("<text").skip(1) {
+        let tag = t.split('>').next().unwrap();
+        let attr = |name: &str| -> f64 {
+            let v = tag
+                .split(&format!(" {name}=\""))
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or_else(|| panic!("{stem}.svg: <text{tag}> has no {name}"));
+            v.parse().unwrap()
+        };
+        let (x, y) = (attr("x"), attr("y"));
+        let body = t.split_once('>').map(|(_, b)| b.split("</text>").next().unwrap_or("").trim()).unwrap_or("");
+        let inside = (4.0..=WIDTH as f64 - 4.0).contains(&x) && (4.0..=HEIGHT as f64 - 4.0).contains(&y);
+        assert!(inside, "{stem}.svg: text {body:?} at ({x}, {y}) is off the canvas");
+    }
 
     let png_path = out.join(format!("{stem}.png"));
     let png = std::fs::read(&png_path).unwrap_or_else(|e| panic!("{}: {e}", png_path.display()));
@@ -199,6 +216,20 @@ fn sweep_charts_hold_extra_parameters_and_survive_a_missing_point() {
     let heat = std::fs::read_to_string(out.join("ettr_heatmap.svg")).unwrap();
     assert!(heat.contains("initial = 0"), "the held parameter is not named");
     assert!(heat.contains("no data"), "the missing point is not marked");
+}
+
+#[test]
+fn sweep_charts_with_a_second_parameter_of_one_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sweep");
+    write_sweep(&dir, &[(P0, &[0.1, 0.2, 0.5]), (P1, &[4.0])], None);
+    let out = tmp.path().join("charts");
+    assert_eq!(sweep_charts(&dir, &out).unwrap().len(), 12);
+    check_chart(&out, "ettr_heatmap", "ETTR over interval_hours × crews");
+    check_chart(&out, "ettr_vs_interval_hours", "ETTR vs interval_hours");
+    let heat = std::fs::read_to_string(out.join("ettr_heatmap.svg")).unwrap();
+    let ettr = 0.9 - 0.3 * 0.2 - 0.02 / 0.2 - 0.01 / 4.0;
+    assert!(heat.contains(&format!("{ettr:.3}")), "cell value {ettr:.3} not written");
 }
 
 #[test]

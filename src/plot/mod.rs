@@ -75,9 +75,13 @@ pub(crate) fn render(chart: &impl Chart, out: &Path) -> Result<Vec<PathBuf>> {
     let png_path = out.join(format!("{stem}.png"));
     // The encoder picks the format from the extension: keep `.png` on the temporary name.
     let tmp = out.join(format!("{stem}.partial.png"));
-    {
+    let drawn = {
         let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-        root.fill(&WHITE).and_then(|_| chart.draw(&root)).and_then(|_| root.present()).map_err(|e| anyhow!("drawing {stem}.png: {e}"))?;
+        root.fill(&WHITE).and_then(|_| chart.draw(&root)).and_then(|_| root.present()).map_err(|e| anyhow!("drawing {stem}.png: {e}"))
+    };
+    if let Err(e) = drawn {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
     std::fs::rename(&tmp, &png_path).with_context(|| format!("renaming {} to {}", tmp.display(), png_path.display()))?;
     Ok(vec![svg_path, png_path])
@@ -85,12 +89,14 @@ pub(crate) fn render(chart: &impl Chart, out: &Path) -> Result<Vec<PathBuf>> {
 
 // ---------------------------------------------------------------- style
 
-pub(crate) const TITLE_PX: u32 = 30;
-pub(crate) const SUBTITLE_PX: u32 = 20;
-pub(crate) const AXIS_DESC_PX: u32 = 22;
-pub(crate) const TICK_PX: u32 = 19;
-pub(crate) const LEGEND_PX: u32 = 19;
-pub(crate) const NOTE_PX: u32 = 19;
+// Sizes as plotters counts them (the glyph box, about 1.2 em): the title is
+// about 27 px to the em in the PNG, tick labels about 18.
+pub(crate) const TITLE_PX: u32 = 32;
+pub(crate) const SUBTITLE_PX: u32 = 21;
+pub(crate) const AXIS_DESC_PX: u32 = 24;
+pub(crate) const TICK_PX: u32 = 21;
+pub(crate) const LEGEND_PX: u32 = 21;
+pub(crate) const NOTE_PX: u32 = 21;
 
 pub(crate) const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 pub(crate) const MUTED: RGBColor = RGBColor(0x5f, 0x63, 0x68);
@@ -124,14 +130,29 @@ pub(crate) fn font_c(px: u32, c: RGBColor) -> TextStyle<'static> {
 /// Height of the heading drawn by [`heading`].
 pub(crate) const HEADING_PX: u32 = 92;
 
+/// The largest size from `px` down to 14 at which `text` fits in `width` pixels.
+pub(crate) fn fitting<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    px: u32,
+    width: u32,
+) -> Result<u32, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut px = px;
+    while px > 14 && area.estimate_text_size(text, &font(px))?.0 > width {
+        px -= 1;
+    }
+    Ok(px)
+}
+
 /// Draw a left-aligned title and a muted subtitle; returns the area below them.
 pub(crate) fn heading<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
 ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
-    root.draw(&Text::new(title.to_string(), (28, 16), font(TITLE_PX)))?;
-    root.draw(&Text::new(subtitle.to_string(), (29, 56), font_c(SUBTITLE_PX, MUTED)))?;
+    let room = root.dim_in_pixel().0.saturating_sub(56);
+    root.draw(&Text::new(title.to_string(), (28, 14), font(fitting(root, title, TITLE_PX, room)?)))?;
+    root.draw(&Text::new(subtitle.to_string(), (29, 56), font_c(fitting(root, subtitle, SUBTITLE_PX, room)?, MUTED)))?;
     let (_, below) = root.split_vertically(HEADING_PX);
     Ok(below)
 }

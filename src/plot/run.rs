@@ -185,7 +185,7 @@ impl Chart for PowerChart<'_> {
         let bins = coarsen(self.rows, 600);
         let bin_h = bins.first().map(|b| b.end_h - b.start_h).unwrap_or(0.0);
         let sub = format!(
-            "{} · mean {} MW, peak {} MW · lines: {} means (energy-conserving); band: exact min–max within each",
+            "{} · mean {} MW, peak {} MW · lines: {} means; band: exact min–max within each",
             subtitle_base(s),
             fmt_sig(s.power.facility_mean_mw, 4),
             fmt_sig(s.power.facility_peak_mw, 4),
@@ -358,7 +358,7 @@ impl Chart for ZoomChart<'_> {
             let ceiling = chart.backend_coord(&(0.0, peak)).1;
             let cy = if axis - floor >= 90 { (floor + axis) / 2 } else { ceiling - 42 };
             let centre = text_anchor::Pos::new(text_anchor::HPos::Center, text_anchor::VPos::Center);
-            root.draw(&Text::new(format!("−{} MW in one instant", fmt_sig(d, 3)), (cx, cy - 15), font_c(26, DROP).pos(centre)))?;
+            root.draw(&Text::new(format!("−{} MW in one instant", fmt_sig(d, 3)), (cx, cy - 15), font_c(28, DROP).pos(centre)))?;
             root.draw(&Text::new(format!("facility {hi:.1} → {lo:.1} MW"), (cx, cy + 17), font_c(NOTE_PX, DROP).pos(centre)))?;
         }
         chart
@@ -552,7 +552,7 @@ impl Chart for BreakdownChart<'_> {
             let inside = pct > 62.0;
             let (x, colour, hpos) =
                 if inside { (px - 12, WHITE, text_anchor::HPos::Right) } else { (px + 10, INK, text_anchor::HPos::Left) };
-            let style = font_c(22, colour).pos(text_anchor::Pos::new(hpos, text_anchor::VPos::Center));
+            let style = font_c(24, colour).pos(text_anchor::Pos::new(hpos, text_anchor::VPos::Center));
             plot.draw(&Text::new(text, (x, py), style))?;
         }
         Ok(())
@@ -648,10 +648,7 @@ impl Chart for FrontierChart<'_> {
         let u = |h: f64| unit.of_hours(h);
         let total_int: usize = jobs.iter().map(|j| j.interruptions.len()).sum();
         let title = format!("Frontier training progress — ETTR {}", fmt_sig(s.ettr, 3));
-        let sub = format!(
-            "{} · useful (saved) work against wall time; the shaded gap is time lost to checkpoints, restarts and recomputation",
-            subtitle_base(s)
-        );
+        let sub = format!("{} · saved work vs wall time; shaded: time lost to checkpoints, restarts and recomputation", subtitle_base(s));
         let area = heading(root, &title, &sub)?;
         if jobs.is_empty() {
             return centred_note(&area, "no frontier job in this run");

@@ -307,14 +307,23 @@ impl Chart for LinesChart<'_> {
                     Some(i) => format!("{} = {}", sw.params[1].short, sw.params[1].values[i].label),
                     None => metric_label(metric),
                 };
-                Series { label, colour: PALETTE[k % PALETTE.len()], points }
+                // Few lines: distinct colours; many: an ordered scale, so no colour repeats.
+                let colour = if lines.len() <= 6 { PALETTE[k] } else { viridis(0.92 * k as f64 / (lines.len() - 1) as f64) };
+                Series { label, colour, points }
             })
             .collect();
+        // Overlapping bands turn to mud: fainter with more lines, whiskers only past six.
+        let band_alpha = match series.len() {
+            0..=3 => Some(0.18),
+            4..=6 => Some(0.10),
+            _ => None,
+        };
         let title = format!("{} vs {}", metric_label(metric), p0.short);
         let sub = format!(
-            "{} · mean of {} replications per point, band = 95% confidence interval{}{}",
+            "{} · mean of {} replications per point, {} = 95% confidence interval{}{}",
             sw.heading_base(),
             sw.reps(),
+            if band_alpha.is_some() { "band" } else { "whiskers" },
             if scale == XScale::Log { " · log x axis" } else { "" },
             sw.held(if sw.params.len() >= 2 { 2 } else { 1 })
         );
@@ -386,9 +395,9 @@ impl Chart for LinesChart<'_> {
         for s in &series {
             let ok = |p: &&(f64, Stat)| p.1.lo.is_finite() && p.1.hi.is_finite();
             let upper: Vec<(f64, f64)> = s.points.iter().filter(ok).map(|p| (p.0, p.1.hi)).collect();
-            if upper.len() >= 2 {
+            if let (Some(alpha), true) = (band_alpha, upper.len() >= 2) {
                 let band: Vec<(f64, f64)> = upper.iter().copied().chain(s.points.iter().rev().filter(ok).map(|p| (p.0, p.1.lo))).collect();
-                chart.draw_series(std::iter::once(Polygon::new(band, s.colour.mix(0.18).filled())))?;
+                chart.draw_series(std::iter::once(Polygon::new(band, s.colour.mix(alpha).filled())))?;
             }
             // Whiskers show the interval at each point, which a lone point or a thin band would hide.
             chart.draw_series(
@@ -423,13 +432,16 @@ impl Chart for LinesChart<'_> {
             let mut y = 20;
             la.draw(&Text::new(sw.params[1].short.clone(), (8, y), font(LEGEND_PX + 1)))?;
             y += 36;
+            let step = ((la.dim_in_pixel().1 as i32 - y - 10) / series.len().max(1) as i32).clamp(14, 32);
             for s in &series {
-                la.draw(&Rectangle::new([(8, y - 9), (40, y + 9)], s.colour.mix(0.22).filled()))?;
+                if band_alpha.is_some() {
+                    la.draw(&Rectangle::new([(8, y - 9), (40, y + 9)], s.colour.mix(0.22).filled()))?;
+                }
                 la.draw(&PathElement::new(vec![(8, y), (40, y)], s.colour.stroke_width(3)))?;
                 la.draw(&Circle::new((24, y), 4, s.colour.filled()))?;
                 let style = font(LEGEND_PX).pos(text_anchor::Pos::new(text_anchor::HPos::Left, text_anchor::VPos::Center));
                 la.draw(&Text::new(s.label.clone(), (50, y), style))?;
-                y += 32;
+                y += step;
             }
         }
         Ok(())
@@ -496,49 +508,56 @@ impl Chart for HeatmapChart<'_> {
             return centred_note(&area, "points.csv has no finite values for this metric");
         }
         let (main, bar) = area.split_horizontally(area.dim_in_pixel().0 - 190);
-        let xl: Vec<String> = p0.values.iter().map(|v| v.label.clone()).collect();
-        let yl: Vec<String> = p1.values.iter().map(|v| v.label.clone()).collect();
+        // Cell (i, j) spans [i, i+1] × [j, j+1]; labels sit at the centres.
         let mut chart = ChartBuilder::on(&main)
             .margin_left(16)
             .margin_right(10)
             .margin_bottom(12)
             .x_label_area_size(58)
             .y_label_area_size(100)
-            .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())?;
-        let xfmt = |v: &SegmentValue<u32>| match v {
-            SegmentValue::CenterOf(i) => xl.get(*i as usize).cloned().unwrap_or_default(),
-            _ => String::new(),
-        };
-        let yfmt = |v: &SegmentValue<u32>| match v {
-            SegmentValue::CenterOf(i) => yl.get(*i as usize).cloned().unwrap_or_default(),
-            _ => String::new(),
-        };
+            .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)?;
         chart
             .configure_mesh()
             .disable_mesh()
             .axis_style(MUTED)
-            .label_style(font(TICK_PX))
             .axis_desc_style(font(AXIS_DESC_PX))
             .x_desc(axis_desc(p0))
             .y_desc(axis_desc(p1))
-            .x_labels(nx as usize + 1)
-            .y_labels(ny as usize + 1)
-            .x_label_formatter(&xfmt)
-            .y_label_formatter(&yfmt)
+            .x_labels(0)
+            .y_labels(0)
             .draw()?;
+        let (xs, ys) = chart.plotting_area().get_pixel_range();
+        let mut last_right = i32::MIN;
+        for (i, v) in p0.values.iter().enumerate() {
+            let px = chart.backend_coord(&(i as f64 + 0.5, 0.0)).0;
+            let half = (v.label.chars().count() as i32 * TICK_PX as i32 * 6 / 10) / 2 + 4;
+            root.draw(&PathElement::new(vec![(px, ys.end), (px, ys.end + 6)], MUTED.stroke_width(1)))?;
+            if px - half > last_right {
+                let top = text_anchor::Pos::new(text_anchor::HPos::Center, text_anchor::VPos::Top);
+                root.draw(&Text::new(v.label.clone(), (px, ys.end + 10), font(TICK_PX).pos(top)))?;
+                last_right = px + half;
+            }
+        }
+        let mut last_top = i32::MAX;
+        for (j, v) in p1.values.iter().enumerate() {
+            let py = chart.backend_coord(&(0.0, j as f64 + 0.5)).1;
+            root.draw(&PathElement::new(vec![(xs.start - 6, py), (xs.start, py)], MUTED.stroke_width(1)))?;
+            if py + (TICK_PX as i32) < last_top {
+                let right = text_anchor::Pos::new(text_anchor::HPos::Right, text_anchor::VPos::Center);
+                root.draw(&Text::new(v.label.clone(), (xs.start - 10, py), font(TICK_PX).pos(right)))?;
+                last_top = py;
+            }
+        }
         let write = nx <= 12 && ny <= 12;
         let decimals = cell_decimals(lo, hi);
         for (i, col) in grid.iter().enumerate() {
             for (j, v) in col.iter().enumerate() {
-                let (i, j) = (i as u32, j as u32);
+                let (x, y) = (i as f64, j as f64);
                 let fill = match v {
                     Some(v) => viridis(norm(*v)).filled(),
                     None => RGBColor(0xee, 0xee, 0xee).filled(),
                 };
-                let mut cell = Rectangle::new(
-                    [(SegmentValue::Exact(i), SegmentValue::Exact(j)), (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1))],
-                    fill,
-                );
+                let mut cell = Rectangle::new([(x, y), (x + 1.0, y + 1.0)], fill);
                 cell.set_margin(1, 1, 1, 1);
                 chart.draw_series(std::iter::once(cell))?;
                 if write || v.is_none() {
@@ -546,8 +565,8 @@ impl Chart for HeatmapChart<'_> {
                         Some(v) => (thousands(&format!("{v:.decimals$}")), if norm(*v) < 0.6 { WHITE } else { INK }),
                         None => ("no data".to_string(), MUTED),
                     };
-                    let c = chart.backend_coord(&(SegmentValue::CenterOf(i), SegmentValue::CenterOf(j)));
-                    let px = if nx <= 6 && ny <= 6 { 24 } else { 19 };
+                    let c = chart.backend_coord(&(x + 0.5, y + 0.5));
+                    let px = if nx <= 6 && ny <= 6 { 26 } else { 21 };
                     let style = font_c(px, colour).pos(text_anchor::Pos::new(text_anchor::HPos::Center, text_anchor::VPos::Center));
                     root.draw(&Text::new(text, c, style))?;
                 }
