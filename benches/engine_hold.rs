@@ -14,8 +14,8 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dary_heap::QuaternaryHeap;
 use gigasim::engine::{self, Duration, Model, Scheduler, SimRng, SimTime};
-use rand::{RngExt, SeedableRng};
 use radix_heap::RadixHeapMap;
+use rand::{RngExt, SeedableRng};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
