@@ -150,6 +150,14 @@ else
     echo "== sweep: skipped (gigasim sweep is not there yet)" >&2
     row "sweep 200 × default: speed-up on 2 threads" "not run (no \`gigasim sweep\` yet)" "≥ 1.8×" "—"
 fi
+# What two cores give at best: 4 default runs one after another vs two at a time.
+echo "== parallel ceiling: default runs, 1 vs 2 at a time" >&2
+t0=$(date +%s.%N)
+for i in 1 2 3 4; do "$BIN" run "$SCEN" --out "$OUT/par-$i" -q; done
+t1=$(date +%s.%N)
+for i in 1 3; do "$BIN" run "$SCEN" --out "$OUT/par-$i" -q & "$BIN" run "$SCEN" --out "$OUT/par-$((i + 1))" -q; wait; done
+t2=$(date +%s.%N)
+row "parallel ceiling: 4 default runs, 1 vs 2 processes at a time" "$(calc "round(($t1 - $t0) / ($t2 - $t1), 2)")× faster with 2" "reference for the sweep's 1.8×" "—"
 
 # ---------------------------------------------------------------- SimPy reference
 echo "== failure/checkpoint model: SimPy vs gigasim" >&2

@@ -26,6 +26,7 @@ fn daly_wall(ts: f64, tau: f64, delta: f64, r: f64, m: f64) -> f64 {
 /// - the failure clock runs whatever the job is doing (restart, write included);
 /// - work is a whole number of intervals and `at_end: true`, so every τ ends
 ///   with a checkpoint; the first start pays no restart.
+///
 /// Tolerance: the mean over n replications is within 3 standard errors.
 #[test]
 fn wall_time_matches_daly_for_several_intervals_and_mtbfs() {

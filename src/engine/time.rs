@@ -47,8 +47,8 @@ impl Duration {
     /// ~500 million years saturate (an "infinite" time to failure).
     pub fn from_hours(h: f64) -> Self {
         let x = h * MS_PER_HOUR;
-        if !(x > 0.0) {
-            Duration(0) // also NaN
+        if x.is_nan() || x <= 0.0 {
+            Duration(0)
         } else if x >= u64::MAX as f64 / 4.0 {
             Duration(u64::MAX / 4)
         } else {
