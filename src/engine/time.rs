@@ -46,13 +46,16 @@ impl Duration {
     /// Durations drawn from distributions are rounded once, here. Values beyond
     /// ~500 million years saturate (an "infinite" time to failure).
     pub fn from_hours(h: f64) -> Self {
-        let ms = (h * MS_PER_HOUR).round();
-        if ms.is_nan() || ms <= 0.0 {
+        let x = h * MS_PER_HOUR;
+        if x.is_nan() || x <= 0.0 {
             Duration(0)
-        } else if ms >= u64::MAX as f64 / 4.0 {
+        } else if x >= u64::MAX as f64 / 4.0 {
             Duration(u64::MAX / 4)
         } else {
-            Duration(ms as u64)
+            // x.round() (half away from zero) without the libm call: below 2^62 the
+            // cast truncates exactly and x − trunc(x) is exact.
+            let t = x as u64;
+            Duration(t + (x - t as f64 >= 0.5) as u64)
         }
     }
     pub fn as_hours(self) -> f64 {
@@ -87,5 +90,39 @@ impl Add for Duration {
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:.3} h", self.as_hours())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_hours_rounds_like_f64_round() {
+        let reference = |h: f64| {
+            let ms = (h * MS_PER_HOUR).round();
+            if ms.is_nan() || ms <= 0.0 {
+                0
+            } else if ms >= u64::MAX as f64 / 4.0 {
+                u64::MAX / 4
+            } else {
+                ms as u64
+            }
+        };
+        let mut hs =
+            vec![0.0, -1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e300, 0.5 / MS_PER_HOUR, 1.5 / MS_PER_HOUR, 2.5 / MS_PER_HOUR];
+        hs.extend([0.4999999999999999, 0.5, 0.5000000000000001, 1.4999999999999998, 2.5].map(|ms: f64| ms / MS_PER_HOUR));
+        hs.extend(
+            [(1u64 << 52) as f64, (1u64 << 53) as f64 + 2.0, u64::MAX as f64 / 4.0, u64::MAX as f64 / 4.0 - 4096.0]
+                .map(|ms| ms / MS_PER_HOUR),
+        );
+        let mut x = 0.123_456_789_f64;
+        for _ in 0..100_000 {
+            x = (x * 3.987_654_321).fract() * 10f64.powi((x * 1e6) as i32 % 16 - 4);
+            hs.push(x);
+        }
+        for h in hs {
+            assert_eq!(Duration::from_hours(h).as_millis(), reference(h), "{h:e} h");
+        }
     }
 }

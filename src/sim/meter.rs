@@ -41,6 +41,15 @@ struct Zoom {
 /// Instantaneous falls in IT draw at least this large are listed.
 pub const LISTED_DROP_W: f64 = 1e6;
 
+/// `x as f64` for the counts and spans here, which stay below 2^63 (times are
+/// capped at u64::MAX / 4 ms): the same value, through the one-instruction signed
+/// conversion instead of the branchy unsigned one.
+#[inline]
+fn f(x: u64) -> f64 {
+    debug_assert!(x < 1 << 63);
+    x as i64 as f64
+}
+
 pub struct Meter {
     last: SimTime,
     zoom: Zoom,
@@ -55,7 +64,9 @@ pub struct Meter {
     rack_w: f64,
     racks: u64,
     pub(crate) pue: f64,
+    /// IT draw of the current counts; stale while `dirty` (see [`Meter::refresh`]).
     it_w: f64,
+    dirty: bool,
     pub(crate) it_wms: f64,
     pub(crate) it_peak_w: f64,
     pub(crate) it_min_w: f64,
@@ -64,6 +75,9 @@ pub struct Meter {
     pub(crate) max_drop_at: SimTime,
     pub(crate) bin_ms: u64,
     pub(crate) bins: Vec<PowerBin>,
+    /// The bin holding `last`, and where it ends: saves a division per advance.
+    bin_i: usize,
+    bin_end: u64,
 }
 
 impl Meter {
@@ -87,6 +101,7 @@ impl Meter {
             racks,
             pue: p.pue.get(),
             it_w: 0.0,
+            dirty: true,
             it_wms: 0.0,
             it_peak_w: f64::NEG_INFINITY,
             it_min_w: f64::INFINITY,
@@ -95,8 +110,10 @@ impl Meter {
             max_drop_at: SimTime::ZERO,
             bin_ms,
             bins: vec![PowerBin { it_wms: 0.0, it_min_w: f64::INFINITY, it_max_w: f64::NEG_INFINITY }; nbins],
+            bin_i: 0,
+            bin_end: bin_ms,
         };
-        m.recompute();
+        m.refresh();
         m.level_before_instant = m.it_w;
         m.zoom.ring.push_back((SimTime::ZERO, m.it_w));
         m
@@ -129,13 +146,25 @@ impl Meter {
         &self.zoom.captured
     }
 
+    /// IT draw of the current counts, summed from scratch (no drift).
     #[inline]
-    fn recompute(&mut self) {
-        let mut w = self.up_nodes as f64 * self.node_w + self.racks as f64 * self.rack_w;
+    fn level(&self) -> f64 {
+        let mut w = f(self.up_nodes) * self.node_w + f(self.racks) * self.rack_w;
         for s in 0..STATES {
-            w += self.count[s] as f64 * self.watts[s];
+            w += f(self.count[s]) * self.watts[s];
         }
-        self.it_w = w;
+        w
+    }
+
+    /// Bring `it_w` up to date. Changes of state only mark it stale, so the sum is
+    /// taken once per instant rather than once per change; it depends on the
+    /// counts alone, so the result is the same bit for bit.
+    #[inline]
+    fn refresh(&mut self) {
+        if self.dirty {
+            self.it_w = self.level();
+            self.dirty = false;
+        }
     }
 
     /// Bring the integrals up to `now` with the state held since the last call.
@@ -144,6 +173,7 @@ impl Meter {
         if now <= self.last {
             return;
         }
+        self.refresh();
         // Everything that happened at `last` is done: that instant's fall is final.
         self.close_instant();
         let dt = (now.as_millis() - self.last.as_millis()) as u128;
@@ -151,17 +181,21 @@ impl Meter {
             self.chip_ms[s] += self.count[s] as u128 * dt;
         }
         self.node_up_ms += self.up_nodes as u128 * dt;
-        self.it_wms += self.it_w * dt as f64;
+        self.it_wms += self.it_w * f(dt as u64);
         self.it_peak_w = self.it_peak_w.max(self.it_w);
         self.it_min_w = self.it_min_w.min(self.it_w);
+        // Bin `bin_i` covers [bin_end - bin_ms, bin_end) and holds `last`.
         let mut t = self.last.as_millis();
         while t < now.as_millis() {
-            let i = (t / self.bin_ms) as usize;
-            let end = ((i as u64 + 1) * self.bin_ms).min(now.as_millis());
-            if let Some(b) = self.bins.get_mut(i) {
-                b.it_wms += self.it_w * (end - t) as f64;
+            let end = self.bin_end.min(now.as_millis());
+            if let Some(b) = self.bins.get_mut(self.bin_i) {
+                b.it_wms += self.it_w * f(end - t);
                 b.it_min_w = b.it_min_w.min(self.it_w);
                 b.it_max_w = b.it_max_w.max(self.it_w);
+            }
+            if end == self.bin_end {
+                self.bin_i += 1;
+                self.bin_end = self.bin_end.saturating_add(self.bin_ms);
             }
             t = end;
         }
@@ -178,20 +212,20 @@ impl Meter {
         debug_assert!(self.count[from as usize] >= chips, "{from:?} has {} < {chips}", self.count[from as usize]);
         self.count[from as usize] -= chips;
         self.count[to as usize] += chips;
-        self.recompute();
+        self.dirty = true;
     }
 
     pub fn node_up(&mut self) {
         self.up_nodes += 1;
-        self.recompute();
+        self.dirty = true;
     }
     pub fn node_down(&mut self) {
         self.up_nodes -= 1;
-        self.recompute();
+        self.dirty = true;
     }
 
     pub fn it_watts(&self) -> f64 {
-        self.it_w
+        if self.dirty { self.level() } else { self.it_w }
     }
     pub fn watts(&self, s: ChipState) -> f64 {
         self.watts[s as usize]
