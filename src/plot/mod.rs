@@ -117,6 +117,43 @@ pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(0xba, 0xb0, 0xac),
 ];
 
+/// The grid, axis and tick style every chart shares: `chart.configure_mesh().house()`.
+pub(crate) trait HouseMesh {
+    fn house(&mut self) -> &mut Self;
+}
+
+impl<X, Y, XT, YT, DB> HouseMesh for plotters::chart::MeshStyle<'_, '_, X, Y, DB>
+where
+    X: Ranged<ValueType = XT> + plotters::coord::ranged1d::ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + plotters::coord::ranged1d::ValueFormatter<YT>,
+    DB: DrawingBackend,
+{
+    fn house(&mut self) -> &mut Self {
+        self.light_line_style(GRID)
+            .max_light_lines(1)
+            .bold_line_style(GRID_BOLD)
+            .axis_style(MUTED)
+            .label_style(font(TICK_PX))
+            .axis_desc_style(font(AXIS_DESC_PX))
+    }
+}
+
+/// The legend box every chart shares: `chart.configure_series_labels().house(position)`.
+pub(crate) trait HouseLegend {
+    fn house(&mut self, position: SeriesLabelPosition) -> &mut Self;
+}
+
+impl<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate> HouseLegend for plotters::chart::SeriesLabelStyle<'a, '_, DB, CT> {
+    fn house(&mut self, position: SeriesLabelPosition) -> &mut Self {
+        self.position(position)
+            .margin(14)
+            .label_font(font(LEGEND_PX))
+            .background_style(WHITE.mix(0.92))
+            .border_style(GRID_BOLD)
+            .legend_area_size(36)
+    }
+}
+
 pub(crate) fn font(px: u32) -> TextStyle<'static> {
     font_c(px, INK)
 }

@@ -206,12 +206,7 @@ impl Chart for PowerChart<'_> {
             .build_cartesian_2d(0.0..x1, 0.0..headroom(peak, 1.12))?;
         chart
             .configure_mesh()
-            .light_line_style(GRID)
-            .max_light_lines(1)
-            .bold_line_style(GRID_BOLD)
-            .axis_style(MUTED)
-            .label_style(font(TICK_PX))
-            .axis_desc_style(font(AXIS_DESC_PX))
+            .house()
             .x_desc(format!("time since start ({})", unit.name()))
             .y_desc("power (MW)")
             .x_label_formatter(&|v| fmt_tick(*v))
@@ -244,15 +239,7 @@ impl Chart for PowerChart<'_> {
                 ))
                 .legend(|(x, y)| PathElement::new(vec![(x + 14, y - 9), (x + 14, y + 9)], DROP.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(14)
-            .label_font(font(LEGEND_PX))
-            .background_style(WHITE.mix(0.92))
-            .border_style(GRID_BOLD)
-            .legend_area_size(36)
-            .draw()?;
+        chart.configure_series_labels().house(SeriesLabelPosition::LowerRight).draw()?;
         Ok(())
     }
 }
@@ -320,12 +307,7 @@ impl Chart for ZoomChart<'_> {
             .build_cartesian_2d(x0..x1, 0.0..headroom(peak, 1.3))?;
         chart
             .configure_mesh()
-            .light_line_style(GRID)
-            .max_light_lines(1)
-            .bold_line_style(GRID_BOLD)
-            .axis_style(MUTED)
-            .label_style(font(TICK_PX))
-            .axis_desc_style(font(AXIS_DESC_PX))
+            .house()
             .x_desc("minutes relative to the drop")
             .y_desc("power (MW)")
             .x_label_formatter(&|v| fmt_tick(*v))
@@ -361,15 +343,7 @@ impl Chart for ZoomChart<'_> {
             root.draw(&Text::new(format!("−{} MW in one instant", fmt_sig(d, 3)), (cx, cy - 15), font_c(28, DROP).pos(centre)))?;
             root.draw(&Text::new(format!("facility {hi:.1} → {lo:.1} MW"), (cx, cy + 17), font_c(NOTE_PX, DROP).pos(centre)))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(14)
-            .label_font(font(LEGEND_PX))
-            .background_style(WHITE.mix(0.92))
-            .border_style(GRID_BOLD)
-            .legend_area_size(36)
-            .draw()?;
+        chart.configure_series_labels().house(SeriesLabelPosition::LowerRight).draw()?;
         Ok(())
     }
 }
@@ -467,15 +441,7 @@ impl Chart for FailuresChart<'_> {
         } else {
             centred_note(&chart.plotting_area().strip_coord_spec(), "no failures in this run")?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .margin(12)
-            .label_font(font(LEGEND_PX))
-            .background_style(WHITE.mix(0.92))
-            .border_style(GRID_BOLD)
-            .legend_area_size(32)
-            .draw()?;
+        chart.configure_series_labels().house(SeriesLabelPosition::UpperRight).draw()?;
         Ok(())
     }
 }
@@ -665,12 +631,7 @@ impl Chart for FrontierChart<'_> {
             .build_cartesian_2d(0.0..x1, 0.0..headroom(u(ideal_max), 1.06))?;
         chart
             .configure_mesh()
-            .light_line_style(GRID)
-            .max_light_lines(1)
-            .bold_line_style(GRID_BOLD)
-            .axis_style(MUTED)
-            .label_style(font(TICK_PX))
-            .axis_desc_style(font(AXIS_DESC_PX))
+            .house()
             .y_desc(format!("useful work ({})", unit.name()))
             .x_label_formatter(&|v| fmt_tick(*v))
             .y_label_formatter(&|v| fmt_tick(*v))
@@ -721,15 +682,7 @@ impl Chart for FrontierChart<'_> {
                     .legend(|(x, y)| PathElement::new(vec![(x + 14, y - 8), (x + 14, y + 8)], DROP.stroke_width(1)));
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .margin(12)
-            .label_font(font(LEGEND_PX))
-            .background_style(WHITE.mix(0.92))
-            .border_style(GRID_BOLD)
-            .legend_area_size(36)
-            .draw()?;
+        chart.configure_series_labels().house(SeriesLabelPosition::UpperLeft).draw()?;
 
         // Bottom panel: interruptions per bin, stacked by job, on the same time axis.
         let bin_h = count_bin_hours(horizon_h);

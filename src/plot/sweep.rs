@@ -360,12 +360,7 @@ impl Chart for LinesChart<'_> {
             .build_cartesian_2d(xr, (ymin - pad)..(ymax + pad))?;
         chart
             .configure_mesh()
-            .light_line_style(GRID)
-            .max_light_lines(1)
-            .bold_line_style(GRID_BOLD)
-            .axis_style(MUTED)
-            .label_style(font(TICK_PX))
-            .axis_desc_style(font(AXIS_DESC_PX))
+            .house()
             .x_desc(axis_desc(p0))
             .y_desc(format!("{}{}", metric, metric_unit(metric)))
             .x_labels(if own_ticks { 0 } else { 10 })
