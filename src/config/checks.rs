@@ -207,7 +207,8 @@ pub fn locate_path(text: &str, path: &str) -> Option<(usize, usize)> {
         match line.find("//") {
             Some(c) => {
                 code.push_str(&line[..c]);
-                code.extend(line[c..].chars().map(|ch| if ch == '\n' { '\n' } else { ' ' }));
+                // One space per byte, so offsets in `code` stay offsets in `text`.
+                code.extend(line[c..].bytes().map(|b| if b == b'\n' { '\n' } else { ' ' }));
             }
             None => code.push_str(line),
         }
@@ -252,10 +253,13 @@ mod tests {
 
     #[test]
     fn locates_nested_and_indexed_fields() {
-        let t = "(\n  frontier: [ (chips: 1), // chips: 9\n    (name: \"b\",\n     chips: 2) ],\n  tenants: [(chips: 3)],\n)";
+        let t = "(\n  frontier: [ (chips: 1), // chips: 9 × §\n    (name: \"b\",\n     chips: 2) ],\n  tenants: [(chips: 3)],\n)";
         assert_eq!(locate_path(t, "frontier[0].chips"), Some((2, 16)));
         assert_eq!(locate_path(t, "frontier[1].chips"), Some((4, 6)));
         assert_eq!(locate_path(t, "tenants[0].chips"), Some((5, 14)));
         assert_eq!(locate_path(t, "tenants[1].chips"), None);
+        // Multi-byte characters in a comment do not shift later columns.
+        let u = "// § × — ≥\n(\n    workload: \"w.ron\",\n)";
+        assert_eq!(locate_path(u, "workload"), Some((3, 5)));
     }
 }
