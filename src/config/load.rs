@@ -123,15 +123,6 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
-/// Line and column of `field:` in RON text, for errors found after parsing.
-fn find_field(text: &str, field: &str) -> Option<(usize, usize)> {
-    text.lines().enumerate().find_map(|(i, l)| {
-        let code = l.split("//").next().unwrap_or("");
-        let col = code.find(field)?;
-        code[col + field.len()..].trim_start().starts_with(':').then_some((i + 1, col + 1))
-    })
-}
-
 /// Load a scenario and every model it names. Paths in it are relative to it.
 pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputError> {
     let shown = path.display().to_string();
@@ -143,7 +134,7 @@ pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputErr
         let p = normalize(&dir.join(rel));
         let t = src.read(&p).map_err(|e| InputError {
             file: shown.clone(),
-            line_col: find_field(&text, field),
+            line_col: locate_path(&text, field),
             field: Some(field.to_string()),
             message: format!("cannot read referenced file {}: {e}; allowed: a path relative to the scenario file", p.display()),
         })?;
@@ -226,8 +217,13 @@ impl Scenario {
     }
 }
 
+/// The keys of a field path: `a.b[2].c` (or `a.b.2.c`) gives `a`, `b`, `2`, `c`.
+pub fn path_keys(path: &str) -> Vec<String> {
+    path.replace('[', ".").replace(']', "").split('.').filter(|k| !k.is_empty()).map(str::to_string).collect()
+}
+
 fn locate<'a>(mut node: &'a mut serde_json::Value, path: &str) -> Result<&'a mut serde_json::Value, String> {
-    let keys: Vec<String> = path.replace('[', ".").replace(']', "").split('.').filter(|k| !k.is_empty()).map(str::to_string).collect();
+    let keys = path_keys(path);
     if keys.is_empty() {
         return Err("empty path".into());
     }

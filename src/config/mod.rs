@@ -10,7 +10,7 @@ pub use checks::{MAX_CHIPS, MAX_POWER_BINS, MAX_RATE_PER_HOUR, Part, Problem, lo
 pub use law::{DurationLaw, Law, exp_draw, gamma};
 pub use load::{
     DEFAULT_SCENARIO, Embedded, FileSystem, InputError, Source, apply_sets, check_changed, default_scenario, in_file, load_scenario,
-    parse_ron,
+    parse_ron, path_keys,
 };
 pub use model::*;
 pub use num::{AtLeastOne, Count, NonNeg, Positive, Prob};

@@ -155,7 +155,6 @@ impl Simulation {
             self.node_down(n);
         }
         let now = self.sched.now();
-        self.meter.advance(now);
         let hits = std::mem::take(&mut self.hit_scratch);
         let tags: Vec<_> = hits.iter().filter(|h| h.1).map(|h| self.job_tag(h.0)).collect();
         self.rec.failure(now, c as u16, unit, permanent, tags);
@@ -196,7 +195,6 @@ impl Simulation {
         if self.nodes.outages[i] > 1 {
             return;
         }
-        self.meter.advance(self.sched.now());
         self.meter.node_down();
         let cpn = self.topo.chips_per_node as u64;
         let owner = self.nodes.owner[i];
@@ -245,7 +243,6 @@ impl Simulation {
 
     pub(crate) fn on_recover(&mut self, id: u32) {
         let o = self.outages[id as usize];
-        self.meter.advance(self.sched.now());
         if o.permanent {
             self.crews_free += 1;
             if o.swapped {

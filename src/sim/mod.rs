@@ -183,10 +183,8 @@ impl Simulation {
     }
 
     /// Run to the horizon and report.
-    pub fn run(mut self) -> Report {
-        let horizon = self.horizon;
-        let stats = engine::run(&mut self, horizon);
-        self.finish(stats)
+    pub fn run(self) -> Report {
+        self.run_with_progress(1, |_| ())
     }
 
     /// Run to the horizon in `slices` equal steps of simulated time, calling

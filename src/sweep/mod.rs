@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -264,17 +264,11 @@ fn points_csv(meta: &SweepMeta, rows: &BTreeMap<usize, String>) -> Result<String
 /// Join the runs.csv of finished shards into the files one unsharded run writes.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>> {
     let Some(first) = dirs.first() else { bail!("no shard folders given") };
-    let read_meta = |d: &Path| -> Result<(String, SweepMeta)> {
-        let p = d.join("sweep.json");
-        let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
-        let meta = serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))?;
-        Ok((text, meta))
-    };
-    let (text0, meta) = read_meta(first)?;
+    let (text0, meta) = read_meta_text(first)?;
     let head = header(&meta);
     let mut rows = BTreeMap::new();
     for d in dirs {
-        let (text, _) = read_meta(d)?;
+        let (text, _) = read_meta_text(d)?;
         if text != text0 {
             return Err(InputError::new(
                 d.join("sweep.json").display().to_string(),
@@ -315,10 +309,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>> {
 
 /// Read back a finished sweep folder's metadata.
 pub fn read_meta(dir: &Path) -> Result<SweepMeta> {
+    Ok(read_meta_text(dir)?.1)
+}
+
+/// sweep.json's text (merge compares shards byte for byte) and its content.
+fn read_meta_text(dir: &Path) -> Result<(String, SweepMeta)> {
     let p = dir.join("sweep.json");
-    let mut s = String::new();
-    File::open(&p).with_context(|| format!("opening {}", p.display()))?.read_to_string(&mut s)?;
-    Ok(serde_json::from_str(&s)?)
+    let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+    let meta = serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))?;
+    Ok((text, meta))
 }
 
 /// One row of points.csv, read back.

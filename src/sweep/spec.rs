@@ -235,7 +235,8 @@ impl Sweep {
 /// A numeric summary field by dotted path (`power.max_drop_mw`, `frontier.0.ettr`).
 pub fn metric(summary: &serde_json::Value, path: &str) -> Option<f64> {
     let mut v = summary;
-    for key in path.replace('[', ".").replace(']', "").split('.').filter(|k| !k.is_empty()) {
+    for key in config::path_keys(path) {
+        let key = key.as_str();
         v = match v {
             serde_json::Value::Object(m) => m.get(key)?,
             serde_json::Value::Array(a) => a.get(key.parse::<usize>().ok()?)?,
