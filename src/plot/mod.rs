@@ -117,6 +117,14 @@ pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(0xba, 0xb0, 0xac),
 ];
 
+/// The frame most charts share: fixed left and bottom margins and x-label
+/// band; the right margin and the y-label band vary with what is drawn.
+pub(crate) fn framed<'a, 'b, DB: DrawingBackend>(area: &'a DrawingArea<DB, Shift>, right: u32, y_labels: u32) -> ChartBuilder<'a, 'b, DB> {
+    let mut b = ChartBuilder::on(area);
+    b.margin_left(16).margin_right(right).margin_bottom(12).x_label_area_size(58).y_label_area_size(y_labels);
+    b
+}
+
 /// The grid, axis and tick style every chart shares: `chart.configure_mesh().house()`.
 pub(crate) trait HouseMesh {
     fn house(&mut self) -> &mut Self;

@@ -197,13 +197,7 @@ impl Chart for PowerChart<'_> {
         }
         let peak = bins.iter().map(|b| b.facility_max_mw.max(b.facility_mw)).fold(s.power.facility_peak_mw, f64::max);
         let x1 = unit.of_hours(horizon_h);
-        let mut chart = ChartBuilder::on(&area)
-            .margin_left(16)
-            .margin_right(36)
-            .margin_bottom(12)
-            .x_label_area_size(58)
-            .y_label_area_size(86)
-            .build_cartesian_2d(0.0..x1, 0.0..headroom(peak, 1.12))?;
+        let mut chart = framed(&area, 36, 86).build_cartesian_2d(0.0..x1, 0.0..headroom(peak, 1.12))?;
         chart
             .configure_mesh()
             .house()
@@ -298,13 +292,7 @@ impl Chart for ZoomChart<'_> {
             p
         };
         let peak = rows.iter().map(|r| r.facility_mw).fold(0.0, f64::max);
-        let mut chart = ChartBuilder::on(&area)
-            .margin_left(16)
-            .margin_right(36)
-            .margin_bottom(12)
-            .x_label_area_size(58)
-            .y_label_area_size(86)
-            .build_cartesian_2d(x0..x1, 0.0..headroom(peak, 1.3))?;
+        let mut chart = framed(&area, 36, 86).build_cartesian_2d(x0..x1, 0.0..headroom(peak, 1.3))?;
         chart
             .configure_mesh()
             .house()
@@ -395,13 +383,7 @@ impl Chart for FailuresChart<'_> {
             format!("{} · {} failures, {} per day on average, stacked by category", subtitle_base(s), fmt_int(n), fmt_sig(per_day, 3));
         let area = heading(root, "Failures per day by category", &sub)?;
         let max_day = counts.iter().map(|d| d.iter().sum::<u64>()).max().unwrap_or(0) as f64;
-        let mut chart = ChartBuilder::on(&area)
-            .margin_left(16)
-            .margin_right(36)
-            .margin_bottom(12)
-            .x_label_area_size(58)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0.0..days as f64, 0.0..headroom(max_day, 1.45).max(5.0))?;
+        let mut chart = framed(&area, 36, 80).build_cartesian_2d(0.0..days as f64, 0.0..headroom(max_day, 1.45).max(5.0))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -478,13 +460,7 @@ impl Chart for BreakdownChart<'_> {
         );
         let area = heading(root, "Where the chip-time went", &sub)?;
         let n = buckets.len() as u32;
-        let mut chart = ChartBuilder::on(&area)
-            .margin_left(16)
-            .margin_right(40)
-            .margin_bottom(12)
-            .x_label_area_size(58)
-            .y_label_area_size(150)
-            .build_cartesian_2d(0.0..100.0, (0..n - 1).into_segmented())?;
+        let mut chart = framed(&area, 40, 150).build_cartesian_2d(0.0..100.0, (0..n - 1).into_segmented())?;
         let names: Vec<&str> = buckets.iter().map(|b| b.0).collect();
         let label = |v: &SegmentValue<u32>| match v {
             // Top to bottom in the order of the accounting.

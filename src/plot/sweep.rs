@@ -351,13 +351,7 @@ impl Chart for LinesChart<'_> {
         };
         // Ticks at the swept values (the values a person chose), unless there are too many for that.
         let own_ticks = scale != XScale::Linear || p0.values.len() <= 15;
-        let mut chart = ChartBuilder::on(&plot_area)
-            .margin_left(16)
-            .margin_right(30)
-            .margin_bottom(12)
-            .x_label_area_size(58)
-            .y_label_area_size(100)
-            .build_cartesian_2d(xr, (ymin - pad)..(ymax + pad))?;
+        let mut chart = framed(&plot_area, 30, 100).build_cartesian_2d(xr, (ymin - pad)..(ymax + pad))?;
         chart
             .configure_mesh()
             .house()
@@ -504,13 +498,7 @@ impl Chart for HeatmapChart<'_> {
         }
         let (main, bar) = area.split_horizontally(area.dim_in_pixel().0 - 190);
         // Cell (i, j) spans [i, i+1] × [j, j+1]; labels sit at the centres.
-        let mut chart = ChartBuilder::on(&main)
-            .margin_left(16)
-            .margin_right(10)
-            .margin_bottom(12)
-            .x_label_area_size(58)
-            .y_label_area_size(100)
-            .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)?;
+        let mut chart = framed(&main, 10, 100).build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)?;
         chart
             .configure_mesh()
             .disable_mesh()
