@@ -13,9 +13,10 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dary_heap::QuaternaryHeap;
+use gigasim::config::exp_draw;
 use gigasim::engine::{self, Duration, Model, Scheduler, SimRng, SimTime};
 use radix_heap::RadixHeapMap;
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
@@ -28,7 +29,31 @@ const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
 
 #[inline]
 fn exp_ms(rng: &mut SimRng) -> u64 {
-    (-MEAN_MS * (1.0 - rng.random::<f64>()).ln()).round() as u64
+    exp_draw(rng, MEAN_MS).round() as u64
+}
+
+/// A bare heap of Reverse((time, seq, payload)) through the hold model; the
+/// heap types share no trait, hence a macro.
+macro_rules! bare_heap {
+    ($g:expr, $name:literal, $heap:ty, $n:expr) => {
+        $g.bench_with_input(BenchmarkId::new($name, $n), &$n, |b, &n| {
+            let mut rng = SimRng::seed_from_u64(1);
+            let mut h: $heap = <$heap>::with_capacity(n);
+            let mut seq = 0u64;
+            for i in 0..n {
+                h.push(Reverse((exp_ms(&mut rng), seq, i as u32)));
+                seq += 1;
+            }
+            b.iter(|| {
+                for _ in 0..BATCH {
+                    let Reverse((t, _, p)) = h.pop().expect("n > 0");
+                    h.push(Reverse((t + exp_ms(&mut rng), seq, p)));
+                    seq += 1;
+                }
+                black_box(h.len())
+            });
+        });
+    };
 }
 
 /// The engine's hold model: every event schedules its successor.
@@ -82,41 +107,8 @@ fn hold(c: &mut Criterion) {
             });
         });
 
-        g.bench_with_input(BenchmarkId::new("std_binary_heap", n), &n, |b, &n| {
-            let mut rng = SimRng::seed_from_u64(1);
-            let mut h: BinaryHeap<Reverse<(u64, u64, u32)>> = BinaryHeap::with_capacity(n);
-            let mut seq = 0u64;
-            for i in 0..n {
-                h.push(Reverse((exp_ms(&mut rng), seq, i as u32)));
-                seq += 1;
-            }
-            b.iter(|| {
-                for _ in 0..BATCH {
-                    let Reverse((t, _, p)) = h.pop().expect("n > 0");
-                    h.push(Reverse((t + exp_ms(&mut rng), seq, p)));
-                    seq += 1;
-                }
-                black_box(h.len())
-            });
-        });
-
-        g.bench_with_input(BenchmarkId::new("dary4_heap", n), &n, |b, &n| {
-            let mut rng = SimRng::seed_from_u64(1);
-            let mut h: QuaternaryHeap<Reverse<(u64, u64, u32)>> = QuaternaryHeap::with_capacity(n);
-            let mut seq = 0u64;
-            for i in 0..n {
-                h.push(Reverse((exp_ms(&mut rng), seq, i as u32)));
-                seq += 1;
-            }
-            b.iter(|| {
-                for _ in 0..BATCH {
-                    let Reverse((t, _, p)) = h.pop().expect("n > 0");
-                    h.push(Reverse((t + exp_ms(&mut rng), seq, p)));
-                    seq += 1;
-                }
-                black_box(h.len())
-            });
-        });
+        bare_heap!(g, "std_binary_heap", BinaryHeap<Reverse<(u64, u64, u32)>>, n);
+        bare_heap!(g, "dary4_heap", QuaternaryHeap<Reverse<(u64, u64, u32)>>, n);
 
         // Radix heap keyed on time alone (a max-heap, hence Reverse). It does not
         // keep FIFO order among equal times: a speed reference only.
