@@ -6,8 +6,8 @@
 //!
 //! `cargo bench --bench ckpt_model -- [--reps N] [--scenario FILE]`
 
-use gigasim::Simulation;
 use gigasim::config::{self, DurationLaw};
+use gigasim::{Detail, Simulation};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -28,7 +28,7 @@ fn main() {
         let mut s = base.clone();
         s.seed = seed;
         let t0 = Instant::now();
-        let r = Simulation::new(&s).run();
+        let r = Simulation::builder(&s).detail(Detail::Summary).build().run();
         seconds += t0.elapsed().as_secs_f64();
         events += r.stats.processed;
         ettrs.push(r.ettr());

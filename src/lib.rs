@@ -19,4 +19,4 @@ pub mod sweep;
 pub mod theory;
 
 pub use report::{Report, Summary};
-pub use sim::{Simulation, SimulationBuilder};
+pub use sim::{Detail, Simulation, SimulationBuilder};

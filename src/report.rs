@@ -4,7 +4,7 @@
 use crate::config::{Category, Level, Scenario};
 use crate::engine::{Duration, RunStats, SimTime};
 use crate::sim::meter::{ChipState, PowerBin, STATES};
-use crate::sim::{FailureClass, JobSource, Simulation};
+use crate::sim::{Detail, FailureClass, JobSource, Simulation};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -32,6 +32,9 @@ pub struct ClassInfo {
     pub name: String,
     pub category: Category,
     pub level: Level,
+    /// Failures of this class in the run, and how many of them were permanent.
+    pub failures: u64,
+    pub permanent: u64,
 }
 
 pub(crate) struct Recorder {
@@ -51,7 +54,10 @@ pub(crate) struct Recorder {
 impl Recorder {
     pub fn new(s: &Scenario, classes: &[FailureClass], sources: &[Box<dyn JobSource>]) -> Self {
         let groups = s.workload.frontier.iter().map(|f| f.name.clone()).chain(sources.iter().map(|s| s.name().to_string())).collect();
-        let classes = classes.iter().map(|c| ClassInfo { name: c.name.clone(), category: c.category, level: c.level }).collect();
+        let classes = classes
+            .iter()
+            .map(|c| ClassInfo { name: c.name.clone(), category: c.category, level: c.level, failures: 0, permanent: 0 })
+            .collect();
         Self {
             failures: Vec::new(),
             interruptions: 0,
@@ -70,6 +76,12 @@ impl Recorder {
         self.serial += 1;
         self.serial - 1
     }
+    pub fn count_failure(&mut self, class: u16, permanent: bool) {
+        let c = &mut self.classes[class as usize];
+        c.failures += 1;
+        c.permanent += permanent as u64;
+    }
+    /// The failure list, kept at [`Detail::Full`](crate::sim::Detail) only.
     pub fn failure(&mut self, time: SimTime, class: u16, unit: u32, permanent: bool, jobs_hit: Vec<JobTag>) {
         self.failures.push(FailureRecord { time, class, unit, permanent, jobs_hit });
     }
@@ -142,6 +154,9 @@ pub struct Report {
     pub classes: Vec<ClassInfo>,
     /// Names of the frontier jobs, then of the job sources (tenant classes).
     pub groups: Vec<String>,
+    /// What the run kept: at [`Detail::Summary`] the failure list, power bins,
+    /// zoom, drops and frontier traces are empty.
+    pub detail: Detail,
     pub failures: Vec<FailureRecord>,
     pub interruptions: u64,
     pub time: TimeBuckets,
@@ -176,7 +191,8 @@ const WMS_PER_WH: f64 = 3_600_000.0;
 
 pub(crate) fn build(sim: Simulation, stats: RunStats, frontier: Vec<FrontierStats>) -> Report {
     let m = &sim.meter;
-    let by = |s: ChipState| m.chip_ms[s as usize];
+    let chip_ms = m.chip_ms();
+    let by = |s: ChipState| chip_ms[s as usize];
     let rec = sim.rec;
     let busy = by(ChipState::Busy);
     let time = TimeBuckets {
@@ -200,11 +216,12 @@ pub(crate) fn build(sim: Simulation, stats: RunStats, frontier: Vec<FrontierStat
         topology: sim.topo,
         classes: rec.classes,
         groups: rec.groups,
+        detail: sim.detail,
         failures: rec.failures,
         interruptions: rec.interruptions,
         time,
-        chip_ms_by_state: m.chip_ms,
-        node_up_ms: m.node_up_ms,
+        chip_ms_by_state: chip_ms,
+        node_up_ms: m.node_up_ms(),
         chip_watts,
         node_watts: m.node_watts(),
         racks_watts: m.rack_watts(),
@@ -284,10 +301,9 @@ impl Report {
         let frac = |x: u128| x as f64 / total;
         let mut by_category: BTreeMap<String, u64> = Category::ALL.iter().map(|c| (c.label().to_string(), 0)).collect();
         let mut by_class: BTreeMap<String, u64> = BTreeMap::new();
-        for f in &self.failures {
-            let c = &self.classes[f.class as usize];
-            *by_category.entry(c.category.label().to_string()).or_default() += 1;
-            *by_class.entry(c.name.clone()).or_default() += 1;
+        for c in self.classes.iter().filter(|c| c.failures > 0) {
+            *by_category.entry(c.category.label().to_string()).or_default() += c.failures;
+            *by_class.entry(c.name.clone()).or_default() += c.failures;
         }
         let t = &self.time;
         let mw = |w: f64| w / 1e6;
@@ -298,8 +314,8 @@ impl Report {
             horizon_days: self.horizon_hours() / 24.0,
             chips: self.chips,
             failures: FailureSummary {
-                total: self.failures.len() as u64,
-                permanent: self.failures.iter().filter(|f| f.permanent).count() as u64,
+                total: self.classes.iter().map(|c| c.failures).sum(),
+                permanent: self.classes.iter().map(|c| c.permanent).sum(),
                 by_category,
                 by_class,
             },

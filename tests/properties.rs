@@ -4,7 +4,7 @@ mod common;
 use gigasim::config::{self, Category, DurationLaw, Law, Level, Outcome, Scenario, apply_sets, default_scenario};
 use gigasim::engine::SimRng;
 use gigasim::sim::{FailureClass, JobRequest, JobSource};
-use gigasim::{Report, Simulation, output};
+use gigasim::{Detail, Report, Simulation, output};
 use std::sync::Arc;
 
 fn with(s: &Scenario, sets: &[&str]) -> Scenario {
@@ -60,9 +60,8 @@ fn time_and_energy_are_conserved_on_the_default_site() {
 
 /// A harsher site: rack and pod failures, Weibull clocks, slow repair with few
 /// crews and no spares, so jobs wait and nodes stay down.
-#[test]
-fn time_and_energy_are_conserved_under_heavy_failures() {
-    let s = common::scenario(&format!(
+fn harsh() -> Scenario {
+    common::scenario(&format!(
         "(name: \"harsh\", horizon_days: 20.0, seed: 9, power_bin_minutes: 7.0,
           facility: (name: \"f\", chip: \"x\", chips_per_node: 4, nodes_per_rack: 18, racks_per_pod: 4, pods: 3),
           failure: (name: \"f\", repair: (crews: 1, spare_nodes: 2, swap: Fixed(hours: 0.5)), classes: [
@@ -76,10 +75,32 @@ fn time_and_energy_are_conserved_under_heavy_failures() {
             tenants: [(name: \"t\", arrivals_per_hour: 3.0, chips: Choice([(4, 1.0), (16, 1.0), (64, 0.2)]), work_hours: Exponential(mean_hours: 3.0),
                        p_checkpoint: 0.5, checkpoint: (interval_hours: 1.0, write_hours: 0.1, at_end: false), restart_hours: 0.1)]))",
         common::power_ron()
-    ));
-    let r = Simulation::new(&s).run();
+    ))
+}
+
+#[test]
+fn time_and_energy_are_conserved_under_heavy_failures() {
+    let r = Simulation::new(&harsh()).run();
     assert!(r.time.waiting > 0 && r.time.down > 0, "the harsh site makes jobs wait: {:?}", r.time);
     check_conservation(&r);
+}
+
+/// `Detail::Summary` keeps no series but simulates the same run: the summary and
+/// every total are the same to the byte.
+#[test]
+fn summary_detail_reports_the_same_totals_without_the_series() {
+    for s in [default_days(30.0), harsh()] {
+        let full = Simulation::new(&s).run();
+        let lean = Simulation::builder(&s).detail(Detail::Summary).build().run();
+        assert_eq!(output::summary_json(&lean), output::summary_json(&full), "{}", s.name);
+        assert_eq!(lean.chip_ms_by_state, full.chip_ms_by_state);
+        assert_eq!(lean.node_up_ms, full.node_up_ms);
+        assert_eq!(lean.it_energy_wh.to_bits(), full.it_energy_wh.to_bits());
+        assert_eq!((lean.detail, full.detail), (Detail::Summary, Detail::Full));
+        assert!(!full.failures.is_empty() && !full.power_bins.is_empty() && !full.zoom.is_empty() && !full.frontier[0].progress.is_empty());
+        assert!(lean.failures.is_empty() && lean.power_bins.is_empty() && lean.zoom.is_empty() && lean.drops.is_empty());
+        assert!(lean.frontier.iter().all(|f| f.progress.is_empty() && f.interruption_times_hours.is_empty()));
+    }
 }
 
 /// Common random numbers: the failure history depends only on the failure

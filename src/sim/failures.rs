@@ -2,7 +2,7 @@
 //! service, and come back after a reboot or through the crew queue.
 
 use super::nodes::{Role, set_pop, set_push, set_remove};
-use super::{Event, PURPOSE_CLASS, PURPOSE_CLOCK, PURPOSE_OUTCOME, Simulation};
+use super::{Detail, Event, PURPOSE_CLASS, PURPOSE_CLOCK, PURPOSE_OUTCOME, Simulation};
 use crate::config::{Category, DurationLaw, FailureClassSpec, Level, Outcome, exp_draw};
 use crate::engine::{Duration, SimRng, Streams};
 use crate::sim::meter::ChipState;
@@ -156,8 +156,11 @@ impl Simulation {
         }
         let now = self.sched.now();
         let hits = std::mem::take(&mut self.hit_scratch);
-        let tags: Vec<_> = hits.iter().filter(|h| h.1).map(|h| self.job_tag(h.0)).collect();
-        self.rec.failure(now, c as u16, unit, permanent, tags);
+        self.rec.count_failure(c as u16, permanent);
+        if self.detail == Detail::Full {
+            let tags: Vec<_> = hits.iter().filter(|h| h.1).map(|h| self.job_tag(h.0)).collect();
+            self.rec.failure(now, c as u16, unit, permanent, tags);
+        }
         for &(job, active) in &hits {
             if active {
                 self.job_hit(job);

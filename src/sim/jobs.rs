@@ -4,7 +4,7 @@
 
 use super::meter::ChipState;
 use super::nodes::{Role, set_pop, set_push};
-use super::{Event, Simulation};
+use super::{Detail, Event, Simulation};
 use crate::config::{Checkpointing, DurationLaw, FrontierJob, Law, SizeLaw, TenantClass, exp_draw};
 use crate::engine::{Duration, SimRng, SimTime};
 use crate::report::JobTag;
@@ -254,7 +254,9 @@ impl Simulation {
             };
             let j = self.new_job(i as u16, true, &req, f.hot_spare_nodes, f.borrow_free_nodes);
             self.jobs[j as usize].first_start = Some(self.sched.now());
-            self.jobs[j as usize].trace.push((self.sched.now(), 0, Milestone::Start));
+            if self.detail == Detail::Full {
+                self.jobs[j as usize].trace.push((self.sched.now(), 0, Milestone::Start));
+            }
             self.rec.started(Duration::ZERO);
             let needed = self.jobs[j as usize].needed;
             for _ in 0..needed {
@@ -343,7 +345,7 @@ impl Simulation {
         job.work_done += job.seg_len;
         job.seg_len = 0;
         let done = job.work_done >= job.work_total;
-        if job.frontier {
+        if job.frontier && self.detail == Detail::Full {
             job.trace.push((now, job.work_done, if done { Milestone::Finished } else { Milestone::Checkpoint }));
         }
         if done {
@@ -399,7 +401,7 @@ impl Simulation {
             job.lost_chip_ms += lost_chip_ms;
             job.interruptions += 1;
             job.seg_len = 0;
-            if job.frontier {
+            if job.frontier && self.detail == Detail::Full {
                 job.interruption_times.push(now);
                 job.trace.push((now, job.work_done, Milestone::Interruption));
             }

@@ -52,13 +52,18 @@ fn f(x: u64) -> f64 {
 
 pub struct Meter {
     last: SimTime,
+    /// Keep the series (bins, zoom, listed drops); the totals are kept either way.
+    series: bool,
     zoom: Zoom,
     /// (instant, fall in IT watts) for every fall of at least [`LISTED_DROP_W`].
     pub(crate) drops: Vec<(SimTime, f64)>,
-    pub(crate) count: [u64; STATES],
-    pub(crate) chip_ms: [u128; STATES],
-    pub(crate) up_nodes: u64,
-    pub(crate) node_up_ms: u128,
+    count: [u64; STATES],
+    /// Σ (change in `count[s]` × time of the change) over the run, so that the
+    /// exact chip-time in state s up to T is count[s] × T − this (summation by
+    /// parts): one product per change of state rather than one per state per event.
+    changes: [i128; STATES],
+    up_nodes: u64,
+    node_changes: i128,
     watts: [f64; STATES],
     node_w: f64,
     rack_w: f64,
@@ -81,20 +86,22 @@ pub struct Meter {
 }
 
 impl Meter {
-    /// All chips start idle and all nodes up.
-    pub fn new(p: &PowerModel, chips: u64, nodes: u64, racks: u64, horizon: SimTime, bin_ms: u64) -> Self {
+    /// All chips start idle and all nodes up. Without `series` only the totals
+    /// are kept: no power bins, zoom trace or list of drops.
+    pub fn new(p: &PowerModel, chips: u64, nodes: u64, racks: u64, horizon: SimTime, bin_ms: u64, series: bool) -> Self {
         let w = &p.chip_watts;
         let watts = [w.idle.get(), w.busy.get(), w.checkpoint.get(), w.restart.get(), w.idle.get(), w.down.get()];
         let bin_ms = bin_ms.max(1);
-        let nbins = horizon.as_millis().div_ceil(bin_ms).max(1) as usize;
+        let nbins = if series { horizon.as_millis().div_ceil(bin_ms).max(1) as usize } else { 0 };
         let mut m = Self {
             last: SimTime::ZERO,
+            series,
             zoom: Zoom { window: 30 * 60_000, ..Zoom::default() },
             drops: Vec::new(),
             count: [chips, 0, 0, 0, 0, 0],
-            chip_ms: [0; STATES],
+            changes: [0; STATES],
             up_nodes: nodes,
-            node_up_ms: 0,
+            node_changes: 0,
             watts,
             node_w: p.node_overhead_watts.get(),
             rack_w: p.rack_overhead_watts.get(),
@@ -119,10 +126,12 @@ impl Meter {
         m
     }
 
-    /// The instant `last` is over: note its final level and its fall, if any.
-    fn close_instant(&mut self) {
+    /// Keep the series up to `now`, given the fall at the instant `last` that is
+    /// over: the listed drops, the zoom ring around the largest, and the bins.
+    /// Out of line: at [`Detail::Summary`](super::Detail) the hot path skips it.
+    #[inline(never)]
+    fn keep_series(&mut self, now: SimTime, drop: f64) {
         let (t, level) = (self.last, self.it_w);
-        let drop = self.level_before_instant - level;
         if drop >= LISTED_DROP_W {
             self.drops.push((t, drop));
         }
@@ -132,12 +141,25 @@ impl Meter {
         }
         z.ring.push_back((t, level));
         if drop > self.max_drop_w {
-            self.max_drop_w = drop;
-            self.max_drop_at = t;
             z.captured = z.ring.iter().copied().collect();
             z.capture_until = SimTime::from_millis(t.as_millis() + z.window);
         } else if t <= z.capture_until && t > self.max_drop_at {
             z.captured.push((t, level));
+        }
+        // Bin `bin_i` covers [bin_end - bin_ms, bin_end) and holds `last`.
+        let mut t = t.as_millis();
+        while t < now.as_millis() {
+            let end = self.bin_end.min(now.as_millis());
+            if let Some(b) = self.bins.get_mut(self.bin_i) {
+                b.it_wms += level * f(end - t);
+                b.it_min_w = b.it_min_w.min(level);
+                b.it_max_w = b.it_max_w.max(level);
+            }
+            if end == self.bin_end {
+                self.bin_i += 1;
+                self.bin_end = self.bin_end.saturating_add(self.bin_ms);
+            }
+            t = end;
         }
     }
 
@@ -175,32 +197,25 @@ impl Meter {
         }
         self.refresh();
         // Everything that happened at `last` is done: that instant's fall is final.
-        self.close_instant();
-        let dt = (now.as_millis() - self.last.as_millis()) as u128;
-        for s in 0..STATES {
-            self.chip_ms[s] += self.count[s] as u128 * dt;
+        let level = self.it_w;
+        let drop = self.level_before_instant - level;
+        if self.series {
+            self.keep_series(now, drop);
         }
-        self.node_up_ms += self.up_nodes as u128 * dt;
-        self.it_wms += self.it_w * f(dt as u64);
-        self.it_peak_w = self.it_peak_w.max(self.it_w);
-        self.it_min_w = self.it_min_w.min(self.it_w);
-        // Bin `bin_i` covers [bin_end - bin_ms, bin_end) and holds `last`.
-        let mut t = self.last.as_millis();
-        while t < now.as_millis() {
-            let end = self.bin_end.min(now.as_millis());
-            if let Some(b) = self.bins.get_mut(self.bin_i) {
-                b.it_wms += self.it_w * f(end - t);
-                b.it_min_w = b.it_min_w.min(self.it_w);
-                b.it_max_w = b.it_max_w.max(self.it_w);
-            }
-            if end == self.bin_end {
-                self.bin_i += 1;
-                self.bin_end = self.bin_end.saturating_add(self.bin_ms);
-            }
-            t = end;
+        if drop > self.max_drop_w {
+            self.max_drop_w = drop;
+            self.max_drop_at = self.last;
         }
+        // Levels are finite sums, never NaN: plain comparisons do what max/min would.
+        if level > self.it_peak_w {
+            self.it_peak_w = level;
+        }
+        if level < self.it_min_w {
+            self.it_min_w = level;
+        }
+        self.it_wms += level * f(now.as_millis() - self.last.as_millis());
         self.last = now;
-        self.level_before_instant = self.it_w;
+        self.level_before_instant = level;
     }
 
     /// Move `chips` chips from one state to another (at the time of the last `advance`).
@@ -212,16 +227,31 @@ impl Meter {
         debug_assert!(self.count[from as usize] >= chips, "{from:?} has {} < {chips}", self.count[from as usize]);
         self.count[from as usize] -= chips;
         self.count[to as usize] += chips;
+        let moved = chips as i128 * self.last.as_millis() as i128;
+        self.changes[from as usize] -= moved;
+        self.changes[to as usize] += moved;
         self.dirty = true;
     }
 
     pub fn node_up(&mut self) {
         self.up_nodes += 1;
+        self.node_changes += self.last.as_millis() as i128;
         self.dirty = true;
     }
     pub fn node_down(&mut self) {
         self.up_nodes -= 1;
+        self.node_changes -= self.last.as_millis() as i128;
         self.dirty = true;
+    }
+
+    /// Exact chip-milliseconds spent in each state up to the last `advance`.
+    pub fn chip_ms(&self) -> [u128; STATES] {
+        std::array::from_fn(|s| (self.count[s] as i128 * self.last.as_millis() as i128 - self.changes[s]) as u128)
+    }
+
+    /// Exact node-milliseconds in service up to the last `advance`.
+    pub fn node_up_ms(&self) -> u128 {
+        (self.up_nodes as i128 * self.last.as_millis() as i128 - self.node_changes) as u128
     }
 
     pub fn it_watts(&self) -> f64 {

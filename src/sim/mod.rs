@@ -39,6 +39,19 @@ pub enum Event {
     Arrival { source: u16 },
 }
 
+/// What a run keeps beyond its totals. Either way it simulates the same events
+/// and [`Report::summary`](crate::Report::summary) is the same to the byte.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything: the failure list, power bins, zoom trace, drops and the
+    /// frontier progress traces (what `gigasim run` writes as CSV and charts).
+    #[default]
+    Full,
+    /// Only what `summary.json` needs, for sweeps and replications, where the
+    /// series would be built and thrown away at every run.
+    Summary,
+}
+
 pub(crate) const PURPOSE_CLASS: u64 = stream_id("failure-class");
 pub(crate) const PURPOSE_OUTCOME: u64 = stream_id("failure-outcome");
 pub(crate) const PURPOSE_CLOCK: u64 = stream_id("unit-clock");
@@ -50,6 +63,7 @@ pub(crate) const PURPOSE_SOURCE: u64 = stream_id("job-source");
 pub struct SimulationBuilder {
     scenario: Scenario,
     seed: u64,
+    detail: Detail,
     classes: Vec<FailureClass>,
     sources: Vec<Box<dyn JobSource>>,
 }
@@ -57,6 +71,11 @@ pub struct SimulationBuilder {
 impl SimulationBuilder {
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+    /// Keep only the totals (see [`Detail`]).
+    pub fn detail(mut self, detail: Detail) -> Self {
+        self.detail = detail;
         self
     }
     /// Add a failure class, e.g. one whose law is a user type implementing `DurationLaw`.
@@ -80,7 +99,7 @@ impl SimulationBuilder {
         self
     }
     pub fn build(self) -> Simulation {
-        Simulation::assemble(self.scenario, self.seed, self.classes, self.sources)
+        Simulation::assemble(self.scenario, self.seed, self.detail, self.classes, self.sources)
     }
 }
 
@@ -88,6 +107,7 @@ impl SimulationBuilder {
 pub struct Simulation {
     pub(crate) scenario: Scenario,
     pub(crate) seed: u64,
+    pub(crate) detail: Detail,
     pub(crate) topo: Topology,
     pub(crate) horizon: SimTime,
     pub(crate) streams: Streams,
@@ -127,15 +147,23 @@ impl Simulation {
     pub fn builder(scenario: &Scenario) -> SimulationBuilder {
         let classes = scenario.failure.classes.iter().map(FailureClass::from_spec).collect();
         let sources = scenario.workload.tenants.iter().map(|t| Box::new(PoissonTenants::from_spec(t)) as Box<dyn JobSource>).collect();
-        SimulationBuilder { scenario: scenario.clone(), seed: scenario.seed, classes, sources }
+        SimulationBuilder { scenario: scenario.clone(), seed: scenario.seed, detail: Detail::Full, classes, sources }
     }
 
-    fn assemble(scenario: Scenario, seed: u64, classes: Vec<FailureClass>, sources: Vec<Box<dyn JobSource>>) -> Self {
+    fn assemble(scenario: Scenario, seed: u64, detail: Detail, classes: Vec<FailureClass>, sources: Vec<Box<dyn JobSource>>) -> Self {
         let topo = Topology::of(&scenario.facility);
         let horizon = SimTime::from_hours(scenario.horizon_days.get() * 24.0);
         let bin_ms = (scenario.power_bin_minutes.get() * 60_000.0).round().max(1.0) as u64;
         let streams = Streams::new(seed);
-        let meter = Meter::new(&scenario.power, topo.chips() as u64, topo.nodes() as u64, topo.racks() as u64, horizon, bin_ms);
+        let meter = Meter::new(
+            &scenario.power,
+            topo.chips() as u64,
+            topo.nodes() as u64,
+            topo.racks() as u64,
+            horizon,
+            bin_ms,
+            detail == Detail::Full,
+        );
         let repair = scenario.failure.repair.clone();
         let class_state = classes.iter().enumerate().map(|(i, c)| ClassState::new(c, i as u64, &topo, &streams)).collect();
         let source_rngs = (0..sources.len()).map(|i| streams.rng(PURPOSE_SOURCE, i as u64, 0)).collect();
@@ -143,6 +171,7 @@ impl Simulation {
         let rec = report::Recorder::new(&scenario, &classes, &sources);
         let mut sim = Simulation {
             seed,
+            detail,
             topo,
             horizon,
             streams,

@@ -202,7 +202,7 @@ fn run_one(sweep: &Sweep, k: usize) -> Result<Row> {
     let (point, rep) = (k / reps, (k % reps) as u32);
     let mut scenario = sweep.scenario(point)?;
     scenario.seed = sweep.seed(rep);
-    let summary = serde_json::to_value(crate::Simulation::new(&scenario).run().summary())?;
+    let summary = serde_json::to_value(crate::Simulation::builder(&scenario).detail(crate::Detail::Summary).build().run().summary())?;
     let mut fields = vec![point.to_string(), rep.to_string(), scenario.seed.to_string()];
     fields.extend(sweep.point_values(point).iter().map(|v| format!("{v}")));
     for m in &sweep.metrics {
