@@ -3,6 +3,8 @@
 //! prints one JSON object: replications, events, seconds (building and running the
 //! simulations, not parsing the files), events_per_s, ettr_mean, ettr_se, and
 //! daly_ettr, the expectation from Daly's formula for the scenario's parameters.
+//! Runs keep totals only (`Detail::Summary`), as a sweep's replications do: the
+//! SimPy script keeps no series either.
 //!
 //! `cargo bench --bench ckpt_model -- [--reps N] [--scenario FILE]`
 

@@ -66,8 +66,8 @@ pub struct Meter {
     node_changes: i128,
     watts: [f64; STATES],
     node_w: f64,
-    rack_w: f64,
-    racks: u64,
+    /// Overhead of all racks, the constant term of every level.
+    racks_w: f64,
     pub(crate) pue: f64,
     /// IT draw of the current counts; stale while `dirty` (see [`Meter::refresh`]).
     it_w: f64,
@@ -104,8 +104,7 @@ impl Meter {
             node_changes: 0,
             watts,
             node_w: p.node_overhead_watts.get(),
-            rack_w: p.rack_overhead_watts.get(),
-            racks,
+            racks_w: f(racks) * p.rack_overhead_watts.get(),
             pue: p.pue.get(),
             it_w: 0.0,
             dirty: true,
@@ -171,7 +170,7 @@ impl Meter {
     /// IT draw of the current counts, summed from scratch (no drift).
     #[inline]
     fn level(&self) -> f64 {
-        let mut w = f(self.up_nodes) * self.node_w + f(self.racks) * self.rack_w;
+        let mut w = f(self.up_nodes) * self.node_w + self.racks_w;
         for s in 0..STATES {
             w += f(self.count[s]) * self.watts[s];
         }
@@ -264,6 +263,6 @@ impl Meter {
         self.node_w
     }
     pub fn rack_watts(&self) -> f64 {
-        self.rack_w * self.racks as f64
+        self.racks_w
     }
 }
