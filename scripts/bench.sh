@@ -39,7 +39,8 @@ timed_run() {
     rm -rf "$dir"
     local t0 t1 rss
     t0=$(date +%s.%N)
-    /usr/bin/time -f '%M' -o "$dir.rss" "$BIN" run "$@" --out "$dir" -q
+    # No charts: this row measures load, simulate and write the data files.
+    /usr/bin/time -f '%M' -o "$dir.rss" "$BIN" run "$@" --out "$dir" -q --no-charts
     t1=$(date +%s.%N)
     rss=$(cat "$dir.rss")
     echo "$(calc "$t1 - $t0") $rss $(jq .events "$dir/summary.json")"
