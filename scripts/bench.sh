@@ -174,12 +174,15 @@ PREPS=30; GREPS=300; [ "$QUICK" = 1 ] && { PREPS=5; GREPS=20; }
 # Parameters of benches/reference/ckpt-model.ron: M = 2 h, τ = 0.5 h, δ = 0.1 h, R = 0.2 h, 365 days.
 "$PY" benches/reference/simpy_ckpt.py --reps "$PREPS" --horizon-hours 8760 --mtbf 2 --tau 0.5 --delta 0.1 --restart 0.2 --reboot 0 >"$OUT/simpy.json"
 cargo bench --quiet --bench ckpt_model -- --reps "$GREPS" 2>/dev/null | grep '^{' >"$OUT/gigasim-ckpt.json"
+cargo bench --quiet --bench ckpt_floor -- --reps "$GREPS" 2>/dev/null | grep '^{' >"$OUT/engine-floor.json"
 P=$(jq .events_per_s "$OUT/simpy.json"); G=$(jq .events_per_s "$OUT/gigasim-ckpt.json")
 PM=$(jq .ettr_mean "$OUT/simpy.json"); PS=$(jq .ettr_se "$OUT/simpy.json")
 GM=$(jq .ettr_mean "$OUT/gigasim-ckpt.json"); GS=$(jq .ettr_se "$OUT/gigasim-ckpt.json"); DALY=$(jq .daly_ettr "$OUT/gigasim-ckpt.json")
 row "ckpt model: SimPy events/s ($PREPS replications of a year)" "$(calc "round($P / 1e6, 3)") M/s" "about 0.1 M/s" "—"
 row "ckpt model: gigasim events/s ($GREPS replications, in process)" "$(calc "round($G / 1e6, 2)") M/s" "—" "—"
 row "ckpt model: gigasim / SimPy, per event" "$(calc "round($G / $P, 1)")×" "≥ 100×" "$(yesno "$G / $P >= 100")"
+F=$(jq .events_per_s "$OUT/engine-floor.json")
+row "ckpt dynamics on the bare engine, no gigafactory model (benches/ckpt_floor.rs)" "$(calc "round($F / 1e6, 2)") M/s = $(calc "round($F / $P, 1)")× SimPy" "reference: the ceiling for the row above" "—"
 row "ckpt model: mean ETTR, SimPy vs gigasim (± 1.96 se)" "$(calc "'{:.4f} ± {:.4f} vs {:.4f} ± {:.4f} (Daly {:.4f})'.format($PM, 1.96 * $PS, $GM, 1.96 * $GS, $DALY)")" "agree within the 95% CI of the difference" "$(yesno "abs($PM - $GM) <= 1.96 * ($PS ** 2 + $GS ** 2) ** 0.5")"
 
 # ---------------------------------------------------------------- the table
