@@ -3,7 +3,7 @@
 //! first served on healthy free nodes.
 
 use super::meter::ChipState;
-use super::nodes::{Role, set_pop, set_push};
+use super::nodes::{Role, set_pop, set_push, set_remove};
 use super::{Detail, Event, Simulation};
 use crate::config::{Checkpointing, DurationLaw, FrontierJob, Law, SizeLaw, TenantClass, exp_draw};
 use crate::engine::{Duration, SimRng, SimTime};
@@ -261,7 +261,7 @@ impl Simulation {
             let needed = self.jobs[j as usize].needed;
             for _ in 0..needed {
                 let n = self.take_free_node().expect("validated: frontier jobs fit the facility");
-                self.jobs[j as usize].nodes.push(n);
+                self.own_node(j, n);
                 self.activate(j, n);
             }
             for _ in 0..f.hot_spare_nodes {
@@ -272,10 +272,15 @@ impl Simulation {
         }
     }
 
+    /// Add node `n` to the nodes job `j` owns (an indexed set: O(1) to hand back).
+    fn own_node(&mut self, j: u32, n: u32) {
+        set_push(&mut self.jobs[j as usize].nodes, &mut self.nodes.slot, n);
+    }
+
     fn own_as_spare(&mut self, j: u32, n: u32) {
         self.nodes.owner[n as usize] = j;
         self.nodes.role[n as usize] = Role::Spare;
-        self.jobs[j as usize].nodes.push(n);
+        self.own_node(j, n);
         set_push(&mut self.jobs[j as usize].spares, &mut self.nodes.pos, n);
     }
 
@@ -429,7 +434,7 @@ impl Simulation {
                 Some(n) => n,
                 None if self.jobs[j as usize].borrow => match self.take_free_node() {
                     Some(n) => {
-                        self.jobs[j as usize].nodes.push(n);
+                        self.own_node(j, n);
                         n
                     }
                     None => break,
@@ -452,10 +457,7 @@ impl Simulation {
             self.refill(j);
         } else if job.spares.len() as u32 >= job.target_spares {
             // It holds its full spare pool already (it borrowed): hand the node back.
-            let job = &mut self.jobs[j as usize];
-            if let Some(i) = job.nodes.iter().position(|&m| m == n) {
-                job.nodes.swap_remove(i);
-            }
+            set_remove(&mut self.jobs[j as usize].nodes, &mut self.nodes.slot, n);
             self.free_node(n);
             self.try_schedule();
         } else {
@@ -496,7 +498,7 @@ impl Simulation {
             self.queue.pop_front();
             for _ in 0..self.jobs[j as usize].needed {
                 let n = self.take_free_node().expect("checked: enough free nodes");
-                self.jobs[j as usize].nodes.push(n);
+                self.own_node(j, n);
                 self.activate(j, n);
             }
             let now = self.sched.now();

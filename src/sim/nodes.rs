@@ -23,6 +23,8 @@ pub struct Nodes {
     pub role: Vec<Role>,
     /// Position inside whichever indexed set holds the node (free pool or spares).
     pub pos: Vec<u32>,
+    /// Position in its owner's list of nodes (`Job::nodes`, an indexed set too).
+    pub slot: Vec<u32>,
     /// Healthy nodes owned by no job.
     pub free: Vec<u32>,
 }
@@ -36,6 +38,7 @@ impl Nodes {
             owner: vec![NONE; nodes as usize],
             role: vec![Role::Free; nodes as usize],
             pos: vec![NONE; nodes as usize],
+            slot: vec![NONE; nodes as usize],
             free: Vec::with_capacity(nodes as usize),
         };
         // Pushed high to low so that allocation pops node 0 first: jobs get contiguous racks.
