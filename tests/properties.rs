@@ -103,6 +103,20 @@ fn summary_detail_reports_the_same_totals_without_the_series() {
     }
 }
 
+/// A scenario changed in code skips the loader's checks; `try_new` runs them and
+/// names the field instead of panicking inside the run.
+#[test]
+fn a_scenario_made_in_code_is_checked_by_try_new() {
+    let mut s = default_days(1.0);
+    assert!(Simulation::try_new(&s).is_ok());
+    s.workload.frontier[0].chips = config::Count::new(1_000_000);
+    let p = Simulation::try_new(&s).err().expect("a job larger than the site is refused");
+    assert_eq!(p.path(), "workload.frontier[0].chips", "{p}");
+    assert!(p.to_string().starts_with("workload.frontier[0].chips: "), "{p}");
+    let p = Simulation::builder(&s).seed(3).try_build().err().expect("the builder checks too");
+    assert_eq!(p.path(), "workload.frontier[0].chips");
+}
+
 /// Common random numbers: the failure history depends only on the failure
 /// model and the seed, not on the checkpoint interval or the tenant load.
 #[test]

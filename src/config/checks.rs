@@ -36,6 +36,21 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// The field's path inside a loaded `Scenario`, as `--set` takes it.
+    pub fn path(&self) -> String {
+        format!("{}{}", self.part.prefix(), self.field)
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path(), self.message)
+    }
+}
+
+impl std::error::Error for Problem {}
+
 fn problem(part: Part, field: impl Into<String>, message: impl Into<String>) -> Result<(), Problem> {
     Err(Problem { part, field: field.into(), message: message.into() })
 }

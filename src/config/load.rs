@@ -173,7 +173,7 @@ pub fn in_file(file: &str, text: &str, p: Problem) -> InputError {
 /// Check a scenario changed on the command line; errors name `label` (e.g. `--set`)
 /// and the field's full path.
 pub fn check_changed(s: &Scenario, label: &str) -> Result<(), InputError> {
-    s.check().map_err(|p| InputError::new(label, Some(format!("{}{}", p.part.prefix(), p.field)), p.message))
+    s.check().map_err(|p| InputError::new(label, Some(p.path()), p.message))
 }
 
 /// The built-in default scenario.

@@ -12,7 +12,7 @@ pub use jobs::{CheckpointPolicy, JobRequest, JobSource, Milestone, PoissonTenant
 pub use meter::{ChipState, PowerBin};
 pub use topology::Topology;
 
-use crate::config::{RepairSpec, Scenario};
+use crate::config::{Problem, RepairSpec, Scenario};
 use crate::engine::{self, Epochs, Scheduler, SimTime, Streams, stream_id};
 use crate::report::{self, Report};
 use failures::{ClassState, Outage};
@@ -98,6 +98,15 @@ impl SimulationBuilder {
         self.sources.clear();
         self
     }
+    /// [`build`](Self::build) after the checks a scenario file gets when it is
+    /// loaded, for a `Scenario` made or changed in code: a problem (field path,
+    /// what is wrong, what is allowed) instead of a panic deep in the run.
+    pub fn try_build(self) -> Result<Simulation, Problem> {
+        self.scenario.check()?;
+        Ok(self.build())
+    }
+    /// Trusts the scenario: files and `--set` are checked when loaded; a scenario
+    /// made in code should go through [`try_build`](Self::try_build).
     pub fn build(self) -> Simulation {
         Simulation::assemble(self.scenario, self.seed, self.detail, self.classes, self.sources)
     }
@@ -142,6 +151,11 @@ impl Simulation {
     /// A simulation of `scenario` with its own seed and the models its files describe.
     pub fn new(scenario: &Scenario) -> Self {
         Self::builder(scenario).build()
+    }
+
+    /// [`new`](Self::new) for a scenario made or changed in code: checked first.
+    pub fn try_new(scenario: &Scenario) -> Result<Self, Problem> {
+        Self::builder(scenario).try_build()
     }
 
     pub fn builder(scenario: &Scenario) -> SimulationBuilder {
