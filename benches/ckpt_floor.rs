@@ -49,11 +49,15 @@ struct Job {
 
 impl Job {
     #[inline]
-    fn phase(&mut self, p: Phase, lasts: Duration) {
-        self.phase = p;
-        self.phase_start = self.sched.now();
+    fn phase_end_after(&mut self, lasts: Duration) {
         let epoch = self.epochs.get(0);
         self.sched.after(lasts, Ev::PhaseEnd { epoch });
+    }
+    #[inline]
+    fn compute(&mut self) {
+        self.phase = Phase::Running;
+        self.phase_start = self.sched.now();
+        self.phase_end_after(TAU);
     }
     #[inline]
     fn next_failure(&mut self) {
@@ -90,13 +94,19 @@ impl Model for Job {
                 self.phase = Phase::Waiting;
                 self.sched.after(Duration::ZERO, Ev::NodeBack);
             }
-            Ev::NodeBack => self.phase(Phase::Restarting, RESTART),
+            Ev::NodeBack => {
+                self.phase = Phase::Restarting;
+                self.phase_end_after(RESTART);
+            }
             Ev::PhaseEnd { .. } => match self.phase {
-                Phase::Restarting => self.phase(Phase::Running, TAU),
-                Phase::Running => self.phase(Phase::Checkpointing, DELTA),
+                Phase::Restarting => self.compute(),
+                Phase::Running => {
+                    self.phase = Phase::Checkpointing;
+                    self.phase_end_after(DELTA);
+                }
                 Phase::Checkpointing => {
                     self.saved += TAU.as_millis();
-                    self.phase(Phase::Running, TAU)
+                    self.compute();
                 }
                 Phase::Waiting => unreachable!("no phase ends while waiting"),
             },
@@ -126,7 +136,7 @@ fn main() {
             events: 0,
         };
         job.next_failure();
-        job.phase(Phase::Running, TAU);
+        job.compute();
         engine::run(&mut job, horizon);
         seconds += t0.elapsed().as_secs_f64();
         events += job.events;
