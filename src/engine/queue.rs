@@ -124,6 +124,17 @@ impl<E> EventQueue<E> {
             if self.occupied == 0 {
                 return None;
             }
+            let b = self.occupied.trailing_zeros() as usize;
+            if self.buckets[b].len() == 1 {
+                // A lone event is the minimum: no need to pass it through `front`.
+                // A small queue (a few pending events) takes this path at almost every pop.
+                let (t, e) = self.buckets[b].pop()?;
+                self.last = t;
+                self.mins[b] = u64::MAX;
+                self.occupied &= !(1 << b);
+                self.len -= 1;
+                return Some((SimTime::from_millis(t), e));
+            }
             self.refill();
         }
         let e = self.front.pop_front()?;
@@ -136,33 +147,10 @@ impl<E> EventQueue<E> {
     /// popped one on.
     #[inline]
     pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        let limit = limit.as_millis();
-        if self.front.is_empty() {
-            if self.occupied == 0 {
-                return None;
-            }
-            let b = self.occupied.trailing_zeros() as usize;
-            let t = self.mins[b];
-            if t > limit {
-                return None;
-            }
-            if self.buckets[b].len() == 1 {
-                // A lone event is the minimum: no need to pass it through `front`.
-                // A small queue (a few pending events) takes this path at almost every pop.
-                let (_, e) = self.buckets[b].pop()?;
-                self.last = t;
-                self.mins[b] = u64::MAX;
-                self.occupied &= !(1 << b);
-                self.len -= 1;
-                return Some((SimTime::from_millis(t), e));
-            }
-            self.refill();
-        } else if self.last > limit {
-            return None;
+        match self.peek_time() {
+            Some(t) if t <= limit => self.pop(),
+            _ => None,
         }
-        let e = self.front.pop_front()?;
-        self.len -= 1;
-        Some((SimTime::from_millis(self.last), e))
     }
 
     pub fn len(&self) -> usize {
