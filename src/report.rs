@@ -4,7 +4,7 @@
 use crate::config::{Category, Level, Scenario};
 use crate::engine::{Duration, RunStats, SimTime};
 use crate::sim::meter::{ChipState, PowerBin, STATES};
-use crate::sim::{Detail, FailureClass, JobSource, Simulation};
+use crate::sim::{Detail, FailureClass, JobSource, Milestone, Simulation};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -131,7 +131,7 @@ pub struct FrontierStats {
     pub lost_chip_hours: f64,
     pub interruption_times_hours: Vec<f64>,
     /// (hours since start, work saved in hours, milestone).
-    pub progress: Vec<(f64, f64, crate::sim::Milestone)>,
+    pub progress: Vec<(f64, f64, Milestone)>,
 }
 
 impl FrontierStats {
@@ -259,7 +259,7 @@ impl Simulation {
             interruptions: job.interruptions,
             checkpoints: job.checkpoints,
             lost_chip_hours: job.lost_chip_ms as f64 / 3_600_000.0,
-            interruption_times_hours: job.interruption_times.iter().map(|t| t.as_hours()).collect(),
+            interruption_times_hours: job.trace.iter().filter(|e| e.2 == Milestone::Interruption).map(|e| e.0.as_hours()).collect(),
             progress: job.trace.iter().map(|&(t, w, m)| (t.as_hours(), Duration::from_millis(w).as_hours(), m)).collect(),
         }
     }

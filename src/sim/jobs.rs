@@ -152,7 +152,6 @@ pub(crate) struct Job {
     pub interruptions: u32,
     pub checkpoints: u32,
     pub lost_chip_ms: u128,
-    pub interruption_times: Vec<SimTime>,
     /// Frontier jobs only: (time, work saved so far in ms, what happened).
     pub trace: Vec<(SimTime, u64, Milestone)>,
 }
@@ -220,7 +219,6 @@ impl Simulation {
             interruptions: 0,
             checkpoints: 0,
             lost_chip_ms: 0,
-            interruption_times: Vec::new(),
             trace: Vec::new(),
         };
         self.rec.submitted += 1;
@@ -254,9 +252,7 @@ impl Simulation {
             };
             let j = self.new_job(i as u16, true, &req, f.hot_spare_nodes, f.borrow_free_nodes);
             self.jobs[j as usize].first_start = Some(self.sched.now());
-            if self.detail == Detail::Full {
-                self.jobs[j as usize].trace.push((self.sched.now(), 0, Milestone::Start));
-            }
+            self.mark(j, Milestone::Start);
             self.rec.started(Duration::ZERO);
             let needed = self.jobs[j as usize].needed;
             for _ in 0..needed {
@@ -269,6 +265,15 @@ impl Simulation {
                 self.own_as_spare(j, n);
             }
             self.begin(j);
+        }
+    }
+
+    /// Note a milestone in a frontier job's progress trace, kept at [`Detail::Full`] only.
+    fn mark(&mut self, j: u32, m: Milestone) {
+        let (now, full) = (self.sched.now(), self.detail == Detail::Full);
+        let job = &mut self.jobs[j as usize];
+        if job.frontier && full {
+            job.trace.push((now, job.work_done, m));
         }
     }
 
@@ -345,14 +350,11 @@ impl Simulation {
     }
 
     fn commit(&mut self, j: u32) {
-        let now = self.sched.now();
         let job = &mut self.jobs[j as usize];
         job.work_done += job.seg_len;
         job.seg_len = 0;
         let done = job.work_done >= job.work_total;
-        if job.frontier && self.detail == Detail::Full {
-            job.trace.push((now, job.work_done, if done { Milestone::Finished } else { Milestone::Checkpoint }));
-        }
+        self.mark(j, if done { Milestone::Finished } else { Milestone::Checkpoint });
         if done {
             self.finish_job(j);
         } else {
@@ -406,10 +408,7 @@ impl Simulation {
             job.lost_chip_ms += lost_chip_ms;
             job.interruptions += 1;
             job.seg_len = 0;
-            if job.frontier && self.detail == Detail::Full {
-                job.interruption_times.push(now);
-                job.trace.push((now, job.work_done, Milestone::Interruption));
-            }
+            self.mark(j, Milestone::Interruption);
             self.rec.interrupted(lost_chip_ms);
             self.job_epochs.bump(j as usize);
         }
