@@ -14,6 +14,7 @@
 
 use gigasim::config::exp_draw;
 use gigasim::engine::{self, Duration, Epochs, Model, Scheduler, SimRng, SimTime, Streams, stream_id};
+use gigasim::sweep::point_stats;
 use std::time::Instant;
 
 const MTBF_H: f64 = 2.0;
@@ -142,9 +143,8 @@ fn main() {
         events += job.events;
         ettrs.push(job.useful_ms() as f64 / horizon.as_millis() as f64);
     }
-    let n = ettrs.len() as f64;
-    let mean = ettrs.iter().sum::<f64>() / n;
-    let se = (ettrs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt();
+    let st = point_stats(&ettrs);
+    let (mean, se) = (st.mean, st.sd / (st.n as f64).sqrt());
     println!(
         "{{\"replications\": {reps}, \"events\": {events}, \"seconds\": {seconds}, \"events_per_s\": {}, \"ettr_mean\": {mean}, \"ettr_se\": {se}}}",
         events as f64 / seconds

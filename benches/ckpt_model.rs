@@ -8,8 +8,8 @@
 //!
 //! `cargo bench --bench ckpt_model -- [--reps N] [--scenario FILE]`
 
-use gigasim::config::{self, DurationLaw};
-use gigasim::{Detail, Simulation};
+use gigasim::sweep::point_stats;
+use gigasim::{Detail, Simulation, config, theory};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -35,17 +35,13 @@ fn main() {
         events += r.stats.processed;
         ettrs.push(r.ettr());
     }
-    let n = ettrs.len() as f64;
-    let mean = ettrs.iter().sum::<f64>() / n;
-    let se = (ettrs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt();
+    let st = point_stats(&ettrs);
+    let (mean, se) = (st.mean, st.sd / (st.n as f64).sqrt());
 
-    // Daly (2006), Eq. 9 per interval of work: expected wall time per τ of work.
     let f = &base.workload.frontier[0];
     let ck = f.checkpoint.as_ref().expect("the job checkpoints");
-    let (tau, delta, r) = (ck.interval_hours.get(), ck.write_hours.get(), f.restart_hours.get());
-    let rate: f64 = base.failure.classes.iter().map(|c| c.ttf.exponential_rate().unwrap_or(0.0)).sum::<f64>() * f.chips.get() as f64;
-    let m = 1.0 / rate;
-    let daly = tau / (m * (r / m).exp() * (((tau + delta) / m).exp() - 1.0));
+    let m = 1.0 / theory::frontier_failure_rate(&base, 0);
+    let daly = theory::daly_ettr(ck.interval_hours.get(), ck.write_hours.get(), f.restart_hours.get(), m);
 
     println!(
         "{{\"replications\": {reps}, \"events\": {events}, \"seconds\": {seconds}, \"events_per_s\": {}, \"ettr_mean\": {mean}, \"ettr_se\": {se}, \"daly_ettr\": {daly}}}",
