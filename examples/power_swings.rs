@@ -3,6 +3,7 @@
 //!
 //! cargo run --release --example power_swings
 
+use gigasim::sim::ChipState::{Busy, Checkpoint};
 use gigasim::{Simulation, config, output};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -16,7 +17,7 @@ fn main() -> anyhow::Result<()> {
     let days = r.horizon_hours() / 24.0;
     let interruptions: BTreeSet<u64> =
         r.frontier.iter().flat_map(|f| f.interruption_times_hours.iter().map(|h| (h * 3.6e6).round() as u64)).collect();
-    let drops_mw: Vec<(bool, f64)> = r.drops.iter().map(|&(t, w)| (interruptions.contains(&t.as_millis()), w * r.pue / 1e6)).collect();
+    let drops_mw: Vec<(bool, f64)> = r.power.drops.iter().map(|&(t, w)| (interruptions.contains(&t.as_millis()), w / 1e6)).collect();
     println!("Power swings of {} over {:.0} days", sum.scenario, days);
     println!(
         "  facility draw: mean {:.1} MW, peak {:.1} MW, lowest {:.1} MW",
@@ -31,7 +32,7 @@ fn main() -> anyhow::Result<()> {
         println!(
             "  {} falls of ≥ {:.1} MW ({:.0}/day), sizes {:.1} / {:.1} / {:.1} MW (min / median / max)",
             sizes.len(),
-            gigasim::sim::meter::LISTED_DROP_W * r.pue / 1e6,
+            gigasim::sim::power::LISTED_DROP_W * r.pue / 1e6,
             sizes.len() as f64 / days,
             sizes[0],
             sizes[sizes.len() / 2],
@@ -47,7 +48,7 @@ fn main() -> anyhow::Result<()> {
     println!(
         "  a frontier job of {} chips swings {:.0} MW of facility power each time it stalls: a power floor or battery must cover that step",
         r.frontier[0].chips,
-        r.frontier[0].chips as f64 * (r.chip_watts[1] - r.chip_watts[2]) * r.pue / 1e6
+        r.frontier[0].chips as f64 * (r.chip_watts[Busy as usize] - r.chip_watts[Checkpoint as usize]) * r.pue / 1e6
     );
     let charts = gigasim::plot::run_charts(out, &out.join("charts"))?;
     println!(

@@ -1,7 +1,6 @@
 //! Files written from a `Report`: summary.json, failures.csv, power.csv.
 //! Each is written to a temporary name and renamed, so a file is whole or absent.
 
-use crate::config::Level;
 use crate::report::Report;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -27,18 +26,8 @@ pub fn failures_csv(r: &Report) -> Vec<u8> {
         .expect("in-memory write");
     for f in &r.failures {
         let c = &r.classes[f.class as usize];
-        let (chip, node) = match c.level {
-            Level::Chip => (Some(f.unit), f.unit / t.chips_per_node),
-            Level::Node => (None, f.unit),
-            Level::Rack => (None, f.unit * t.nodes_per_rack),
-            Level::Pod => (None, f.unit * t.racks_per_pod * t.nodes_per_rack),
-        };
-        let (node_s, rack) = match c.level {
-            Level::Chip | Level::Node => (node.to_string(), t.rack_of_node(node)),
-            Level::Rack => (String::new(), f.unit),
-            Level::Pod => (String::new(), f.unit * t.racks_per_pod),
-        };
-        let rack_s = if c.level == Level::Pod { String::new() } else { rack.to_string() };
+        let at = t.place(c.level, f.unit);
+        let text = |x: Option<u32>| x.map(|v| v.to_string()).unwrap_or_default();
         let jobs: Vec<String> = f.jobs_hit.iter().map(|&j| r.job_label(j)).collect();
         w.write_record([
             format!("{:.6}", f.time.as_hours()),
@@ -47,10 +36,10 @@ pub fn failures_csv(r: &Report) -> Vec<u8> {
             c.category.label().to_string(),
             c.level.label().to_string(),
             f.unit.to_string(),
-            chip.map(|c| c.to_string()).unwrap_or_default(),
-            node_s,
-            rack_s,
-            t.pod_of_rack(rack).to_string(),
+            text(at.chip),
+            text(at.node),
+            text(at.rack),
+            at.pod.to_string(),
             if f.permanent { "permanent" } else { "transient" }.to_string(),
             jobs.join(";"),
         ])
@@ -64,11 +53,8 @@ pub fn failures_csv(r: &Report) -> Vec<u8> {
 pub fn power_csv(r: &Report) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["start_h", "end_h", "it_mw", "facility_mw", "facility_min_mw", "facility_max_mw"]).expect("in-memory write");
-    let bin = r.power_bin.as_millis();
-    let horizon = r.horizon.as_millis();
-    for (i, b) in r.power_bins.iter().enumerate() {
-        let start = i as u64 * bin;
-        let end = ((i as u64 + 1) * bin).min(horizon);
+    for (i, (b, &(mean, min, max))) in r.power_bins.iter().zip(&r.power.bins_mw).enumerate() {
+        let (start, end) = r.bin_span_ms(i);
         if end <= start {
             continue;
         }
@@ -77,9 +63,9 @@ pub fn power_csv(r: &Report) -> Vec<u8> {
             format!("{:.6}", start as f64 / 3.6e6),
             format!("{:.6}", end as f64 / 3.6e6),
             format!("{it_mw:.6}"),
-            format!("{:.6}", it_mw * r.pue),
-            format!("{:.6}", b.it_min_w * r.pue / 1e6),
-            format!("{:.6}", b.it_max_w * r.pue / 1e6),
+            format!("{mean:.6}"),
+            format!("{min:.6}"),
+            format!("{max:.6}"),
         ])
         .expect("in-memory write");
     }
@@ -105,12 +91,21 @@ pub fn frontier_csv(r: &Report) -> Vec<u8> {
     w.into_inner().expect("in-memory flush")
 }
 
+/// The facility column of row `i` of an IT series, when the facility series
+/// has a value at the same instant (always, unless a power stage has memory).
+fn facility_at(r: &Report, facility: &[(crate::engine::SimTime, f64)], i: usize, digits: usize) -> String {
+    match facility.get(i) {
+        Some(&(_, w)) if r.power.aligned => format!("{:.*}", digits, w / 1e6),
+        _ => String::new(),
+    }
+}
+
 /// Exact power steps around the largest drop: each row holds from its time until the next row's.
 pub fn power_zoom_csv(r: &Report) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["time_h", "it_mw", "facility_mw"]).expect("in-memory write");
-    for &(t, watts) in &r.zoom {
-        w.write_record([format!("{:.7}", t.as_hours()), format!("{:.6}", watts / 1e6), format!("{:.6}", watts * r.pue / 1e6)])
+    for (i, &(t, watts)) in r.zoom.iter().enumerate() {
+        w.write_record([format!("{:.7}", t.as_hours()), format!("{:.6}", watts / 1e6), facility_at(r, &r.power.zoom, i, 6)])
             .expect("in-memory write");
     }
     w.into_inner().expect("in-memory flush")
@@ -120,8 +115,8 @@ pub fn power_zoom_csv(r: &Report) -> Vec<u8> {
 pub fn drops_csv(r: &Report) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["time_h", "facility_drop_mw"]).expect("in-memory write");
-    for &(t, watts) in &r.drops {
-        w.write_record([format!("{:.7}", t.as_hours()), format!("{:.6}", watts * r.pue / 1e6)]).expect("in-memory write");
+    for (i, &(t, _)) in r.drops.iter().enumerate() {
+        w.write_record([format!("{:.7}", t.as_hours()), facility_at(r, &r.power.drops, i, 6)]).expect("in-memory write");
     }
     w.into_inner().expect("in-memory flush")
 }

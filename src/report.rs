@@ -1,97 +1,31 @@
-//! What a run observed: counters fed during the run (`Recorder`), the
-//! `Report` built at the end, and the `summary.json` contract.
+//! What a run observed: the `Report` built from the plain snapshot a finished
+//! simulation hands over, and the `summary.json` contract.
 
-use crate::config::{Category, Level, Scenario};
+use crate::config::Category;
 use crate::engine::{Duration, RunStats, SimTime};
-use crate::sim::meter::{ChipState, PowerBin, STATES};
-use crate::sim::{Detail, FailureClass, JobSource, Milestone, Simulation};
+use crate::sim::power::{Bucket, ChipState, PowerBin, STATES, TrackSnapshot};
+use crate::sim::{Detail, RunSnapshot, Simulation};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// A job named in reports: its group (frontier job or tenant class) and serial number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct JobTag {
-    pub group: u16,
-    pub serial: u64,
-}
+pub use crate::sim::{ClassInfo, FailureRecord, FrontierStats, JobTag};
 
-/// One failure that took a unit out of service.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FailureRecord {
-    pub time: SimTime,
-    pub class: u16,
-    /// Id of the struck unit at its class's level (chip, node, rack or pod id).
-    pub unit: u32,
-    pub permanent: bool,
-    /// Jobs whose computing nodes it struck.
-    pub jobs_hit: Vec<JobTag>,
-}
+impl Simulation {
+    /// Run to the horizon and report.
+    pub fn run(self) -> Report {
+        self.run_with_progress(1, |_| ())
+    }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct ClassInfo {
-    pub name: String,
-    pub category: Category,
-    pub level: Level,
-    /// Failures of this class in the run, and how many of them were permanent.
-    pub failures: u64,
-    pub permanent: u64,
-}
-
-pub(crate) struct Recorder {
-    pub failures: Vec<FailureRecord>,
-    pub interruptions: u64,
-    pub lost_chip_ms: u128,
-    pub submitted: u64,
-    pub completed: u64,
-    pub rejected: u64,
-    started: u64,
-    wait_ms: u128,
-    serial: u64,
-    classes: Vec<ClassInfo>,
-    groups: Vec<String>,
-}
-
-impl Recorder {
-    pub fn new(s: &Scenario, classes: &[FailureClass], sources: &[Box<dyn JobSource>]) -> Self {
-        let groups = s.workload.frontier.iter().map(|f| f.name.clone()).chain(sources.iter().map(|s| s.name().to_string())).collect();
-        let classes = classes
-            .iter()
-            .map(|c| ClassInfo { name: c.name.clone(), category: c.category, level: c.level, failures: 0, permanent: 0 })
-            .collect();
-        Self {
-            failures: Vec::new(),
-            interruptions: 0,
-            lost_chip_ms: 0,
-            submitted: 0,
-            completed: 0,
-            rejected: 0,
-            started: 0,
-            wait_ms: 0,
-            serial: 0,
-            classes,
-            groups,
+    /// Run to the horizon in `slices` equal steps of simulated time, calling
+    /// `progress(done fraction)` after each. Events happen exactly as in [`run`](Self::run).
+    pub fn run_with_progress(mut self, slices: u32, mut progress: impl FnMut(f64)) -> Report {
+        let h = self.horizon().as_millis();
+        let n = slices.max(1) as u64;
+        for k in 1..=n {
+            self.run_until(SimTime::from_millis((h as u128 * k as u128 / n as u128) as u64));
+            progress(k as f64 / n as f64);
         }
-    }
-    pub fn next_serial(&mut self) -> u64 {
-        self.serial += 1;
-        self.serial - 1
-    }
-    pub fn count_failure(&mut self, class: u16, permanent: bool) {
-        let c = &mut self.classes[class as usize];
-        c.failures += 1;
-        c.permanent += permanent as u64;
-    }
-    /// The failure list, kept at [`Detail::Full`](crate::sim::Detail) only.
-    pub fn failure(&mut self, time: SimTime, class: u16, unit: u32, permanent: bool, jobs_hit: Vec<JobTag>) {
-        self.failures.push(FailureRecord { time, class, unit, permanent, jobs_hit });
-    }
-    pub fn interrupted(&mut self, lost_chip_ms: u128) {
-        self.interruptions += 1;
-        self.lost_chip_ms += lost_chip_ms;
-    }
-    pub fn started(&mut self, wait: Duration) {
-        self.started += 1;
-        self.wait_ms += wait.as_millis() as u128;
+        build(self.into_snapshot())
     }
 }
 
@@ -117,32 +51,28 @@ impl TimeBuckets {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct FrontierStats {
-    pub name: String,
-    pub chips: u64,
-    /// Work done (saved, plus unsaved progress at the horizon), hours at full size.
-    pub useful_hours: f64,
-    /// From first start to completion or the horizon.
-    pub wall_hours: f64,
-    pub finished_hours: Option<f64>,
-    pub interruptions: u32,
-    pub checkpoints: u32,
-    pub lost_chip_hours: f64,
-    pub interruption_times_hours: Vec<f64>,
-    /// (hours since start, work saved in hours, milestone).
-    pub progress: Vec<(f64, f64, Milestone)>,
-}
-
-impl FrontierStats {
-    /// Effective training time ratio: useful time over wall time.
-    pub fn ettr(&self) -> f64 {
-        if self.wall_hours > 0.0 { self.useful_hours / self.wall_hours } else { 0.0 }
-    }
+/// Facility draw: the power chain's output, in one place for every output.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FacilityPower {
+    pub energy_wh: f64,
+    pub peak_w: f64,
+    pub min_w: f64,
+    /// Largest fall at one instant, and when.
+    pub max_drop_w: f64,
+    pub max_drop_at: SimTime,
+    /// One per power bin: mean, lowest and highest draw in the bin, in MW.
+    pub bins_mw: Vec<(f64, f64, f64)>,
+    /// Exact steps around the largest drop and the listed drops, in watts.
+    pub zoom: Vec<(SimTime, f64)>,
+    pub drops: Vec<(SimTime, f64)>,
+    /// The zoom and drops are at the IT series' instants, one for one (always
+    /// so when every facility stage is a fixed factor, such as PUE).
+    pub aligned: bool,
 }
 
 /// Everything a run produced; outputs, charts and sweeps consume it.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Report {
     pub scenario: String,
     pub facility: String,
@@ -160,12 +90,13 @@ pub struct Report {
     pub failures: Vec<FailureRecord>,
     pub interruptions: u64,
     pub time: TimeBuckets,
-    /// Chip-ms per chip state (idle, busy, checkpoint, restart, waiting, down), for energy checks.
+    /// Chip-ms per chip state (in [`ChipState::ALL`] order), for energy checks.
     pub chip_ms_by_state: [u128; STATES],
     pub node_up_ms: u128,
     pub chip_watts: [f64; STATES],
     pub node_watts: f64,
     pub racks_watts: f64,
+    /// The PUE stage's factor (facility figures are in [`Report::power`]).
     pub pue: f64,
     pub it_energy_wh: f64,
     pub it_peak_w: f64,
@@ -174,10 +105,12 @@ pub struct Report {
     pub max_drop_at: SimTime,
     /// Every instantaneous fall in IT draw of at least 1 MW: (instant, watts).
     pub drops: Vec<(SimTime, f64)>,
-    /// Exact IT power steps (time, watts) from 30 min before the largest drop to 30 min after.
+    /// Exact IT power steps (time, watts) from the zoom window before the largest drop to as long after.
     pub zoom: Vec<(SimTime, f64)>,
     pub power_bin: Duration,
     pub power_bins: Vec<PowerBin>,
+    /// Facility draw, from the power chain.
+    pub power: FacilityPower,
     pub jobs_submitted: u64,
     pub jobs_completed: u64,
     pub jobs_started: u64,
@@ -189,52 +122,99 @@ pub struct Report {
 
 const WMS_PER_WH: f64 = 3_600_000.0;
 
-pub(crate) fn build(sim: Simulation, stats: RunStats, frontier: Vec<FrontierStats>) -> Report {
-    let m = &sim.meter;
-    let chip_ms = m.chip_ms();
-    let by = |s: ChipState| chip_ms[s as usize];
-    let rec = sim.rec;
-    let busy = by(ChipState::Busy);
-    let time = TimeBuckets {
-        useful: busy - rec.lost_chip_ms,
-        checkpoint: by(ChipState::Checkpoint),
-        restart: by(ChipState::Restart),
-        lost: rec.lost_chip_ms,
-        waiting: by(ChipState::Waiting),
-        idle: by(ChipState::Idle),
-        down: by(ChipState::Down),
+/// The time buckets from the ledger's chip-time per state, by the state table.
+fn buckets(chip_ms: &[u128; STATES], lost: u128) -> TimeBuckets {
+    let mut t = TimeBuckets::default();
+    for s in ChipState::ALL {
+        let ms = chip_ms[s as usize];
+        *match s.bucket() {
+            Bucket::Work => &mut t.useful,
+            Bucket::Checkpoint => &mut t.checkpoint,
+            Bucket::Restart => &mut t.restart,
+            Bucket::Waiting => &mut t.waiting,
+            Bucket::Idle => &mut t.idle,
+            Bucket::Down => &mut t.down,
+        } += ms;
+    }
+    // Lost work was computed (busy) before a failure threw it away.
+    t.useful = t.useful.checked_sub(lost).expect("lost work is never more than the work computed");
+    t.lost = lost;
+    t
+}
+
+/// (start, end) of power bin `i` in ms, the last cut at the horizon.
+fn bin_span(i: usize, bin: u64, horizon: u64) -> (u64, u64) {
+    (i as u64 * bin, ((i as u64 + 1) * bin).min(horizon))
+}
+
+/// Facility draw from the chain: a factor applied to the IT track (as the last
+/// step, in each figure's own unit), or the chain's own track.
+fn facility_power(it: &TrackSnapshot, it_energy_wh: f64, facility: Result<f64, TrackSnapshot>, horizon: u64) -> FacilityPower {
+    let mean_mw = |b: &PowerBin, i: usize| {
+        let (start, end) = bin_span(i, it.bin_ms, horizon);
+        b.it_wms / (end.saturating_sub(start)) as f64 / 1e6
     };
-    let chip_watts = [ChipState::Idle, ChipState::Busy, ChipState::Checkpoint, ChipState::Restart, ChipState::Waiting, ChipState::Down]
-        .map(|s| m.watts(s));
+    match facility {
+        Ok(k) => FacilityPower {
+            energy_wh: it_energy_wh * k,
+            peak_w: it.peak_w * k,
+            min_w: it.min_w * k,
+            max_drop_w: it.max_drop_w * k,
+            max_drop_at: it.max_drop_at,
+            bins_mw: it.bins.iter().enumerate().map(|(i, b)| (mean_mw(b, i) * k, b.it_min_w * k / 1e6, b.it_max_w * k / 1e6)).collect(),
+            zoom: it.zoom.iter().map(|&(t, w)| (t, w * k)).collect(),
+            drops: it.drops.iter().map(|&(t, w)| (t, w * k)).collect(),
+            aligned: true,
+        },
+        Err(f) => FacilityPower {
+            energy_wh: f.wms / WMS_PER_WH,
+            peak_w: f.peak_w,
+            min_w: f.min_w,
+            max_drop_w: f.max_drop_w,
+            max_drop_at: f.max_drop_at,
+            bins_mw: f.bins.iter().enumerate().map(|(i, b)| (mean_mw(b, i), b.it_min_w / 1e6, b.it_max_w / 1e6)).collect(),
+            aligned: false,
+            zoom: f.zoom,
+            drops: f.drops,
+        },
+    }
+}
+
+pub(crate) fn build(snap: RunSnapshot) -> Report {
+    let RunSnapshot { scenario, facility, seed, horizon, topology, detail, meter: m, record: rec, frontier, stats } = snap;
+    let it_energy_wh = m.it.wms / WMS_PER_WH;
+    let power = facility_power(&m.it, it_energy_wh, m.facility, horizon.as_millis());
+    let it = m.it;
     Report {
-        scenario: sim.scenario.name.clone(),
-        facility: sim.scenario.facility.name.clone(),
-        seed: sim.seed,
-        horizon: sim.horizon,
-        chips: sim.topo.chips() as u64,
-        nodes: sim.topo.nodes() as u64,
-        topology: sim.topo,
+        scenario,
+        facility,
+        seed,
+        horizon,
+        chips: topology.chips() as u64,
+        nodes: topology.nodes() as u64,
+        topology,
         classes: rec.classes,
         groups: rec.groups,
-        detail: sim.detail,
+        detail,
         failures: rec.failures,
         interruptions: rec.interruptions,
-        time,
-        chip_ms_by_state: chip_ms,
-        node_up_ms: m.node_up_ms(),
-        chip_watts,
-        node_watts: m.node_watts(),
-        racks_watts: m.rack_watts(),
+        time: buckets(&m.chip_ms, rec.lost_chip_ms),
+        chip_ms_by_state: m.chip_ms,
+        node_up_ms: m.node_up_ms,
+        chip_watts: m.chip_watts,
+        node_watts: m.node_watts,
+        racks_watts: m.racks_watts,
         pue: m.pue,
-        it_energy_wh: m.it_wms / WMS_PER_WH,
-        it_peak_w: m.it_peak_w,
-        it_min_w: m.it_min_w,
-        max_drop_w: m.max_drop_w,
-        max_drop_at: m.max_drop_at,
-        drops: m.drops.clone(),
-        zoom: m.zoom_trace().to_vec(),
-        power_bin: Duration::from_millis(m.bin_ms),
-        power_bins: m.bins.clone(),
+        it_energy_wh,
+        it_peak_w: it.peak_w,
+        it_min_w: it.min_w,
+        max_drop_w: it.max_drop_w,
+        max_drop_at: it.max_drop_at,
+        drops: it.drops,
+        zoom: it.zoom,
+        power_bin: Duration::from_millis(it.bin_ms),
+        power_bins: it.bins,
+        power,
         jobs_submitted: rec.submitted,
         jobs_completed: rec.completed,
         jobs_started: rec.started,
@@ -242,29 +222,6 @@ pub(crate) fn build(sim: Simulation, stats: RunStats, frontier: Vec<FrontierStat
         mean_wait_hours: if rec.started > 0 { rec.wait_ms as f64 / rec.started as f64 / 3_600_000.0 } else { 0.0 },
         frontier,
         stats,
-    }
-}
-
-impl Simulation {
-    pub(crate) fn frontier_report(&self, j: u32, now: SimTime) -> FrontierStats {
-        let job = &self.jobs[j as usize];
-        let end = job.finished.unwrap_or(now);
-        let start = job.first_start.unwrap_or(now);
-        FrontierStats {
-            name: self.rec_group(job.group),
-            chips: job.chips,
-            useful_hours: Duration::from_millis(job.work_done + job.unsaved_work(now)).as_hours(),
-            wall_hours: end.since(start).as_hours(),
-            finished_hours: job.finished.map(|t| t.as_hours()),
-            interruptions: job.interruptions,
-            checkpoints: job.checkpoints,
-            lost_chip_hours: job.lost_chip_ms as f64 / 3_600_000.0,
-            interruption_times_hours: job.trace.iter().filter(|e| e.2 == Milestone::Interruption).map(|e| e.0.as_hours()).collect(),
-            progress: job.trace.iter().map(|&(t, w, m)| (t.as_hours(), Duration::from_millis(w).as_hours(), m)).collect(),
-        }
-    }
-    fn rec_group(&self, g: u16) -> String {
-        self.rec.groups[g as usize].clone()
     }
 }
 
@@ -276,7 +233,11 @@ impl Report {
         self.chips as u128 * self.horizon.as_millis() as u128
     }
     pub fn facility_energy_wh(&self) -> f64 {
-        self.it_energy_wh * self.pue
+        self.power.energy_wh
+    }
+    /// (start, end) of power bin `i` in ms; the last ends at the horizon.
+    pub fn bin_span_ms(&self, i: usize) -> (u64, u64) {
+        bin_span(i, self.power_bin.as_millis(), self.horizon.as_millis())
     }
     pub fn facility_mean_w(&self) -> f64 {
         self.facility_energy_wh() / self.horizon_hours()
@@ -336,11 +297,11 @@ impl Report {
             energy: Energy { it_mwh: self.it_energy_wh / 1e6, facility_mwh: self.facility_energy_wh() / 1e6 },
             power: Power {
                 it_peak_mw: mw(self.it_peak_w),
-                facility_peak_mw: mw(self.it_peak_w * self.pue),
+                facility_peak_mw: mw(self.power.peak_w),
                 facility_mean_mw: mw(self.facility_mean_w()),
-                facility_min_mw: mw(self.it_min_w * self.pue),
-                max_drop_mw: mw(self.max_drop_w * self.pue),
-                max_drop_at_hours: self.max_drop_at.as_hours(),
+                facility_min_mw: mw(self.power.min_w),
+                max_drop_mw: mw(self.power.max_drop_w),
+                max_drop_at_hours: self.power.max_drop_at.as_hours(),
             },
             jobs: Jobs {
                 submitted: self.jobs_submitted,

@@ -159,7 +159,7 @@ impl JobSource for Trickle {
     fn next(&mut self, _now: f64, _: &mut SimRng) -> Option<(f64, JobRequest)> {
         (self.left > 0).then(|| {
             self.left -= 1;
-            (2.0, JobRequest { chips: 8, work_hours: 1.0, checkpoint: None, restart_hours: 0.0 })
+            (2.0, JobRequest::new(8, 1.0))
         })
     }
 }
@@ -173,13 +173,13 @@ fn user_crates_can_plug_in_failure_laws_and_job_sources() {
           power: {}, workload: (name: \"w\", frontier: [], tenants: []))",
         common::power_ron()
     ));
-    let class = FailureClass {
-        name: "clockwork".into(),
-        category: Category::Host,
-        level: Level::Rack,
-        ttf: Arc::new(Clockwork { every: 10.0 }),
-        outcome: Outcome::Transient { reboot: Law::fixed(2.0) },
-    };
+    let class = FailureClass::new(
+        "clockwork",
+        Category::Host,
+        Level::Rack,
+        Arc::new(Clockwork { every: 10.0 }),
+        Outcome::Transient { reboot: Law::fixed(2.0) },
+    );
     let r = Simulation::builder(&s).failure_class(class).job_source(Box::new(Trickle { left: 7 })).build().run();
     // 4 racks, each failing at 10 h, 22 h, 34 h, ... (10 h up + 2 h reboot): 10 failures each in 120 h.
     assert_eq!(r.failures.len(), 4 * 10);

@@ -8,12 +8,6 @@ use gigasim::engine::SimRng;
 use gigasim::sim::FailureClass;
 use std::sync::Arc;
 
-/// Daly (2006), Eq. 9: expected wall-clock time to finish `ts` hours of work with
-/// checkpoint interval `tau`, write time `delta`, restart `r`, system MTBF `m`.
-fn daly_wall(ts: f64, tau: f64, delta: f64, r: f64, m: f64) -> f64 {
-    m * (r / m).exp() * (((tau + delta) / m).exp() - 1.0) * ts / tau
-}
-
 /// Daly's formula assumes: Poisson failures of the whole job with mean M, which
 /// also strike during restarts and checkpoint writes; a failure loses everything
 /// since the last completed checkpoint and is followed by a restart of length R
@@ -40,7 +34,7 @@ fn wall_time_matches_daly_for_several_intervals_and_mtbfs() {
     let n_chips = 1024.0;
     for (k, &(tau, m, delta, r, intervals)) in cases.iter().enumerate() {
         let ts = tau * intervals as f64;
-        let expected = daly_wall(ts, tau, delta, r, m);
+        let expected = gigasim::theory::daly_wall_time(ts, tau, delta, r, m);
         let per_chip = 1.0 / (n_chips * m);
         let reps = 600;
         let walls: Vec<f64> = (0..reps)
@@ -107,13 +101,7 @@ impl DurationLaw for HiddenExp {
 }
 
 fn instant(level: Level, ttf: Arc<dyn DurationLaw>) -> FailureClass {
-    FailureClass {
-        name: format!("{level:?}"),
-        category: gigasim::config::Category::Gpu,
-        level,
-        ttf,
-        outcome: Outcome::Transient { reboot: Law::fixed(0.0) },
-    }
+    FailureClass::new(format!("{level:?}"), gigasim::config::Category::Gpu, level, ttf, Outcome::Transient { reboot: Law::fixed(0.0) })
 }
 
 /// Exponential failures with no downtime: counts are Poisson(N·λ·T). Checks the

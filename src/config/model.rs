@@ -216,6 +216,15 @@ pub struct TenantClass {
     pub restart_hours: NonNeg,
 }
 
+/// How the queue of tenant jobs is served.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SchedulerSpec {
+    /// Strict first come, first served: the head of the queue starts when it
+    /// fits and nothing passes it; an interrupted job goes back to the front.
+    #[default]
+    Fcfs,
+}
+
 /// `models/workload/*.ron`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -223,6 +232,9 @@ pub struct Workload {
     pub name: String,
     pub frontier: Vec<FrontierJob>,
     pub tenants: Vec<TenantClass>,
+    /// The queue's policy (optional; `Fcfs` when left out).
+    #[serde(default)]
+    pub scheduler: SchedulerSpec,
 }
 
 /// `models/scenarios/*.ron` as written: model files named by path relative to it.

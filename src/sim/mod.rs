@@ -1,42 +1,41 @@
-//! The gigafactory model: facility, failures and repair, jobs, and the meter
-//! that observes them, driven by the generic engine.
+//! The gigafactory model: the node pool, failure processes and repair, jobs
+//! and the queue, and the meter that observes them, driven by the generic
+//! engine. Each part owns its state; this module wires them and carries a
+//! failure or a recovery across them. Nothing here knows the report.
 
 mod failures;
 mod jobs;
-pub mod meter;
 mod nodes;
+pub mod power;
+mod record;
+pub mod sched;
 pub mod topology;
 
-pub use failures::FailureClass;
-pub use jobs::{CheckpointPolicy, JobRequest, JobSource, Milestone, PoissonTenants};
-pub use meter::{ChipState, PowerBin};
+pub use failures::repair::{Crews, OutageView, RepairEvent, RepairFlow, RepairStage, StandardFlow};
+pub use failures::{Failure, FailureClass, FailureEvent};
+pub use jobs::{CheckpointPolicy, JobEvent, JobRequest, JobSource, Milestone, Phase, PoissonTenants};
+pub use nodes::Role;
+pub use power::{ChipState, MeterSnapshot, PowerBin, PowerStage};
+pub use record::{ClassInfo, FailureRecord, FrontierStats, JobTag, Recorder};
+pub use sched::{Cause, Policy};
 pub use topology::Topology;
 
-use crate::config::{Problem, RepairSpec, Scenario};
-use crate::engine::{self, Epochs, Scheduler, SimTime, Streams, stream_id};
-use crate::report::{self, Report};
-use failures::{ClassState, Outage};
+use crate::config::{Problem, Scenario};
+use crate::engine::{self, Epochs, RunStats, Scheduler, SimTime, Streams, stream_id};
+use failures::Failures;
+use failures::repair::Repair;
 use jobs::Job;
-use meter::Meter;
-use nodes::Nodes;
-use std::collections::VecDeque;
+use nodes::{Healed, NodePool, Struck};
+use power::{Chain, Ledger, Meter};
+use sched::Sched;
 
-/// Events are small `Copy` values; job events carry the job's epoch so that an
-/// interruption cancels them lazily.
+/// Events are small `Copy` values, grouped by the family that handles them;
+/// job phase events carry the job's epoch so that an interruption cancels them lazily.
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
-    /// Next failure of an exponential class, merged over all its units.
-    ClassTick { class: u16 },
-    /// Next failure of one unit of a class with its own clock per unit.
-    UnitClock { class: u16, unit: u32 },
-    /// A reboot or repair is over.
-    Recover { outage: u32 },
-    /// A node repaired off line is back in the spare stock.
-    SpareBack,
-    /// The current phase of a job ends (restart, compute segment, checkpoint write).
-    JobPhase { job: u32, epoch: u32 },
-    /// A job arrives from a job source.
-    Arrival { source: u16 },
+    Failure(FailureEvent),
+    Repair(RepairEvent),
+    Job(JobEvent),
 }
 
 /// What a run keeps beyond its totals. Either way it simulates the same events
@@ -52,20 +51,20 @@ pub enum Detail {
     Summary,
 }
 
-pub(crate) const PURPOSE_CLASS: u64 = stream_id("failure-class");
-pub(crate) const PURPOSE_OUTCOME: u64 = stream_id("failure-outcome");
-pub(crate) const PURPOSE_CLOCK: u64 = stream_id("unit-clock");
-pub(crate) const PURPOSE_SWAP: u64 = stream_id("repair-swap");
-pub(crate) const PURPOSE_SOURCE: u64 = stream_id("job-source");
+const PURPOSE_SOURCE: u64 = stream_id("job-source");
 
-/// Configures a simulation beyond what model files say: another seed, failure
-/// classes or job sources implemented in the caller's own crate.
+/// Configures a simulation beyond what model files say: another seed, and
+/// failure classes, job sources, a scheduling policy, power stages or a repair
+/// flow implemented in the caller's own crate.
 pub struct SimulationBuilder {
     scenario: Scenario,
     seed: u64,
     detail: Detail,
     classes: Vec<FailureClass>,
     sources: Vec<Box<dyn JobSource>>,
+    policy: Option<Box<dyn Policy>>,
+    stages: Vec<Box<dyn PowerStage>>,
+    flow: Box<dyn RepairFlow>,
 }
 
 impl SimulationBuilder {
@@ -98,6 +97,21 @@ impl SimulationBuilder {
         self.sources.clear();
         self
     }
+    /// Serve the queue with this policy instead of the one the workload names.
+    pub fn policy(mut self, p: Box<dyn Policy>) -> Self {
+        self.policy = Some(p);
+        self
+    }
+    /// Append a stage to the power chain, after PUE (e.g. a battery or a cooling model).
+    pub fn power_stage(mut self, s: Box<dyn PowerStage>) -> Self {
+        self.stages.push(s);
+        self
+    }
+    /// Route outages through this repair flow instead of the standard one.
+    pub fn repair_flow(mut self, f: Box<dyn RepairFlow>) -> Self {
+        self.flow = f;
+        self
+    }
     /// [`build`](Self::build) after the checks a scenario file gets when it is
     /// loaded, for a `Scenario` made or changed in code: a problem (field path,
     /// what is wrong, what is allowed) instead of a panic deep in the run.
@@ -108,43 +122,49 @@ impl SimulationBuilder {
     /// Trusts the scenario: files and `--set` are checked when loaded; a scenario
     /// made in code should go through [`try_build`](Self::try_build).
     pub fn build(self) -> Simulation {
-        Simulation::assemble(self.scenario, self.seed, self.detail, self.classes, self.sources)
+        Simulation::assemble(self)
     }
 }
 
-/// One run of a scenario. `Simulation::new(&scenario).run()` gives a [`Report`].
+/// One run of a scenario. `Simulation::new(&scenario).run()` gives a
+/// [`Report`](crate::Report); [`run_until`](Self::run_until) and the probes step through it.
 pub struct Simulation {
     pub(crate) scenario: Scenario,
     pub(crate) seed: u64,
     pub(crate) detail: Detail,
     pub(crate) topo: Topology,
     pub(crate) horizon: SimTime,
-    pub(crate) streams: Streams,
-    pub(crate) sched: Scheduler<Event>,
+    pub(crate) events: Scheduler<Event>,
+    pub(crate) stats: RunStats,
     pub(crate) meter: Meter,
-    pub(crate) nodes: Nodes,
-    // failures and repair
-    pub(crate) classes: Vec<FailureClass>,
-    pub(crate) class_state: Vec<ClassState>,
-    pub(crate) outages: Vec<Outage>,
-    pub(crate) free_outages: Vec<u32>,
-    pub(crate) repair: RepairSpec,
-    pub(crate) crews_free: u32,
-    pub(crate) crew_queue: VecDeque<u32>,
-    pub(crate) spares_in_stock: u32,
-    pub(crate) swap_rng: engine::SimRng,
+    pub(crate) pool: NodePool,
+    pub(crate) failures: Failures,
+    pub(crate) repair: Repair,
     // jobs
     pub(crate) jobs: Vec<Job>,
     pub(crate) job_epochs: Epochs,
     pub(crate) free_job_slots: Vec<u32>,
-    pub(crate) queue: VecDeque<u32>,
+    pub(crate) queue: Sched,
     pub(crate) sources: Vec<Box<dyn JobSource>>,
     pub(crate) source_rngs: Vec<engine::SimRng>,
     pub(crate) pending: Vec<Option<JobRequest>>,
-    pub(crate) node_vec_pool: Vec<Vec<u32>>,
-    pub(crate) hit_scratch: Vec<(u32, bool)>,
-    // observations
-    pub(crate) rec: report::Recorder,
+    /// (job, struck while computing) for the failure being handled.
+    hit_scratch: Vec<(u32, bool)>,
+    pub(crate) rec: Recorder,
+}
+
+/// Everything a finished run hands to the report: plain values.
+pub struct RunSnapshot {
+    pub scenario: String,
+    pub facility: String,
+    pub seed: u64,
+    pub horizon: SimTime,
+    pub topology: Topology,
+    pub detail: Detail,
+    pub meter: MeterSnapshot,
+    pub record: Recorder,
+    pub frontier: Vec<FrontierStats>,
+    pub stats: RunStats,
 }
 
 impl Simulation {
@@ -161,59 +181,59 @@ impl Simulation {
     pub fn builder(scenario: &Scenario) -> SimulationBuilder {
         let classes = scenario.failure.classes.iter().map(FailureClass::from_spec).collect();
         let sources = scenario.workload.tenants.iter().map(|t| Box::new(PoissonTenants::from_spec(t)) as Box<dyn JobSource>).collect();
-        SimulationBuilder { scenario: scenario.clone(), seed: scenario.seed, detail: Detail::Full, classes, sources }
+        SimulationBuilder {
+            scenario: scenario.clone(),
+            seed: scenario.seed,
+            detail: Detail::Full,
+            classes,
+            sources,
+            policy: None,
+            stages: Vec::new(),
+            flow: Box::new(StandardFlow),
+        }
     }
 
-    fn assemble(scenario: Scenario, seed: u64, detail: Detail, classes: Vec<FailureClass>, sources: Vec<Box<dyn JobSource>>) -> Self {
+    fn assemble(b: SimulationBuilder) -> Self {
+        let SimulationBuilder { scenario, seed, detail, classes, sources, policy, stages, flow } = b;
         let topo = Topology::of(&scenario.facility);
         let horizon = SimTime::from_hours(scenario.horizon_days.get() * 24.0);
         let bin_ms = (scenario.power_bin_minutes.get() * 60_000.0).round().max(1.0) as u64;
         let streams = Streams::new(seed);
-        let meter = Meter::new(
-            &scenario.power,
-            topo.chips() as u64,
-            topo.nodes() as u64,
-            topo.racks() as u64,
-            horizon,
-            bin_ms,
-            detail == Detail::Full,
-        );
-        let repair = scenario.failure.repair.clone();
-        let class_state = classes.iter().enumerate().map(|(i, c)| ClassState::new(c, i as u64, &topo, &streams)).collect();
+        let mut chain = Chain::of(&scenario.power, topo.racks() as u64);
+        for s in stages {
+            chain.push(s);
+        }
+        let ledger = Ledger::new(topo.chips() as u64, topo.nodes() as u64);
+        let meter = Meter::new(ledger, chain, horizon, bin_ms, detail == Detail::Full);
+        let groups =
+            scenario.workload.frontier.iter().map(|f| f.name.clone()).chain(sources.iter().map(|s| s.name().to_string())).collect();
+        let rec = Recorder::new(&classes, groups);
         let source_rngs = (0..sources.len()).map(|i| streams.rng(PURPOSE_SOURCE, i as u64, 0)).collect();
         let n_sources = sources.len();
-        let rec = report::Recorder::new(&scenario, &classes, &sources);
+        let policy = policy.unwrap_or_else(|| sched::policy_for(scenario.workload.scheduler));
         let mut sim = Simulation {
             seed,
             detail,
             topo,
             horizon,
-            streams,
-            sched: Scheduler::with_capacity(1024),
+            events: Scheduler::with_capacity(1024),
+            stats: RunStats::default(),
             meter,
-            nodes: Nodes::new(topo.nodes(), topo.racks(), topo.pods),
-            classes,
-            class_state,
-            outages: Vec::new(),
-            free_outages: Vec::new(),
-            crews_free: repair.crews.get(),
-            spares_in_stock: repair.spare_nodes,
-            swap_rng: streams.rng(PURPOSE_SWAP, 0, 0),
-            repair,
-            crew_queue: VecDeque::new(),
+            pool: NodePool::new(topo),
+            failures: Failures::new(classes, &topo, streams),
+            repair: Repair::new(&scenario.failure.repair, &streams, flow),
             jobs: Vec::new(),
             job_epochs: Epochs::default(),
             free_job_slots: Vec::new(),
-            queue: VecDeque::new(),
+            queue: Sched::new(policy),
             sources,
             source_rngs,
             pending: vec![None; n_sources],
-            node_vec_pool: Vec::new(),
             hit_scratch: Vec::new(),
             rec,
             scenario,
         };
-        sim.start_failure_processes();
+        sim.failures.start(&mut sim.events);
         sim.start_frontier_jobs();
         for s in 0..n_sources {
             sim.schedule_next_arrival(s as u16);
@@ -224,43 +244,162 @@ impl Simulation {
     pub fn topology(&self) -> Topology {
         self.topo
     }
-
-    /// Run to the horizon and report.
-    pub fn run(self) -> Report {
-        self.run_with_progress(1, |_| ())
+    pub fn horizon(&self) -> SimTime {
+        self.horizon
     }
 
-    /// Run to the horizon in `slices` equal steps of simulated time, calling
-    /// `progress(done fraction)` after each. Events happen exactly as in [`run`](Self::run).
-    pub fn run_with_progress(mut self, slices: u32, mut progress: impl FnMut(f64)) -> Report {
-        let h = self.horizon.as_millis();
-        let mut stats = engine::RunStats::default();
-        for k in 1..=slices.max(1) as u64 {
-            let until = SimTime::from_millis((h as u128 * k as u128 / slices.max(1) as u128) as u64);
-            let s = engine::run(&mut self, until);
-            stats.processed += s.processed;
-            stats.stale += s.stale;
-            progress(k as f64 / slices.max(1) as f64);
-        }
-        self.finish(stats)
+    /// Process every event up to `until` (at most the horizon); the clock then stands there.
+    pub fn run_until(&mut self, until: SimTime) -> RunStats {
+        let s = engine::run(self, until.min(self.horizon));
+        self.stats.processed += s.processed;
+        self.stats.stale += s.stale;
+        s
     }
 
-    fn finish(mut self, stats: engine::RunStats) -> Report {
+    /// Run what is left up to the horizon and hand over what the run observed.
+    pub fn into_snapshot(mut self) -> RunSnapshot {
+        self.run_until(self.horizon);
         self.meter.advance(self.horizon);
-        let frontier = (0..self.scenario.workload.frontier.len()).map(|j| self.frontier_report(j as u32, self.horizon)).collect();
-        report::build(self, stats, frontier)
+        let frontier = (0..self.scenario.workload.frontier.len()).map(|j| self.frontier_stats(j as u32, self.horizon)).collect();
+        RunSnapshot {
+            scenario: self.scenario.name.clone(),
+            facility: self.scenario.facility.name.clone(),
+            seed: self.seed,
+            horizon: self.horizon,
+            topology: self.topo,
+            detail: self.detail,
+            meter: self.meter.snapshot(),
+            record: self.rec,
+            frontier,
+            stats: self.stats,
+        }
+    }
+
+    // ---- read-only probes, for step-level tests and tools
+
+    /// Simulated time now.
+    pub fn now(&self) -> SimTime {
+        self.events.now()
+    }
+    /// The chip-state ledger (chips per state, nodes up, exact chip-time so far).
+    pub fn ledger(&self) -> &Ledger {
+        self.meter.ledger()
+    }
+    /// Healthy nodes owned by no job.
+    pub fn free_nodes(&self) -> u32 {
+        self.pool.free_count()
+    }
+    /// Whether node `n` is in service.
+    pub fn node_healthy(&self, n: u32) -> bool {
+        self.pool.healthy(n)
+    }
+    /// What node `n` does for its owner, and the owner (a job id).
+    pub fn node_role(&self, n: u32) -> (Role, Option<u32>) {
+        (self.pool.role(n), self.pool.owner(n))
+    }
+    /// Phase of job `id` (frontier jobs are 0, 1, … in the workload's order).
+    pub fn job_phase(&self, id: u32) -> Option<Phase> {
+        self.job_phase_of(id)
+    }
+    /// Nodes job `id` computes on, and its healthy hot spares.
+    pub fn job_nodes(&self, id: u32) -> (u32, u32) {
+        (self.pool.active(id), self.pool.spares(id))
+    }
+    /// Jobs waiting in the queue.
+    pub fn queued_jobs(&self) -> usize {
+        self.queue.len()
+    }
+    /// Repair crews free, outages waiting for one, and spare nodes in stock.
+    pub fn repair_state(&self) -> (u32, usize, u32) {
+        (self.repair.crews().free(), self.repair.crews().waiting(), self.repair.spares_in_stock())
+    }
+    /// Outages not yet over.
+    pub fn open_outages(&self) -> usize {
+        self.repair.open()
+    }
+    /// What the run has written down so far.
+    pub fn record(&self) -> &Recorder {
+        &self.rec
     }
 
     fn dispatch(&mut self, ev: Event) {
-        self.meter.advance(self.sched.now());
+        self.meter.advance(self.events.now());
         match ev {
-            Event::ClassTick { class } => self.on_class_tick(class as usize),
-            Event::UnitClock { class, unit } => self.on_unit_clock(class as usize, unit),
-            Event::Recover { outage } => self.on_recover(outage),
-            Event::SpareBack => self.on_spare_back(),
-            Event::JobPhase { job, .. } => self.on_job_phase(job),
-            Event::Arrival { source } => self.on_arrival(source),
+            Event::Failure(e) => {
+                if let Some(f) = self.failures.on_event(e, &mut self.events, &self.pool) {
+                    self.fail(f);
+                }
+            }
+            Event::Repair(RepairEvent::StageDone { outage }) => {
+                if let Some(f) = self.repair.stage_done(outage, &mut self.events) {
+                    self.recovered(f);
+                }
+            }
+            Event::Repair(RepairEvent::SpareBack) => self.repair.spare_back(),
+            Event::Job(e) => self.on_job_event(e),
         }
+    }
+
+    /// A unit fails: its nodes go out of service, the jobs computing on them
+    /// are interrupted, and its outage starts through the repair pipeline.
+    fn fail(&mut self, f: Failure) {
+        let id = self.repair.open_outage(f);
+        self.pool.cover_domain(f.level, f.unit, true);
+        self.hit_scratch.clear();
+        for n in self.topo.nodes_of(f.level, f.unit) {
+            self.strike(n);
+        }
+        let hits = std::mem::take(&mut self.hit_scratch);
+        self.rec.count_failure(f.class, f.permanent);
+        if self.detail == Detail::Full {
+            let tags: Vec<_> = hits.iter().filter(|h| h.1).map(|h| self.job_tag(h.0)).collect();
+            self.rec.failure(self.events.now(), f.class, f.unit, f.permanent, tags);
+        }
+        for &(job, active) in &hits {
+            if active {
+                self.interrupt(job, Cause::Failure);
+            }
+        }
+        self.hit_scratch = hits;
+        self.repair.begin(id, &mut self.events);
+    }
+
+    fn strike(&mut self, n: u32) {
+        let cpn = self.topo.chips_per_node as u64;
+        let (from, hit) = match self.pool.strike(n) {
+            Struck::AlreadyDown => return,
+            Struck::Free => (ChipState::Idle, None),
+            Struck::Spare { owner } => (ChipState::Idle, Some((owner, false))),
+            Struck::Active { owner } => (self.jobs[owner as usize].phase.chip_state(), Some((owner, true))),
+        };
+        self.meter.node_down();
+        self.meter.shift(from, ChipState::Down, cpn);
+        if let Some((job, active)) = hit {
+            match self.hit_scratch.iter_mut().find(|h| h.0 == job) {
+                Some(h) => h.1 |= active,
+                None => self.hit_scratch.push((job, active)),
+            }
+        }
+    }
+
+    /// A unit is back in service: its nodes return to their owners or the free
+    /// pool, its clock restarts, crews take the next outage, and the queue moves.
+    fn recovered(&mut self, f: Failure) {
+        self.pool.cover_domain(f.level, f.unit, false);
+        for n in self.topo.nodes_of(f.level, f.unit) {
+            let healed = self.pool.heal(n);
+            if healed == Healed::StillDown {
+                continue;
+            }
+            self.meter.node_up();
+            self.meter.shift(ChipState::Down, ChipState::Idle, self.topo.chips_per_node as u64);
+            if let Healed::Owned { owner } = healed {
+                self.job_node_repaired(owner, n);
+            }
+        }
+        self.failures.unit_back(f.class, f.unit, &mut self.events);
+        self.repair.start_crews(&mut self.events);
+        self.try_schedule();
     }
 }
 
@@ -269,13 +408,13 @@ impl engine::Model for Simulation {
 
     #[inline]
     fn scheduler(&mut self) -> &mut Scheduler<Event> {
-        &mut self.sched
+        &mut self.events
     }
 
     #[inline]
     fn is_current(&self, ev: &Event) -> bool {
         match *ev {
-            Event::JobPhase { job, epoch } => self.job_epochs.get(job as usize) == epoch,
+            Event::Job(JobEvent::PhaseEnd { job, epoch }) => self.job_epochs.get(job as usize) == epoch,
             _ => true,
         }
     }

@@ -1,5 +1,9 @@
-//! Per-node state in flat vectors: outages, owner, role, and the O(1)
-//! indexed sets (free pool, a job's healthy spares) a node can sit in.
+//! The node pool: which nodes are healthy, who owns each, and the O(1)
+//! indexed sets a node can sit in (the free pool, an owner's nodes, its spares).
+//! Jobs and failures change it only through the methods here.
+
+use crate::config::Level;
+use crate::sim::topology::Topology;
 
 pub const NONE: u32 = u32::MAX;
 
@@ -13,56 +17,276 @@ pub enum Role {
     Spare,
 }
 
-pub struct Nodes {
-    /// Outages currently covering the node (its own, its rack's, its pod's).
-    pub outages: Vec<u16>,
-    /// Rack- and pod-level outages covering each rack.
-    pub rack_outages: Vec<u16>,
-    pub pod_outages: Vec<u16>,
-    pub owner: Vec<u32>,
-    pub role: Vec<Role>,
-    /// Position inside whichever indexed set holds the node (free pool or spares).
-    pub pos: Vec<u32>,
-    /// Position in its owner's list of nodes (`Job::nodes`, an indexed set too).
-    pub slot: Vec<u32>,
-    /// Healthy nodes owned by no job.
-    pub free: Vec<u32>,
+/// The nodes one owner (a job slot) holds.
+#[derive(Clone, Debug, Default)]
+pub struct Holding {
+    /// Every node it owns: active, hot spares, broken ones awaiting repair.
+    nodes: Vec<u32>,
+    /// Healthy owned nodes that are not active.
+    spares: Vec<u32>,
+    active: u32,
 }
 
-impl Nodes {
-    pub fn new(nodes: u32, racks: u32, pods: u32) -> Self {
+/// What covering a node with one more outage did to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Struck {
+    /// It was down already.
+    AlreadyDown,
+    Free,
+    /// A healthy spare of `owner`, now a broken one.
+    Spare {
+        owner: u32,
+    },
+    /// Computing for `owner`: it is now a broken spare and `owner` has one active node fewer.
+    Active {
+        owner: u32,
+    },
+}
+
+/// What lifting one outage from a node did to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Healed {
+    /// Still covered by another outage.
+    StillDown,
+    /// Back in the free pool.
+    Free,
+    /// Healthy again and owned by `owner` (not yet a spare: the owner decides).
+    Owned { owner: u32 },
+}
+
+pub struct NodePool {
+    /// Outages currently covering the node (its own, its rack's, its pod's).
+    outages: Vec<u16>,
+    /// Rack- and pod-level outages covering each rack and pod.
+    rack_outages: Vec<u16>,
+    pod_outages: Vec<u16>,
+    owner: Vec<u32>,
+    role: Vec<Role>,
+    /// Position inside whichever indexed set holds the node (free pool or spares).
+    pos: Vec<u32>,
+    /// Position in its owner's list of nodes.
+    slot: Vec<u32>,
+    /// Healthy nodes owned by no job.
+    free: Vec<u32>,
+    holdings: Vec<Holding>,
+    topo: Topology,
+}
+
+impl NodePool {
+    pub fn new(topo: Topology) -> Self {
+        let nodes = topo.nodes() as usize;
         let mut s = Self {
-            outages: vec![0; nodes as usize],
-            rack_outages: vec![0; racks as usize],
-            pod_outages: vec![0; pods as usize],
-            owner: vec![NONE; nodes as usize],
-            role: vec![Role::Free; nodes as usize],
-            pos: vec![NONE; nodes as usize],
-            slot: vec![NONE; nodes as usize],
-            free: Vec::with_capacity(nodes as usize),
+            outages: vec![0; nodes],
+            rack_outages: vec![0; topo.racks() as usize],
+            pod_outages: vec![0; topo.pods as usize],
+            owner: vec![NONE; nodes],
+            role: vec![Role::Free; nodes],
+            pos: vec![NONE; nodes],
+            slot: vec![NONE; nodes],
+            free: Vec::with_capacity(nodes),
+            holdings: Vec::new(),
+            topo,
         };
         // Pushed high to low so that allocation pops node 0 first: jobs get contiguous racks.
-        for n in (0..nodes).rev() {
+        for n in (0..nodes as u32).rev() {
             set_push(&mut s.free, &mut s.pos, n);
         }
         s
     }
+
+    // ---- probes
+
     #[inline]
     pub fn healthy(&self, n: u32) -> bool {
         self.outages[n as usize] == 0
+    }
+    /// Healthy nodes owned by no job.
+    #[inline]
+    pub fn free_count(&self) -> u32 {
+        self.free.len() as u32
+    }
+    pub fn role(&self, n: u32) -> Role {
+        self.role[n as usize]
+    }
+    pub fn owner(&self, n: u32) -> Option<u32> {
+        Some(self.owner[n as usize]).filter(|&o| o != NONE)
+    }
+    /// Nodes `owner` computes on.
+    #[inline]
+    pub fn active(&self, owner: u32) -> u32 {
+        self.holdings.get(owner as usize).map_or(0, |h| h.active)
+    }
+    /// Healthy nodes `owner` holds beyond those it computes on.
+    pub fn spares(&self, owner: u32) -> u32 {
+        self.holdings.get(owner as usize).map_or(0, |h| h.spares.len() as u32)
+    }
+    /// Whether the unit `unit` at `level` is up (a chip is up when its node is).
+    pub fn unit_up(&self, level: Level, unit: u32) -> bool {
+        match level {
+            Level::Chip => self.healthy(unit / self.topo.chips_per_node),
+            Level::Node => self.healthy(unit),
+            Level::Rack => self.rack_outages[unit as usize] == 0,
+            Level::Pod => self.pod_outages[unit as usize] == 0,
+        }
+    }
+
+    // ---- allocation
+
+    /// Take a healthy free node (the lowest-numbered of those never used, then the most recently freed).
+    #[inline]
+    pub fn take_free(&mut self) -> Option<u32> {
+        set_pop(&mut self.free, &mut self.pos)
+    }
+
+    /// `owner` takes node `n` (just taken from the free pool) and computes on it.
+    #[inline]
+    pub fn hold_active(&mut self, owner: u32, n: u32) {
+        self.own(owner, n, Role::Active);
+        self.holdings[owner as usize].active += 1;
+    }
+
+    /// `owner` takes node `n` (just taken from the free pool) as a hot spare.
+    pub fn hold_spare(&mut self, owner: u32, n: u32) {
+        self.own(owner, n, Role::Spare);
+        self.add_spare(owner, n);
+    }
+
+    fn own(&mut self, owner: u32, n: u32, role: Role) {
+        self.owner[n as usize] = owner;
+        self.role[n as usize] = role;
+        let i = owner as usize;
+        if self.holdings.len() <= i {
+            self.holdings.resize_with(i + 1, Holding::default);
+        }
+        set_push(&mut self.holdings[i].nodes, &mut self.slot, n);
+    }
+
+    /// A healthy node `owner` holds (a repaired one) becomes one of its spares.
+    pub fn add_spare(&mut self, owner: u32, n: u32) {
+        let h = &mut self.holdings[owner as usize];
+        set_push(&mut h.spares, &mut self.pos, n);
+    }
+
+    /// Put one of `owner`'s spares to work; `None` when it has none.
+    #[inline]
+    pub fn activate_spare(&mut self, owner: u32) -> Option<u32> {
+        let h = &mut self.holdings[owner as usize];
+        let n = set_pop(&mut h.spares, &mut self.pos)?;
+        h.active += 1;
+        self.role[n as usize] = Role::Active;
+        Some(n)
+    }
+
+    /// A healthy node `owner` holds but does not use (a repaired one) computes again.
+    pub fn activate_held(&mut self, owner: u32, n: u32) {
+        self.holdings[owner as usize].active += 1;
+        self.role[n as usize] = Role::Active;
+    }
+
+    /// `owner` gives back node `n` it holds (a repaired node beyond its spare pool).
+    pub fn hand_back(&mut self, owner: u32, n: u32) {
+        set_remove(&mut self.holdings[owner as usize].nodes, &mut self.slot, n);
+        self.free_node(n);
+    }
+
+    /// `owner` gives back every node; returns how many it was computing on.
+    pub fn release_all(&mut self, owner: u32) -> u32 {
+        let Some(h) = self.holdings.get_mut(owner as usize) else { return 0 };
+        let mut nodes = std::mem::take(&mut h.nodes);
+        let active = h.active;
+        h.active = 0;
+        h.spares.clear();
+        for &n in &nodes {
+            self.free_node(n);
+        }
+        nodes.clear();
+        self.holdings[owner as usize].nodes = nodes;
+        active
+    }
+
+    fn free_node(&mut self, n: u32) {
+        self.role[n as usize] = Role::Free;
+        self.owner[n as usize] = NONE;
+        self.pos[n as usize] = NONE;
+        if self.healthy(n) {
+            set_push(&mut self.free, &mut self.pos, n);
+        }
+    }
+
+    // ---- outages
+
+    /// Count an outage of a rack or pod (`down`) or its end on the racks and pods it covers.
+    pub fn cover_domain(&mut self, level: Level, unit: u32, down: bool) {
+        let racks = match level {
+            Level::Rack => unit..unit + 1,
+            Level::Pod => {
+                let p = &mut self.pod_outages[unit as usize];
+                *p = if down { *p + 1 } else { *p - 1 };
+                unit * self.topo.racks_per_pod..(unit + 1) * self.topo.racks_per_pod
+            }
+            _ => return,
+        };
+        for r in racks {
+            let o = &mut self.rack_outages[r as usize];
+            *o = if down { *o + 1 } else { *o - 1 };
+        }
+    }
+
+    /// Node `n` is covered by one more outage; the first takes it out of service.
+    #[inline]
+    pub fn strike(&mut self, n: u32) -> Struck {
+        let i = n as usize;
+        self.outages[i] += 1;
+        if self.outages[i] > 1 {
+            return Struck::AlreadyDown;
+        }
+        let owner = self.owner[i];
+        match self.role[i] {
+            Role::Free => {
+                set_remove(&mut self.free, &mut self.pos, n);
+                Struck::Free
+            }
+            Role::Spare => {
+                set_remove(&mut self.holdings[owner as usize].spares, &mut self.pos, n);
+                Struck::Spare { owner }
+            }
+            Role::Active => {
+                self.holdings[owner as usize].active -= 1;
+                self.role[i] = Role::Spare;
+                Struck::Active { owner }
+            }
+        }
+    }
+
+    /// Node `n` is covered by one outage fewer; at none it is back in service.
+    #[inline]
+    pub fn heal(&mut self, n: u32) -> Healed {
+        let i = n as usize;
+        self.outages[i] -= 1;
+        if self.outages[i] > 0 {
+            return Healed::StillDown;
+        }
+        match self.role[i] {
+            Role::Free => {
+                set_push(&mut self.free, &mut self.pos, n);
+                Healed::Free
+            }
+            Role::Spare => Healed::Owned { owner: self.owner[i] },
+            Role::Active => unreachable!("an active node is healthy"),
+        }
     }
 }
 
 /// Add `n` to an indexed set.
 #[inline]
-pub fn set_push(set: &mut Vec<u32>, pos: &mut [u32], n: u32) {
+fn set_push(set: &mut Vec<u32>, pos: &mut [u32], n: u32) {
     pos[n as usize] = set.len() as u32;
     set.push(n);
 }
 
 /// Remove `n` from an indexed set in O(1) (swap-remove).
 #[inline]
-pub fn set_remove(set: &mut Vec<u32>, pos: &mut [u32], n: u32) {
+fn set_remove(set: &mut Vec<u32>, pos: &mut [u32], n: u32) {
     let i = pos[n as usize] as usize;
     debug_assert_eq!(set[i], n);
     let last = set.pop().expect("non-empty set");
@@ -75,8 +299,87 @@ pub fn set_remove(set: &mut Vec<u32>, pos: &mut [u32], n: u32) {
 
 /// Take the most recently added node out of an indexed set.
 #[inline]
-pub fn set_pop(set: &mut Vec<u32>, pos: &mut [u32]) -> Option<u32> {
+fn set_pop(set: &mut Vec<u32>, pos: &mut [u32]) -> Option<u32> {
     let n = set.pop()?;
     pos[n as usize] = NONE;
     Some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2 pods × 2 racks × 2 nodes: 8 nodes.
+    fn pool() -> NodePool {
+        NodePool::new(Topology { chips_per_node: 4, nodes_per_rack: 2, racks_per_pod: 2, pods: 2 })
+    }
+
+    #[test]
+    fn a_job_takes_computes_and_gives_back_its_nodes() {
+        let mut p = pool();
+        assert_eq!(p.free_count(), 8);
+        let (a, b, c) = (p.take_free().unwrap(), p.take_free().unwrap(), p.take_free().unwrap());
+        assert_eq!((a, b, c), (0, 1, 2), "allocation starts at node 0: contiguous racks");
+        p.hold_active(7, a);
+        p.hold_active(7, b);
+        p.hold_spare(7, c);
+        assert_eq!((p.active(7), p.spares(7), p.free_count()), (2, 1, 5));
+        assert_eq!((p.role(a), p.owner(a)), (Role::Active, Some(7)));
+        assert_eq!((p.role(c), p.owner(c)), (Role::Spare, Some(7)));
+        assert_eq!(p.release_all(7), 2);
+        assert_eq!((p.active(7), p.spares(7), p.free_count()), (0, 0, 8));
+        assert_eq!((p.role(a), p.owner(a)), (Role::Free, None));
+    }
+
+    #[test]
+    fn a_struck_active_node_becomes_a_broken_spare_and_comes_back_to_its_owner() {
+        let mut p = pool();
+        let (a, s) = (p.take_free().unwrap(), p.take_free().unwrap());
+        p.hold_active(0, a);
+        p.hold_spare(0, s);
+        assert_eq!(p.strike(a), Struck::Active { owner: 0 });
+        assert_eq!((p.active(0), p.spares(0), p.role(a)), (0, 1, Role::Spare));
+        assert!(!p.healthy(a));
+        assert_eq!(p.strike(a), Struck::AlreadyDown, "a second outage covers it too");
+        assert_eq!(p.activate_spare(0), Some(s));
+        assert_eq!((p.active(0), p.spares(0)), (1, 0));
+        assert_eq!(p.heal(a), Healed::StillDown);
+        assert_eq!(p.heal(a), Healed::Owned { owner: 0 });
+        p.add_spare(0, a);
+        assert_eq!(p.spares(0), 1);
+        p.hand_back(0, a);
+        assert_eq!((p.spares(0), p.free_count(), p.role(a)), (1, 7, Role::Free));
+    }
+
+    #[test]
+    fn free_and_spare_nodes_leave_their_sets_while_down() {
+        let mut p = pool();
+        let s = p.take_free().unwrap();
+        p.hold_spare(3, s);
+        assert_eq!(p.strike(5), Struck::Free);
+        assert_eq!(p.free_count(), 6);
+        assert_eq!(p.strike(s), Struck::Spare { owner: 3 });
+        assert_eq!(p.spares(3), 0);
+        assert_eq!(p.activate_spare(3), None);
+        // A broken node handed back with its owner's release stays out of the free pool until healed.
+        p.release_all(3);
+        assert_eq!(p.free_count(), 6);
+        assert_eq!(p.heal(s), Healed::Free);
+        assert_eq!(p.heal(5), Healed::Free);
+        assert_eq!(p.free_count(), 8);
+    }
+
+    #[test]
+    fn rack_and_pod_outages_count_on_the_units_they_cover() {
+        let mut p = pool();
+        p.cover_domain(Level::Pod, 1, true);
+        assert!(!p.unit_up(Level::Pod, 1) && !p.unit_up(Level::Rack, 2) && !p.unit_up(Level::Rack, 3));
+        assert!(p.unit_up(Level::Rack, 1) && p.unit_up(Level::Pod, 0));
+        p.cover_domain(Level::Rack, 3, true);
+        p.cover_domain(Level::Pod, 1, false);
+        assert!(p.unit_up(Level::Rack, 2) && !p.unit_up(Level::Rack, 3) && p.unit_up(Level::Pod, 1));
+        // Chips and nodes are up when their node is healthy.
+        p.strike(1);
+        assert!(!p.unit_up(Level::Node, 1) && !p.unit_up(Level::Chip, 4 + 3) && p.unit_up(Level::Chip, 8));
+    }
 }

@@ -1,6 +1,15 @@
 use crate::config::{Facility, Level};
 use std::ops::Range;
 
+/// Where a failed unit sits in the hierarchy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub chip: Option<u32>,
+    pub node: Option<u32>,
+    pub rack: Option<u32>,
+    pub pod: u32,
+}
+
 /// Index arithmetic of the site → pod → rack → node → chip hierarchy. Ids are
 /// dense and nested: node n holds chips n·c .. (n+1)·c, and so on up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +56,18 @@ impl Topology {
             Level::Pod => (id * self.racks_per_pod * self.nodes_per_rack, self.racks_per_pod * self.nodes_per_rack),
         };
         first..first + n
+    }
+    /// Where unit `id` at `level` sits: its chip and node (for chip and node
+    /// failures), its rack (for all but pods) and its pod.
+    pub fn place(&self, level: Level, id: u32) -> Place {
+        let node = self.nodes_of(level, id).start;
+        let rack = self.rack_of_node(node);
+        Place {
+            chip: (level == Level::Chip).then_some(id),
+            node: matches!(level, Level::Chip | Level::Node).then_some(node),
+            rack: (level != Level::Pod).then_some(rack),
+            pod: self.pod_of_rack(rack),
+        }
     }
     pub fn rack_of_node(&self, node: u32) -> u32 {
         node / self.nodes_per_rack

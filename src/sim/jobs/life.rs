@@ -1,0 +1,340 @@
+//! A job's life: queued → (restarting) → running ⇄ checkpointing → done, with
+//! interruptions that lose unsaved work and send it back to wait or queue.
+//! The simulation carries decisions out here across the node pool, the meter
+//! and the queue.
+
+use super::{Ckpt, Job, JobEvent, JobRequest, Milestone, Phase};
+use crate::config::FrontierJob;
+use crate::engine::{Duration, SimTime};
+use crate::sim::power::ChipState;
+use crate::sim::record::{FrontierStats, JobTag};
+use crate::sim::sched::{Cause, Decision, QueuedJob};
+use crate::sim::{Detail, Event, Simulation};
+
+fn ms(hours: f64) -> u64 {
+    Duration::from_hours(hours).as_millis()
+}
+
+impl Simulation {
+    fn new_job(&mut self, group: u16, frontier: bool, req: &JobRequest, spares: u32, borrow: bool) -> u32 {
+        let needed = req.chips.div_ceil(self.topo.chips_per_node);
+        let now = self.events.now();
+        let job = Job {
+            serial: self.rec.next_serial(),
+            group,
+            frontier,
+            needed,
+            chips: needed as u64 * self.topo.chips_per_node as u64,
+            work_total: ms(req.work_hours).max(1),
+            work_done: 0,
+            seg_len: 0,
+            phase: Phase::Queued,
+            phase_start: now,
+            ckpt: req.checkpoint.map(|c| Ckpt { interval: ms(c.interval_hours).max(1), write: ms(c.write_hours), at_end: c.at_end }),
+            restart: Duration::from_hours(req.restart_hours),
+            target_spares: spares,
+            borrow,
+            submitted: now,
+            first_start: None,
+            finished: None,
+            resumed: false,
+            interruptions: 0,
+            checkpoints: 0,
+            lost_chip_ms: 0,
+            trace: Vec::new(),
+        };
+        self.rec.submitted += 1;
+        match self.free_job_slots.pop() {
+            Some(slot) => {
+                self.jobs[slot as usize] = job;
+                self.job_epochs.bump(slot as usize);
+                slot
+            }
+            None => {
+                self.jobs.push(job);
+                self.job_epochs.push() as u32
+            }
+        }
+    }
+
+    pub(crate) fn job_tag(&self, j: u32) -> JobTag {
+        let job = &self.jobs[j as usize];
+        JobTag { group: job.group, serial: job.serial }
+    }
+
+    fn queued(&self, j: u32) -> QueuedJob {
+        let job = &self.jobs[j as usize];
+        QueuedJob {
+            id: j,
+            nodes: job.needed,
+            chips: job.chips,
+            group: job.group,
+            submitted: job.submitted,
+            interruptions: job.interruptions,
+        }
+    }
+
+    /// Frontier jobs take their nodes (computing + hot spares) at time zero.
+    pub(crate) fn start_frontier_jobs(&mut self) {
+        let specs: Vec<FrontierJob> = self.scenario.workload.frontier.clone();
+        for (i, f) in specs.iter().enumerate() {
+            let req = JobRequest::new(f.chips.get(), f.work_hours.get())
+                .checkpoint(f.checkpoint.as_ref().map(Into::into))
+                .restart_hours(f.restart_hours.get());
+            let j = self.new_job(i as u16, true, &req, f.hot_spare_nodes, f.borrow_free_nodes);
+            self.jobs[j as usize].first_start = Some(self.events.now());
+            self.mark(j, Milestone::Start);
+            self.rec.started(Duration::ZERO);
+            self.take_nodes(j);
+            for _ in 0..f.hot_spare_nodes {
+                let n = self.pool.take_free().expect("validated: frontier jobs fit the facility");
+                self.pool.hold_spare(j, n);
+            }
+            self.begin(j);
+        }
+    }
+
+    /// Job `j` takes the free nodes it needs to compute on.
+    fn take_nodes(&mut self, j: u32) {
+        let needed = self.jobs[j as usize].needed;
+        for _ in 0..needed {
+            let n = self.pool.take_free().expect("checked: enough free nodes");
+            self.pool.hold_active(j, n);
+        }
+        self.count_active(j, needed);
+    }
+
+    /// `nodes` idle nodes just became active for job `j`: their chips take its phase's state.
+    fn count_active(&mut self, j: u32, nodes: u32) {
+        let state = self.jobs[j as usize].phase.chip_state();
+        self.meter.shift(ChipState::Idle, state, nodes as u64 * self.topo.chips_per_node as u64);
+    }
+
+    /// Note a milestone in a frontier job's progress trace, kept at [`Detail::Full`] only.
+    fn mark(&mut self, j: u32, m: Milestone) {
+        let (now, full) = (self.events.now(), self.detail == Detail::Full);
+        let job = &mut self.jobs[j as usize];
+        if job.frontier && full {
+            job.trace.push((now, job.work_done, m));
+        }
+    }
+
+    fn set_phase(&mut self, j: u32, p: Phase) {
+        let chips = self.pool.active(j) as u64 * self.topo.chips_per_node as u64;
+        let job = &mut self.jobs[j as usize];
+        self.meter.shift(job.phase.chip_state(), p.chip_state(), chips);
+        job.phase = p;
+        job.phase_start = self.events.now();
+    }
+
+    /// Enter phase `p` and arm its end, timed by [`Job::phase_duration`].
+    fn enter_timed(&mut self, j: u32, p: Phase) {
+        self.set_phase(j, p);
+        let after = self.jobs[j as usize].phase_duration(p);
+        let epoch = self.job_epochs.get(j as usize);
+        self.events.after(after, Event::Job(JobEvent::PhaseEnd { job: j, epoch }));
+    }
+
+    /// The job holds all the nodes it needs: restart if it ran before, else compute.
+    fn begin(&mut self, j: u32) {
+        if self.jobs[j as usize].resumed {
+            self.enter_timed(j, Phase::Restarting);
+        } else {
+            self.start_segment(j);
+        }
+    }
+
+    fn start_segment(&mut self, j: u32) {
+        let job = &mut self.jobs[j as usize];
+        let left = job.work_total - job.work_done;
+        job.seg_len = job.ckpt.map_or(left, |c| c.interval.min(left));
+        self.enter_timed(j, Phase::Running);
+    }
+
+    pub(crate) fn on_job_event(&mut self, ev: JobEvent) {
+        match ev {
+            JobEvent::PhaseEnd { job, .. } => self.on_phase_end(job),
+            JobEvent::Arrival { source } => self.on_arrival(source),
+        }
+    }
+
+    fn on_phase_end(&mut self, j: u32) {
+        let job = &self.jobs[j as usize];
+        match job.phase {
+            Phase::Restarting => self.start_segment(j),
+            Phase::Running => match job.ckpt {
+                Some(c) if c.at_end || job.work_done + job.seg_len < job.work_total => self.enter_timed(j, Phase::Checkpointing),
+                _ => self.commit(j),
+            },
+            Phase::Checkpointing => {
+                self.jobs[j as usize].checkpoints += 1;
+                self.commit(j);
+            }
+            Phase::Queued | Phase::Waiting | Phase::Done => unreachable!("no phase event is pending in {:?}", job.phase),
+        }
+    }
+
+    fn commit(&mut self, j: u32) {
+        let job = &mut self.jobs[j as usize];
+        job.work_done += job.seg_len;
+        job.seg_len = 0;
+        let done = job.work_done >= job.work_total;
+        self.mark(j, if done { Milestone::Finished } else { Milestone::Checkpoint });
+        if done {
+            self.finish_job(j);
+        } else {
+            self.start_segment(j);
+        }
+    }
+
+    fn finish_job(&mut self, j: u32) {
+        self.jobs[j as usize].finished = Some(self.events.now());
+        self.rec.completed += 1;
+        self.release(j);
+        self.set_phase(j, Phase::Done);
+        if !self.jobs[j as usize].frontier {
+            self.free_job_slots.push(j);
+        }
+        self.try_schedule();
+    }
+
+    /// Give back every node the job owns.
+    fn release(&mut self, j: u32) {
+        let state = self.jobs[j as usize].phase.chip_state();
+        let active = self.pool.release_all(j);
+        self.meter.shift(state, ChipState::Idle, active as u64 * self.topo.chips_per_node as u64);
+    }
+
+    /// Job `j` stops before its work is done: unsaved work is lost; a frontier
+    /// job waits for healthy nodes, a tenant job goes back to the queue.
+    pub(crate) fn interrupt(&mut self, j: u32, cause: Cause) {
+        let now = self.events.now();
+        let job = &mut self.jobs[j as usize];
+        if matches!(job.phase, Phase::Running | Phase::Checkpointing | Phase::Restarting) {
+            let lost_chip_ms = job.unsaved_work(now) as u128 * job.chips as u128;
+            job.lost_chip_ms += lost_chip_ms;
+            job.interruptions += 1;
+            job.seg_len = 0;
+            self.mark(j, Milestone::Interruption);
+            self.rec.interrupted(lost_chip_ms);
+            self.job_epochs.bump(j as usize);
+        }
+        let job = &mut self.jobs[j as usize];
+        job.resumed = true;
+        if job.frontier {
+            self.set_phase(j, Phase::Waiting);
+            self.refill(j);
+        } else {
+            self.release(j);
+            self.set_phase(j, Phase::Queued);
+            let q = self.queued(j);
+            self.queue.requeue(q, cause);
+            self.try_schedule();
+        }
+    }
+
+    /// Make a waiting frontier job whole from its hot spares, then (if allowed)
+    /// from the free pool, and restart it once it is.
+    fn refill(&mut self, j: u32) {
+        let (needed, borrow) = (self.jobs[j as usize].needed, self.jobs[j as usize].borrow);
+        while self.pool.active(j) < needed {
+            if self.pool.activate_spare(j).is_none() {
+                let Some(n) = borrow.then(|| self.pool.take_free()).flatten() else { break };
+                self.pool.hold_active(j, n);
+            }
+            self.count_active(j, 1);
+        }
+        if self.pool.active(j) == needed {
+            self.begin(j);
+        }
+    }
+
+    /// A broken node owned by job `j` is healthy again.
+    pub(crate) fn job_node_repaired(&mut self, j: u32, n: u32) {
+        let job = &self.jobs[j as usize];
+        if job.phase == Phase::Waiting {
+            self.pool.activate_held(j, n);
+            self.count_active(j, 1);
+            self.refill(j);
+        } else if self.pool.spares(j) >= job.target_spares {
+            // It holds its full spare pool already (it borrowed): hand the node back.
+            self.pool.hand_back(j, n);
+            self.try_schedule();
+        } else {
+            self.pool.add_spare(j, n);
+        }
+    }
+
+    pub(crate) fn schedule_next_arrival(&mut self, s: u16) {
+        let now_h = self.events.now().as_hours();
+        let si = s as usize;
+        if let Some((gap, req)) = self.sources[si].next(now_h, &mut self.source_rngs[si]) {
+            self.pending[si] = Some(req);
+            self.events.after(Duration::from_hours(gap.max(0.0)), Event::Job(JobEvent::Arrival { source: s }));
+        }
+    }
+
+    fn on_arrival(&mut self, s: u16) {
+        if let Some(req) = self.pending[s as usize].take() {
+            let fits = req.chips >= 1 && req.chips as u64 <= self.topo.chips() as u64 && req.work_hours.is_finite() && req.work_hours > 0.0;
+            if fits {
+                let group = self.scenario.workload.frontier.len() as u16 + s;
+                let j = self.new_job(group, false, &req, 0, false);
+                let q = self.queued(j);
+                self.queue.submit(q);
+            } else {
+                self.rec.rejected += 1;
+            }
+        }
+        self.schedule_next_arrival(s);
+        self.try_schedule();
+    }
+
+    /// Start the queued jobs the policy picks, in its order, while they fit.
+    pub(crate) fn try_schedule(&mut self) {
+        if self.queue.is_empty() {
+            return;
+        }
+        let now = self.events.now();
+        let decisions = self.queue.decide(self.pool.free_count(), now);
+        for &d in &decisions {
+            let Decision::Start(j) = d;
+            let startable = self.jobs.get(j as usize).is_some_and(|job| job.phase == Phase::Queued && job.needed <= self.pool.free_count());
+            if !startable || self.queue.take(j).is_none() {
+                continue;
+            }
+            self.take_nodes(j);
+            let job = &mut self.jobs[j as usize];
+            if job.first_start.is_none() {
+                job.first_start = Some(now);
+                let wait = now.since(job.submitted);
+                self.rec.started(wait);
+            }
+            self.begin(j);
+        }
+        self.queue.done(decisions);
+    }
+
+    pub(crate) fn frontier_stats(&self, j: u32, now: SimTime) -> FrontierStats {
+        let job = &self.jobs[j as usize];
+        let end = job.finished.unwrap_or(now);
+        let start = job.first_start.unwrap_or(now);
+        FrontierStats {
+            name: self.rec.groups[job.group as usize].clone(),
+            chips: job.chips,
+            useful_hours: Duration::from_millis(job.work_done + job.unsaved_work(now)).as_hours(),
+            wall_hours: end.since(start).as_hours(),
+            finished_hours: job.finished.map(|t| t.as_hours()),
+            interruptions: job.interruptions,
+            checkpoints: job.checkpoints,
+            lost_chip_hours: job.lost_chip_ms as f64 / 3_600_000.0,
+            interruption_times_hours: job.trace.iter().filter(|e| e.2 == Milestone::Interruption).map(|e| e.0.as_hours()).collect(),
+            progress: job.trace.iter().map(|&(t, w, m)| (t.as_hours(), Duration::from_millis(w).as_hours(), m)).collect(),
+        }
+    }
+
+    /// The phase of job `j` (a slot id), for step-level probes.
+    pub(crate) fn job_phase_of(&self, j: u32) -> Option<Phase> {
+        self.jobs.get(j as usize).map(|job| job.phase)
+    }
+}

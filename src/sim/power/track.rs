@@ -1,0 +1,215 @@
+//! The integrator of one power trajectory (IT draw, or facility draw when the
+//! chain has a stage with memory): a piecewise-constant level, integrated
+//! exactly, with its extremes, its largest instantaneous fall, and, when the
+//! run keeps series, energy-conserving bins, the listed drops and the zoom
+//! trace around the largest drop.
+
+use crate::engine::SimTime;
+use std::collections::VecDeque;
+
+/// One bin of the power series.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PowerBin {
+    /// ∫ power dt over the bin, in watt-milliseconds.
+    pub it_wms: f64,
+    /// Lowest and highest draw held for a positive time inside the bin, in watts.
+    pub it_min_w: f64,
+    pub it_max_w: f64,
+}
+
+/// Instantaneous falls at least this large are listed.
+pub const LISTED_DROP_W: f64 = 1e6;
+
+/// The zoom trace covers this long before the largest drop and as long after it.
+pub const ZOOM_WINDOW_MINUTES: u64 = 30;
+
+/// Exact step trace around the largest drop: the window before it (kept in a
+/// ring as the run goes) and the window after it.
+#[derive(Clone, Debug, Default)]
+struct Zoom {
+    window: u64,
+    ring: VecDeque<(SimTime, f64)>,
+    captured: Vec<(SimTime, f64)>,
+    capture_until: SimTime,
+}
+
+/// `x as f64` for the counts and spans here, which stay below 2^63 (times are
+/// capped at u64::MAX / 4 ms): the same value, through the one-instruction signed
+/// conversion instead of the branchy unsigned one.
+#[inline]
+pub(crate) fn f(x: u64) -> f64 {
+    debug_assert!(x < 1 << 63);
+    x as i64 as f64
+}
+
+/// What a finished track hands to the report: totals, and the series if kept.
+#[derive(Clone, Debug, Default)]
+pub struct TrackSnapshot {
+    pub wms: f64,
+    pub peak_w: f64,
+    pub min_w: f64,
+    pub max_drop_w: f64,
+    pub max_drop_at: SimTime,
+    pub bin_ms: u64,
+    pub bins: Vec<PowerBin>,
+    pub drops: Vec<(SimTime, f64)>,
+    pub zoom: Vec<(SimTime, f64)>,
+}
+
+pub struct Track {
+    /// Keep the series (bins, zoom, listed drops); the totals are kept either way.
+    series: bool,
+    zoom: Zoom,
+    drops: Vec<(SimTime, f64)>,
+    level_before_instant: f64,
+    wms: f64,
+    peak_w: f64,
+    min_w: f64,
+    max_drop_w: f64,
+    max_drop_at: SimTime,
+    bin_ms: u64,
+    bins: Vec<PowerBin>,
+    /// The bin holding the last instant, and where it ends: saves a division per advance.
+    bin_i: usize,
+    bin_end: u64,
+}
+
+impl Track {
+    /// A track starting at `level` at time zero.
+    pub fn new(level: f64, horizon: SimTime, bin_ms: u64, series: bool) -> Self {
+        let bin_ms = bin_ms.max(1);
+        let nbins = if series { horizon.as_millis().div_ceil(bin_ms).max(1) as usize } else { 0 };
+        let mut zoom = Zoom { window: ZOOM_WINDOW_MINUTES * 60_000, ..Zoom::default() };
+        zoom.ring.push_back((SimTime::ZERO, level));
+        Self {
+            series,
+            zoom,
+            drops: Vec::new(),
+            level_before_instant: level,
+            wms: 0.0,
+            peak_w: f64::NEG_INFINITY,
+            min_w: f64::INFINITY,
+            max_drop_w: 0.0,
+            max_drop_at: SimTime::ZERO,
+            bin_ms,
+            bins: vec![PowerBin { it_wms: 0.0, it_min_w: f64::INFINITY, it_max_w: f64::NEG_INFINITY }; nbins],
+            bin_i: 0,
+            bin_end: bin_ms,
+        }
+    }
+
+    /// The level `level` was held from `last` to `now`; everything that
+    /// happened at `last` is done, so that instant's fall is final.
+    #[inline]
+    pub fn advance(&mut self, last: SimTime, now: SimTime, level: f64) {
+        let drop = self.level_before_instant - level;
+        if self.series {
+            self.keep_series(last, now, level, drop);
+        }
+        if drop > self.max_drop_w {
+            self.max_drop_w = drop;
+            self.max_drop_at = last;
+        }
+        // Levels are finite sums, never NaN: plain comparisons do what max/min would.
+        if level > self.peak_w {
+            self.peak_w = level;
+        }
+        if level < self.min_w {
+            self.min_w = level;
+        }
+        self.wms += level * f(now.as_millis() - last.as_millis());
+        self.level_before_instant = level;
+    }
+
+    /// Keep the series up to `now`: the listed drops, the zoom ring around the
+    /// largest, and the bins. Out of line: at `Detail::Summary` the hot path skips it.
+    #[inline(never)]
+    fn keep_series(&mut self, t: SimTime, now: SimTime, level: f64, drop: f64) {
+        if drop >= LISTED_DROP_W {
+            self.drops.push((t, drop));
+        }
+        let z = &mut self.zoom;
+        while z.ring.len() > 1 && z.ring[1].0.as_millis() + z.window <= t.as_millis() {
+            z.ring.pop_front();
+        }
+        z.ring.push_back((t, level));
+        if drop > self.max_drop_w {
+            z.captured = z.ring.iter().copied().collect();
+            z.capture_until = SimTime::from_millis(t.as_millis() + z.window);
+        } else if t <= z.capture_until && t > self.max_drop_at {
+            z.captured.push((t, level));
+        }
+        // Bin `bin_i` covers [bin_end - bin_ms, bin_end) and holds `t`.
+        let mut t = t.as_millis();
+        while t < now.as_millis() {
+            let end = self.bin_end.min(now.as_millis());
+            if let Some(b) = self.bins.get_mut(self.bin_i) {
+                b.it_wms += level * f(end - t);
+                b.it_min_w = b.it_min_w.min(level);
+                b.it_max_w = b.it_max_w.max(level);
+            }
+            if end == self.bin_end {
+                self.bin_i += 1;
+                self.bin_end = self.bin_end.saturating_add(self.bin_ms);
+            }
+            t = end;
+        }
+    }
+
+    /// ∫ power dt so far, in watt-milliseconds.
+    pub fn wms(&self) -> f64 {
+        self.wms
+    }
+
+    pub fn snapshot(self) -> TrackSnapshot {
+        TrackSnapshot {
+            wms: self.wms,
+            peak_w: self.peak_w,
+            min_w: self.min_w,
+            max_drop_w: self.max_drop_w,
+            max_drop_at: self.max_drop_at,
+            bin_ms: self.bin_ms,
+            bins: self.bins,
+            drops: self.drops,
+            zoom: self.zoom.captured,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(ms: u64) -> SimTime {
+        SimTime::from_millis(ms)
+    }
+
+    #[test]
+    fn energy_bins_extremes_and_the_largest_drop_are_exact() {
+        // 100 W for 0..1500 ms, 40 W for 1500..2000, 70 W for 2000..3000; bins of 1000 ms.
+        let mut k = Track::new(100.0, t(3000), 1000, true);
+        k.advance(t(0), t(1500), 100.0);
+        k.advance(t(1500), t(2000), 40.0);
+        k.advance(t(2000), t(3000), 70.0);
+        let s = k.snapshot();
+        assert_eq!(s.wms, 100.0 * 1500.0 + 40.0 * 500.0 + 70.0 * 1000.0);
+        assert_eq!(s.bins.iter().map(|b| b.it_wms).collect::<Vec<_>>(), vec![100_000.0, 70_000.0, 70_000.0]);
+        assert_eq!((s.bins[1].it_min_w, s.bins[1].it_max_w), (40.0, 100.0));
+        assert_eq!((s.peak_w, s.min_w), (100.0, 40.0));
+        assert_eq!((s.max_drop_w, s.max_drop_at), (60.0, t(1500)));
+        assert!(s.drops.is_empty(), "no fall reaches a megawatt");
+        assert_eq!(s.zoom.first(), Some(&(t(0), 100.0)), "the zoom reaches back to the start");
+        assert_eq!(s.zoom[s.zoom.len() - 2..], [(t(1500), 40.0), (t(2000), 70.0)]);
+    }
+
+    #[test]
+    fn without_series_only_the_totals_are_kept() {
+        let mut k = Track::new(5e6, t(10), 1, false);
+        k.advance(t(0), t(5), 5e6);
+        k.advance(t(5), t(10), 1e6);
+        let s = k.snapshot();
+        assert_eq!(s.wms, 5e6 * 5.0 + 1e6 * 5.0);
+        assert_eq!(s.max_drop_w, 4e6);
+        assert!(s.bins.is_empty() && s.drops.is_empty() && s.zoom.is_empty());
+    }
+}

@@ -1,0 +1,120 @@
+//! What the simulation writes down as it goes: counters, the failure list and
+//! per-class counts. Plain values; the report is built from them.
+
+use super::failures::FailureClass;
+use super::jobs::Milestone;
+use crate::config::{Category, Level};
+use crate::engine::{Duration, SimTime};
+
+/// A job named in reports: its group (frontier job or tenant class) and serial number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobTag {
+    pub group: u16,
+    pub serial: u64,
+}
+
+/// One failure that took a unit out of service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailureRecord {
+    pub time: SimTime,
+    pub class: u16,
+    /// Id of the struck unit at its class's level (chip, node, rack or pod id).
+    pub unit: u32,
+    pub permanent: bool,
+    /// Jobs whose computing nodes it struck.
+    pub jobs_hit: Vec<JobTag>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassInfo {
+    pub name: String,
+    pub category: Category,
+    pub level: Level,
+    /// Failures of this class in the run, and how many of them were permanent.
+    pub failures: u64,
+    pub permanent: u64,
+}
+
+/// A frontier job's record at the end of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrontierStats {
+    pub name: String,
+    pub chips: u64,
+    /// Work done (saved, plus unsaved progress at the horizon), hours at full size.
+    pub useful_hours: f64,
+    /// From first start to completion or the horizon.
+    pub wall_hours: f64,
+    pub finished_hours: Option<f64>,
+    pub interruptions: u32,
+    pub checkpoints: u32,
+    pub lost_chip_hours: f64,
+    pub interruption_times_hours: Vec<f64>,
+    /// (hours since start, work saved in hours, milestone).
+    pub progress: Vec<(f64, f64, Milestone)>,
+}
+
+impl FrontierStats {
+    /// Effective training time ratio: useful time over wall time.
+    pub fn ettr(&self) -> f64 {
+        if self.wall_hours > 0.0 { self.useful_hours / self.wall_hours } else { 0.0 }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    pub failures: Vec<FailureRecord>,
+    pub interruptions: u64,
+    pub lost_chip_ms: u128,
+    pub submitted: u64,
+    pub completed: u64,
+    pub rejected: u64,
+    pub started: u64,
+    pub wait_ms: u128,
+    serial: u64,
+    pub classes: Vec<ClassInfo>,
+    /// Names of the frontier jobs, then of the job sources.
+    pub groups: Vec<String>,
+}
+
+impl Recorder {
+    pub fn new(classes: &[FailureClass], groups: Vec<String>) -> Self {
+        let classes = classes
+            .iter()
+            .map(|c| ClassInfo { name: c.name.clone(), category: c.category, level: c.level, failures: 0, permanent: 0 })
+            .collect();
+        Self {
+            failures: Vec::new(),
+            interruptions: 0,
+            lost_chip_ms: 0,
+            submitted: 0,
+            completed: 0,
+            rejected: 0,
+            started: 0,
+            wait_ms: 0,
+            serial: 0,
+            classes,
+            groups,
+        }
+    }
+    pub fn next_serial(&mut self) -> u64 {
+        self.serial += 1;
+        self.serial - 1
+    }
+    pub fn count_failure(&mut self, class: u16, permanent: bool) {
+        let c = &mut self.classes[class as usize];
+        c.failures += 1;
+        c.permanent += permanent as u64;
+    }
+    /// The failure list, kept at [`Detail::Full`](crate::sim::Detail) only.
+    pub fn failure(&mut self, time: SimTime, class: u16, unit: u32, permanent: bool, jobs_hit: Vec<JobTag>) {
+        self.failures.push(FailureRecord { time, class, unit, permanent, jobs_hit });
+    }
+    pub fn interrupted(&mut self, lost_chip_ms: u128) {
+        self.interruptions += 1;
+        self.lost_chip_ms += lost_chip_ms;
+    }
+    pub fn started(&mut self, wait: Duration) {
+        self.started += 1;
+        self.wait_ms += wait.as_millis() as u128;
+    }
+}
