@@ -20,3 +20,8 @@ pub mod theory;
 
 pub use report::{Report, Summary};
 pub use sim::{Detail, Simulation, SimulationBuilder};
+
+/// The README's library example, compiled and run by `cargo test` so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

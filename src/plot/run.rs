@@ -1,6 +1,7 @@
 //! Charts of one run, drawn from the files `gigasim run` wrote.
 
 use super::*;
+use crate::sim::power::ZOOM_WINDOW_MINUTES;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -272,16 +273,18 @@ impl Chart for ZoomChart<'_> {
         };
         let drop_mw = fall.map(|f| f.1).unwrap_or(s.power.max_drop_mw);
         let when = if t0 >= 24.0 { format!("{t0:.2} h (day {:.1})", t0 / 24.0) } else { format!("{t0:.2} h") };
-        let before = rows.first().map(|r| (t0 - r.time_h) * 60.0).unwrap_or(30.0);
-        let from = if before < 29.9 { format!("the start of the run ({before:.0} min before)") } else { "30 min before".into() };
-        let sub = format!("{} · exact power steps from {from} to 30 min after the drop at {when}", subtitle_base(s));
+        let window = ZOOM_WINDOW_MINUTES as f64;
+        let before = rows.first().map(|r| (t0 - r.time_h) * 60.0).unwrap_or(window);
+        let from =
+            if before < window - 0.1 { format!("the start of the run ({before:.0} min before)") } else { format!("{window} min before") };
+        let sub = format!("{} · exact power steps from {from} to {window} min after the drop at {when}", subtitle_base(s));
         let area = heading(root, &format!("Largest power drop: {} MW in one instant", fmt_sig(drop_mw, 3)), &sub)?;
         if rows.is_empty() {
             return centred_note(&area, "no power drop recorded (power_zoom.csv is empty)");
         }
         let min = |t: f64| (t - t0) * 60.0;
         let x0 = min(rows[0].time_h).min(0.0);
-        let x1 = min(rows[rows.len() - 1].time_h).max(30.0);
+        let x1 = min(rows[rows.len() - 1].time_h).max(window);
         let steps = |f: fn(&ZoomRow) -> f64| -> Vec<(f64, f64)> {
             let mut p = Vec::with_capacity(2 * rows.len());
             for (i, r) in rows.iter().enumerate() {

@@ -23,19 +23,54 @@ pub use topology::Topology;
 use crate::config::{Problem, Scenario};
 use crate::engine::{self, Epochs, RunStats, Scheduler, SimTime, Streams, stream_id};
 use failures::Failures;
-use failures::repair::Repair;
+use failures::repair::{Flow, Repair};
 use jobs::Job;
 use nodes::{Healed, NodePool, Struck};
 use power::{Chain, Ledger, Meter};
 use sched::Sched;
 
-/// Events are small `Copy` values, grouped by the family that handles them;
-/// job phase events carry the job's epoch so that an interruption cancels them lazily.
+/// Events are small `Copy` values. Each family (failures, repair, jobs) has its
+/// own event type and handler; the queue holds them flattened into one enum, so
+/// that dispatch is a single jump (a nested enum cost ~8 instructions an event).
+/// Job phase events carry the job's epoch so that an interruption cancels them lazily.
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
-    Failure(FailureEvent),
-    Repair(RepairEvent),
-    Job(JobEvent),
+    FailureTick { class: u16 },
+    FailureClock { class: u16, unit: u32 },
+    RepairStageDone { outage: u32 },
+    RepairSpareBack,
+    JobPhaseEnd { job: u32, epoch: u32 },
+    JobArrival { source: u16 },
+}
+
+impl From<FailureEvent> for Event {
+    #[inline]
+    fn from(e: FailureEvent) -> Self {
+        match e {
+            FailureEvent::ClassTick { class } => Event::FailureTick { class },
+            FailureEvent::UnitClock { class, unit } => Event::FailureClock { class, unit },
+        }
+    }
+}
+
+impl From<RepairEvent> for Event {
+    #[inline]
+    fn from(e: RepairEvent) -> Self {
+        match e {
+            RepairEvent::StageDone { outage } => Event::RepairStageDone { outage },
+            RepairEvent::SpareBack => Event::RepairSpareBack,
+        }
+    }
+}
+
+impl From<JobEvent> for Event {
+    #[inline]
+    fn from(e: JobEvent) -> Self {
+        match e {
+            JobEvent::PhaseEnd { job, epoch } => Event::JobPhaseEnd { job, epoch },
+            JobEvent::Arrival { source } => Event::JobArrival { source },
+        }
+    }
 }
 
 /// What a run keeps beyond its totals. Either way it simulates the same events
@@ -64,7 +99,7 @@ pub struct SimulationBuilder {
     sources: Vec<Box<dyn JobSource>>,
     policy: Option<Box<dyn Policy>>,
     stages: Vec<Box<dyn PowerStage>>,
-    flow: Box<dyn RepairFlow>,
+    flow: Option<Box<dyn RepairFlow>>,
 }
 
 impl SimulationBuilder {
@@ -109,7 +144,7 @@ impl SimulationBuilder {
     }
     /// Route outages through this repair flow instead of the standard one.
     pub fn repair_flow(mut self, f: Box<dyn RepairFlow>) -> Self {
-        self.flow = f;
+        self.flow = Some(f);
         self
     }
     /// [`build`](Self::build) after the checks a scenario file gets when it is
@@ -189,7 +224,7 @@ impl Simulation {
             sources,
             policy: None,
             stages: Vec::new(),
-            flow: Box::new(StandardFlow),
+            flow: None,
         }
     }
 
@@ -221,7 +256,7 @@ impl Simulation {
             meter,
             pool: NodePool::new(topo),
             failures: Failures::new(classes, &topo, streams),
-            repair: Repair::new(&scenario.failure.repair, &streams, flow),
+            repair: Repair::new(&scenario.failure.repair, &streams, flow.map_or(Flow::Standard(StandardFlow), Flow::Custom)),
             jobs: Vec::new(),
             job_epochs: Epochs::default(),
             free_job_slots: Vec::new(),
@@ -303,7 +338,7 @@ impl Simulation {
     }
     /// Nodes job `id` computes on, and its healthy hot spares.
     pub fn job_nodes(&self, id: u32) -> (u32, u32) {
-        (self.pool.active(id), self.pool.spares(id))
+        if (id as usize) < self.jobs.len() { (self.pool.active(id), self.pool.spares(id)) } else { (0, 0) }
     }
     /// Jobs waiting in the queue.
     pub fn queued_jobs(&self) -> usize {
@@ -325,18 +360,23 @@ impl Simulation {
     fn dispatch(&mut self, ev: Event) {
         self.meter.advance(self.events.now());
         match ev {
-            Event::Failure(e) => {
-                if let Some(f) = self.failures.on_event(e, &mut self.events, &self.pool) {
-                    self.fail(f);
-                }
-            }
-            Event::Repair(RepairEvent::StageDone { outage }) => {
+            Event::JobPhaseEnd { job, .. } => self.on_phase_end(job),
+            Event::JobArrival { source } => self.on_arrival(source),
+            Event::FailureTick { class } => self.on_failure(FailureEvent::ClassTick { class }),
+            Event::FailureClock { class, unit } => self.on_failure(FailureEvent::UnitClock { class, unit }),
+            Event::RepairStageDone { outage } => {
                 if let Some(f) = self.repair.stage_done(outage, &mut self.events) {
                     self.recovered(f);
                 }
             }
-            Event::Repair(RepairEvent::SpareBack) => self.repair.spare_back(),
-            Event::Job(e) => self.on_job_event(e),
+            Event::RepairSpareBack => self.repair.spare_back(),
+        }
+    }
+
+    #[inline]
+    fn on_failure(&mut self, e: FailureEvent) {
+        if let Some(f) = self.failures.on_event(e, &mut self.events, &self.pool) {
+            self.fail(f);
         }
     }
 
@@ -414,7 +454,7 @@ impl engine::Model for Simulation {
     #[inline]
     fn is_current(&self, ev: &Event) -> bool {
         match *ev {
-            Event::Job(JobEvent::PhaseEnd { job, epoch }) => self.job_epochs.get(job as usize) == epoch,
+            Event::JobPhaseEnd { job, epoch } => self.job_epochs.get(job as usize) == epoch,
             _ => true,
         }
     }

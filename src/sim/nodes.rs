@@ -111,10 +111,10 @@ impl NodePool {
     pub fn owner(&self, n: u32) -> Option<u32> {
         Some(self.owner[n as usize]).filter(|&o| o != NONE)
     }
-    /// Nodes `owner` computes on.
+    /// Nodes `owner` (added with [`add_owner`](Self::add_owner)) computes on.
     #[inline]
     pub fn active(&self, owner: u32) -> u32 {
-        self.holdings.get(owner as usize).map_or(0, |h| h.active)
+        self.holdings[owner as usize].active
     }
     /// Healthy nodes `owner` holds beyond those it computes on.
     pub fn spares(&self, owner: u32) -> u32 {
@@ -131,6 +131,14 @@ impl NodePool {
     }
 
     // ---- allocation
+
+    /// Make room for owner `owner` (a new job slot) to hold nodes.
+    pub fn add_owner(&mut self, owner: u32) {
+        let i = owner as usize;
+        if self.holdings.len() <= i {
+            self.holdings.resize_with(i + 1, Holding::default);
+        }
+    }
 
     /// Take a healthy free node (the lowest-numbered of those never used, then the most recently freed).
     #[inline]
@@ -151,14 +159,11 @@ impl NodePool {
         self.add_spare(owner, n);
     }
 
+    #[inline]
     fn own(&mut self, owner: u32, n: u32, role: Role) {
         self.owner[n as usize] = owner;
         self.role[n as usize] = role;
-        let i = owner as usize;
-        if self.holdings.len() <= i {
-            self.holdings.resize_with(i + 1, Holding::default);
-        }
-        set_push(&mut self.holdings[i].nodes, &mut self.slot, n);
+        set_push(&mut self.holdings[owner as usize].nodes, &mut self.slot, n);
     }
 
     /// A healthy node `owner` holds (a repaired one) becomes one of its spares.
@@ -204,6 +209,7 @@ impl NodePool {
         active
     }
 
+    #[inline]
     fn free_node(&mut self, n: u32) {
         self.role[n as usize] = Role::Free;
         self.owner[n as usize] = NONE;
@@ -317,6 +323,7 @@ mod tests {
     #[test]
     fn a_job_takes_computes_and_gives_back_its_nodes() {
         let mut p = pool();
+        p.add_owner(7);
         assert_eq!(p.free_count(), 8);
         let (a, b, c) = (p.take_free().unwrap(), p.take_free().unwrap(), p.take_free().unwrap());
         assert_eq!((a, b, c), (0, 1, 2), "allocation starts at node 0: contiguous racks");
@@ -334,6 +341,7 @@ mod tests {
     #[test]
     fn a_struck_active_node_becomes_a_broken_spare_and_comes_back_to_its_owner() {
         let mut p = pool();
+        p.add_owner(0);
         let (a, s) = (p.take_free().unwrap(), p.take_free().unwrap());
         p.hold_active(0, a);
         p.hold_spare(0, s);
@@ -354,6 +362,7 @@ mod tests {
     #[test]
     fn free_and_spare_nodes_leave_their_sets_while_down() {
         let mut p = pool();
+        p.add_owner(3);
         let s = p.take_free().unwrap();
         p.hold_spare(3, s);
         assert_eq!(p.strike(5), Struck::Free);

@@ -113,7 +113,7 @@ impl Failures {
         let st = &mut self.state[c];
         if let Some(rate) = st.merged_rate.filter(|&r| r > 0.0) {
             let h = exp_draw(&mut st.rng, 1.0 / rate);
-            sched.after(Duration::from_hours(h), Event::Failure(FailureEvent::ClassTick { class: c as u16 }));
+            sched.after(Duration::from_hours(h), FailureEvent::ClassTick { class: c as u16 }.into());
         }
     }
 
@@ -123,11 +123,12 @@ impl Failures {
         *k += 1;
         let h = self.classes[c].ttf.sample_hours(&mut rng);
         if h.is_finite() {
-            sched.after(Duration::from_hours(h), Event::Failure(FailureEvent::UnitClock { class: c as u16, unit }));
+            sched.after(Duration::from_hours(h), FailureEvent::UnitClock { class: c as u16, unit }.into());
         }
     }
 
     /// A failure event: the failure it brings, if its unit is up.
+    #[inline]
     pub fn on_event(&mut self, ev: FailureEvent, sched: &mut Scheduler<Event>, pool: &NodePool) -> Option<Failure> {
         match ev {
             // The merged stream fires at rate (all units) × λ; a unit that is down has
@@ -153,6 +154,7 @@ impl Failures {
         }
     }
 
+    #[inline]
     fn draw(&mut self, c: usize, unit: u32) -> Failure {
         let rng = &mut self.state[c].outcome_rng;
         let (permanent, hours) = match &self.classes[c].outcome {

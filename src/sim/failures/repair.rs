@@ -64,19 +64,61 @@ pub trait RepairFlow: Send {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StandardFlow;
 
-impl RepairFlow for StandardFlow {
-    fn first(&mut self, o: &OutageView) -> RepairStage {
-        if o.failure.permanent { RepairStage::CrewRepair } else { RepairStage::Reboot }
+impl StandardFlow {
+    #[inline]
+    fn first_for(f: &Failure) -> RepairStage {
+        if f.permanent { RepairStage::CrewRepair } else { RepairStage::Reboot }
     }
-    fn with_crew(&mut self, o: &OutageView, stage: RepairStage, spares_in_stock: u32) -> RepairStage {
-        if stage == RepairStage::CrewRepair && matches!(o.failure.level, Level::Chip | Level::Node) && spares_in_stock > 0 {
+    #[inline]
+    fn with_crew_for(f: &Failure, stage: RepairStage, spares_in_stock: u32) -> RepairStage {
+        if stage == RepairStage::CrewRepair && matches!(f.level, Level::Chip | Level::Node) && spares_in_stock > 0 {
             RepairStage::SpareSwap
         } else {
             stage
         }
     }
+}
+
+impl RepairFlow for StandardFlow {
+    fn first(&mut self, o: &OutageView) -> RepairStage {
+        Self::first_for(&o.failure)
+    }
+    fn with_crew(&mut self, o: &OutageView, stage: RepairStage, spares_in_stock: u32) -> RepairStage {
+        Self::with_crew_for(&o.failure, stage, spares_in_stock)
+    }
     fn after(&mut self, _: &OutageView, _: RepairStage) -> Option<RepairStage> {
         None
+    }
+}
+
+/// The standard flow inline (no call through a pointer on every outage), or the caller's.
+pub(crate) enum Flow {
+    Standard(StandardFlow),
+    Custom(Box<dyn RepairFlow>),
+}
+
+impl Flow {
+    // The standard flow reads the outage directly; only a caller's flow gets a view built.
+    #[inline]
+    fn first(&mut self, o: &Outage, id: u32) -> RepairStage {
+        match self {
+            Flow::Standard(_) => StandardFlow::first_for(&o.failure),
+            Flow::Custom(f) => f.first(&o.view(id)),
+        }
+    }
+    #[inline]
+    fn with_crew(&mut self, o: &Outage, id: u32, spares: u32) -> RepairStage {
+        match self {
+            Flow::Standard(_) => StandardFlow::with_crew_for(&o.failure, o.stage, spares),
+            Flow::Custom(f) => f.with_crew(&o.view(id), o.stage, spares),
+        }
+    }
+    #[inline]
+    fn after(&mut self, o: &Outage, id: u32) -> Option<RepairStage> {
+        match self {
+            Flow::Standard(_) => None,
+            Flow::Custom(f) => f.after(&o.view(id), o.stage),
+        }
     }
 }
 
@@ -109,6 +151,12 @@ struct Outage {
     swapped: bool,
 }
 
+impl Outage {
+    fn view(&self, id: u32) -> OutageView {
+        OutageView { id, failure: self.failure, stages_done: self.stages_done }
+    }
+}
+
 /// Open outages and the pools they draw on.
 pub struct Repair {
     outages: Vec<Outage>,
@@ -117,11 +165,11 @@ pub struct Repair {
     spares_in_stock: u32,
     swap: Law,
     swap_rng: SimRng,
-    flow: Box<dyn RepairFlow>,
+    flow: Flow,
 }
 
 impl Repair {
-    pub fn new(spec: &RepairSpec, streams: &Streams, flow: Box<dyn RepairFlow>) -> Self {
+    pub(crate) fn new(spec: &RepairSpec, streams: &Streams, flow: Flow) -> Self {
         Self {
             outages: Vec::new(),
             free_ids: Vec::new(),
@@ -144,11 +192,6 @@ impl Repair {
         self.outages.len() - self.free_ids.len()
     }
 
-    fn view(&self, id: u32) -> OutageView {
-        let o = &self.outages[id as usize];
-        OutageView { id, failure: o.failure, stages_done: o.stages_done }
-    }
-
     /// Register the outage a failure causes; [`begin`](Self::begin) starts it.
     pub fn open_outage(&mut self, failure: Failure) -> u32 {
         let o = Outage { failure, stage: RepairStage::Reboot, stages_done: 0, crew: false, swapped: false };
@@ -165,8 +208,9 @@ impl Repair {
     }
 
     /// Start the outage's first stage, or queue it for a crew.
+    #[inline]
     pub fn begin(&mut self, id: u32, sched: &mut Scheduler<Event>) {
-        let stage = self.flow.first(&self.view(id));
+        let stage = self.flow.first(&self.outages[id as usize], id);
         self.outages[id as usize].stage = stage;
         if stage.needs_crew() {
             self.crews.queue.push_back(id);
@@ -176,6 +220,7 @@ impl Repair {
         }
     }
 
+    #[inline]
     fn stage_time(&mut self, id: u32) -> Duration {
         let o = &self.outages[id as usize];
         match o.stage {
@@ -184,9 +229,10 @@ impl Repair {
         }
     }
 
+    #[inline]
     fn run_stage(&mut self, id: u32, sched: &mut Scheduler<Event>) {
         let took = self.stage_time(id);
-        sched.after(took, Event::Repair(RepairEvent::StageDone { outage: id }));
+        sched.after(took, RepairEvent::StageDone { outage: id }.into());
     }
 
     /// Give waiting outages to free crews, first come first served.
@@ -194,8 +240,7 @@ impl Repair {
         while self.crews.free > 0 {
             let Some(id) = self.crews.queue.pop_front() else { break };
             self.crews.free -= 1;
-            let view = self.view(id);
-            let stage = self.flow.with_crew(&view, self.outages[id as usize].stage, self.spares_in_stock);
+            let stage = self.flow.with_crew(&self.outages[id as usize], id, self.spares_in_stock);
             let o = &mut self.outages[id as usize];
             o.crew = true;
             o.stage = stage;
@@ -209,11 +254,11 @@ impl Repair {
 
     /// A stage is over. Returns the failure when the unit is back in service
     /// (the outage is closed and its crew freed); `None` while it goes on.
+    #[inline]
     pub fn stage_done(&mut self, id: u32, sched: &mut Scheduler<Event>) -> Option<Failure> {
-        let view = self.view(id);
-        let stage = self.outages[id as usize].stage;
+        let next = self.flow.after(&self.outages[id as usize], id);
         self.outages[id as usize].stages_done += 1;
-        if let Some(next) = self.flow.after(&view, stage) {
+        if let Some(next) = next {
             self.outages[id as usize].stage = next;
             self.run_stage(id, sched);
             return None;
@@ -223,7 +268,7 @@ impl Repair {
             self.crews.free += 1;
         }
         if o.swapped {
-            sched.after(o.failure.repair, Event::Repair(RepairEvent::SpareBack));
+            sched.after(o.failure.repair, RepairEvent::SpareBack.into());
         }
         self.free_ids.push(id);
         Some(o.failure)

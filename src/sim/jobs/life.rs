@@ -9,7 +9,7 @@ use crate::engine::{Duration, SimTime};
 use crate::sim::power::ChipState;
 use crate::sim::record::{FrontierStats, JobTag};
 use crate::sim::sched::{Cause, Decision, QueuedJob};
-use crate::sim::{Detail, Event, Simulation};
+use crate::sim::{Detail, Simulation};
 
 fn ms(hours: f64) -> u64 {
     Duration::from_hours(hours).as_millis()
@@ -52,7 +52,9 @@ impl Simulation {
             }
             None => {
                 self.jobs.push(job);
-                self.job_epochs.push() as u32
+                let slot = self.job_epochs.push() as u32;
+                self.pool.add_owner(slot);
+                slot
             }
         }
     }
@@ -119,6 +121,7 @@ impl Simulation {
         }
     }
 
+    #[inline]
     fn set_phase(&mut self, j: u32, p: Phase) {
         let chips = self.pool.active(j) as u64 * self.topo.chips_per_node as u64;
         let job = &mut self.jobs[j as usize];
@@ -128,14 +131,16 @@ impl Simulation {
     }
 
     /// Enter phase `p` and arm its end, timed by [`Job::phase_duration`].
+    #[inline(always)]
     fn enter_timed(&mut self, j: u32, p: Phase) {
         self.set_phase(j, p);
         let after = self.jobs[j as usize].phase_duration(p);
         let epoch = self.job_epochs.get(j as usize);
-        self.events.after(after, Event::Job(JobEvent::PhaseEnd { job: j, epoch }));
+        self.events.after(after, JobEvent::PhaseEnd { job: j, epoch }.into());
     }
 
     /// The job holds all the nodes it needs: restart if it ran before, else compute.
+    #[inline]
     fn begin(&mut self, j: u32) {
         if self.jobs[j as usize].resumed {
             self.enter_timed(j, Phase::Restarting);
@@ -144,6 +149,7 @@ impl Simulation {
         }
     }
 
+    #[inline(always)]
     fn start_segment(&mut self, j: u32) {
         let job = &mut self.jobs[j as usize];
         let left = job.work_total - job.work_done;
@@ -151,14 +157,7 @@ impl Simulation {
         self.enter_timed(j, Phase::Running);
     }
 
-    pub(crate) fn on_job_event(&mut self, ev: JobEvent) {
-        match ev {
-            JobEvent::PhaseEnd { job, .. } => self.on_phase_end(job),
-            JobEvent::Arrival { source } => self.on_arrival(source),
-        }
-    }
-
-    fn on_phase_end(&mut self, j: u32) {
+    pub(crate) fn on_phase_end(&mut self, j: u32) {
         let job = &self.jobs[j as usize];
         match job.phase {
             Phase::Restarting => self.start_segment(j),
@@ -270,11 +269,11 @@ impl Simulation {
         let si = s as usize;
         if let Some((gap, req)) = self.sources[si].next(now_h, &mut self.source_rngs[si]) {
             self.pending[si] = Some(req);
-            self.events.after(Duration::from_hours(gap.max(0.0)), Event::Job(JobEvent::Arrival { source: s }));
+            self.events.after(Duration::from_hours(gap.max(0.0)), JobEvent::Arrival { source: s }.into());
         }
     }
 
-    fn on_arrival(&mut self, s: u16) {
+    pub(crate) fn on_arrival(&mut self, s: u16) {
         if let Some(req) = self.pending[s as usize].take() {
             let fits = req.chips >= 1 && req.chips as u64 <= self.topo.chips() as u64 && req.work_hours.is_finite() && req.work_hours > 0.0;
             if fits {

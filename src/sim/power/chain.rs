@@ -26,88 +26,95 @@ pub trait PowerStage: Send {
     }
 }
 
-/// The stages gigasim ships, and a slot for one of the caller's.
-pub enum Stage {
-    /// Nodes that are up and racks, beyond their chips: added to the draw.
-    Overheads {
-        node_w: f64,
-        racks_w: f64,
-    },
-    /// Every chip at the watts of its state: added to the draw.
-    Chips {
-        watts: [f64; STATES],
-    },
-    /// Cooling and conversion: facility draw = IT draw × PUE.
-    Pue(f64),
-    Custom(Box<dyn PowerStage>),
+/// Nodes that are up and racks, beyond their chips: added to the draw.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Overheads {
+    pub node_w: f64,
+    /// All racks together.
+    pub racks_w: f64,
 }
 
-impl Stage {
+impl PowerStage for Overheads {
+    fn name(&self) -> &str {
+        "node and rack overheads"
+    }
     #[inline]
-    fn apply(&mut self, at: SimTime, w: f64, site: &Ledger) -> f64 {
-        match self {
-            Stage::Overheads { node_w, racks_w } => w + (f(site.up_nodes()) * *node_w + *racks_w),
-            Stage::Chips { watts } => {
-                let mut w = w;
-                for (n, watts) in site.counts().iter().zip(watts.iter()) {
-                    w += f(*n) * watts;
-                }
-                w
-            }
-            Stage::Pue(k) => w * *k,
-            Stage::Custom(s) => s.apply(at, w, site),
+    fn apply(&mut self, _: SimTime, w: f64, site: &Ledger) -> f64 {
+        w + (f(site.up_nodes()) * self.node_w + self.racks_w)
+    }
+}
+
+/// Every chip at the watts of its state: added to the draw.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Chips {
+    pub watts: [f64; STATES],
+}
+
+impl PowerStage for Chips {
+    fn name(&self) -> &str {
+        "chips"
+    }
+    #[inline]
+    fn apply(&mut self, _: SimTime, mut w: f64, site: &Ledger) -> f64 {
+        for (n, watts) in site.counts().iter().zip(self.watts.iter()) {
+            w += f(*n) * watts;
         }
+        w
+    }
+}
+
+/// Cooling and conversion: facility draw = IT draw × PUE.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pue(pub f64);
+
+impl PowerStage for Pue {
+    fn name(&self) -> &str {
+        "PUE"
+    }
+    fn apply(&mut self, _: SimTime, w: f64, _: &Ledger) -> f64 {
+        w * self.0
     }
     fn factor(&self) -> Option<f64> {
-        match self {
-            Stage::Pue(k) => Some(*k),
-            Stage::Custom(s) => s.factor(),
-            Stage::Overheads { .. } | Stage::Chips { .. } => None,
-        }
+        Some(self.0)
     }
 }
 
-/// IT stages (they sum the site's draw from zero), then facility stages.
+/// The chain: IT stages (overheads, then chips, summed from zero; fixed, so
+/// that the per-event sum is inlined), then facility stages (PUE, then the
+/// caller's).
 pub struct Chain {
-    it: Vec<Stage>,
-    facility: Vec<Stage>,
+    overheads: Overheads,
+    chips: Chips,
+    pue: Pue,
+    facility: Vec<Box<dyn PowerStage>>,
 }
 
 impl Chain {
-    /// The chain a power model file describes: overheads and chips make IT draw; PUE makes facility draw.
+    /// The chain a power model file describes.
     pub fn of(p: &PowerModel, racks: u64) -> Self {
         Self {
-            it: vec![
-                Stage::Overheads { node_w: p.node_overhead_watts.get(), racks_w: f(racks) * p.rack_overhead_watts.get() },
-                Stage::Chips { watts: ChipState::watts_table(&p.chip_watts) },
-            ],
-            facility: vec![Stage::Pue(p.pue.get())],
+            overheads: Overheads { node_w: p.node_overhead_watts.get(), racks_w: f(racks) * p.rack_overhead_watts.get() },
+            chips: Chips { watts: ChipState::watts_table(&p.chip_watts) },
+            pue: Pue(p.pue.get()),
+            facility: vec![Box::new(Pue(p.pue.get()))],
         }
     }
 
     /// Append a stage after the facility stages (e.g. a caller's battery).
     pub fn push(&mut self, s: Box<dyn PowerStage>) {
-        self.facility.push(Stage::Custom(s));
+        self.facility.push(s);
     }
 
     /// IT draw of the site as the ledger holds it.
     #[inline]
     pub fn it_w(&mut self, at: SimTime, site: &Ledger) -> f64 {
-        let mut w = 0.0;
-        for s in &mut self.it {
-            w = s.apply(at, w, site);
-        }
-        w
+        let w = self.overheads.apply(at, 0.0, site);
+        self.chips.apply(at, w, site)
     }
 
     /// Facility draw for an IT draw of `it_w`.
-    #[inline]
     pub fn facility_w(&mut self, at: SimTime, it_w: f64, site: &Ledger) -> f64 {
-        let mut w = it_w;
-        for s in &mut self.facility {
-            w = s.apply(at, w, site);
-        }
-        w
+        self.facility.iter_mut().fold(it_w, |w, s| s.apply(at, w, site))
     }
 
     /// The factor from IT to facility draw when every facility stage is one.
@@ -115,18 +122,16 @@ impl Chain {
         self.facility.iter().try_fold(1.0, |k, s| s.factor().map(|x| k * x))
     }
 
-    /// Watts of one chip in each state, of the node overhead and of all racks.
+    /// Watts of one chip in each state.
     pub fn chip_watts(&self) -> [f64; STATES] {
-        self.it.iter().find_map(|s| if let Stage::Chips { watts } = s { Some(*watts) } else { None }).unwrap_or([0.0; STATES])
+        self.chips.watts
     }
+    /// Watts of a node that is up (beyond its chips), and of all racks.
     pub fn overheads(&self) -> (f64, f64) {
-        self.it
-            .iter()
-            .find_map(|s| if let Stage::Overheads { node_w, racks_w } = s { Some((*node_w, *racks_w)) } else { None })
-            .unwrap_or((0.0, 0.0))
+        (self.overheads.node_w, self.overheads.racks_w)
     }
-    /// The PUE stage's factor (1 without one).
+    /// The PUE stage's factor.
     pub fn pue(&self) -> f64 {
-        self.facility.iter().find_map(|s| if let Stage::Pue(k) = s { Some(*k) } else { None }).unwrap_or(1.0)
+        self.pue.0
     }
 }

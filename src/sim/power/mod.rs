@@ -7,7 +7,7 @@ pub mod ledger;
 pub mod states;
 pub mod track;
 
-pub use chain::{Chain, PowerStage, Stage};
+pub use chain::{Chain, Chips, Overheads, PowerStage, Pue};
 pub use ledger::Ledger;
 pub use states::{Bucket, ChipState, STATES};
 pub use track::{LISTED_DROP_W, PowerBin, Track, TrackSnapshot, ZOOM_WINDOW_MINUTES};
@@ -72,7 +72,7 @@ impl Meter {
     }
 
     /// Bring the integrals up to `now` with the state held since the last call.
-    #[inline]
+    #[inline(always)]
     pub fn advance(&mut self, now: SimTime) {
         let last = self.ledger.time();
         if now <= last {
