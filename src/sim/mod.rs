@@ -21,10 +21,10 @@ pub use sched::{Cause, Policy};
 pub use topology::Topology;
 
 use crate::config::{Problem, Scenario};
-use crate::engine::{self, Epochs, RunStats, Scheduler, SimTime, Streams, stream_id};
+use crate::engine::{self, RunStats, Scheduler, SimTime, Streams, stream_id};
 use failures::Failures;
 use failures::repair::{Flow, Repair};
-use jobs::Job;
+use jobs::{Arrivals, JobTable};
 use nodes::{Healed, NodePool, Struck};
 use power::{Chain, Ledger, Meter};
 use sched::Sched;
@@ -175,14 +175,9 @@ pub struct Simulation {
     pub(crate) pool: NodePool,
     pub(crate) failures: Failures,
     pub(crate) repair: Repair,
-    // jobs
-    pub(crate) jobs: Vec<Job>,
-    pub(crate) job_epochs: Epochs,
-    pub(crate) free_job_slots: Vec<u32>,
+    pub(crate) jobs: JobTable,
     pub(crate) queue: Sched,
-    pub(crate) sources: Vec<Box<dyn JobSource>>,
-    pub(crate) source_rngs: Vec<engine::SimRng>,
-    pub(crate) pending: Vec<Option<JobRequest>>,
+    pub(crate) arrivals: Arrivals,
     /// (job, struck while computing) for the failure being handled.
     hit_scratch: Vec<(u32, bool)>,
     pub(crate) rec: Recorder,
@@ -244,7 +239,6 @@ impl Simulation {
             scenario.workload.frontier.iter().map(|f| f.name.clone()).chain(sources.iter().map(|s| s.name().to_string())).collect();
         let rec = Recorder::new(&classes, groups);
         let source_rngs = (0..sources.len()).map(|i| streams.rng(PURPOSE_SOURCE, i as u64, 0)).collect();
-        let n_sources = sources.len();
         let policy = policy.unwrap_or_else(|| sched::policy_for(scenario.workload.scheduler));
         let mut sim = Simulation {
             seed,
@@ -257,20 +251,16 @@ impl Simulation {
             pool: NodePool::new(topo),
             failures: Failures::new(classes, &topo, streams),
             repair: Repair::new(&scenario.failure.repair, &streams, flow.map_or(Flow::Standard(StandardFlow), Flow::Custom)),
-            jobs: Vec::new(),
-            job_epochs: Epochs::default(),
-            free_job_slots: Vec::new(),
+            jobs: JobTable::default(),
             queue: Sched::new(policy),
-            sources,
-            source_rngs,
-            pending: vec![None; n_sources],
+            arrivals: Arrivals::new(sources, source_rngs),
             hit_scratch: Vec::new(),
             rec,
             scenario,
         };
         sim.failures.start(&mut sim.events);
         sim.start_frontier_jobs();
-        for s in 0..n_sources {
+        for s in 0..sim.arrivals.len() {
             sim.schedule_next_arrival(s as u16);
         }
         sim
@@ -338,7 +328,7 @@ impl Simulation {
     }
     /// Nodes job `id` computes on, and its healthy hot spares.
     pub fn job_nodes(&self, id: u32) -> (u32, u32) {
-        if (id as usize) < self.jobs.len() { (self.pool.active(id), self.pool.spares(id)) } else { (0, 0) }
+        if self.jobs.get(id).is_some() { (self.pool.active(id), self.pool.spares(id)) } else { (0, 0) }
     }
     /// Jobs waiting in the queue.
     pub fn queued_jobs(&self) -> usize {
@@ -410,7 +400,7 @@ impl Simulation {
             Struck::AlreadyDown => return,
             Struck::Free => (ChipState::Idle, None),
             Struck::Spare { owner } => (ChipState::Idle, Some((owner, false))),
-            Struck::Active { owner } => (self.jobs[owner as usize].phase.chip_state(), Some((owner, true))),
+            Struck::Active { owner } => (self.jobs[owner].phase.chip_state(), Some((owner, true))),
         };
         self.meter.node_down();
         self.meter.shift(from, ChipState::Down, cpn);
@@ -454,7 +444,7 @@ impl engine::Model for Simulation {
     #[inline]
     fn is_current(&self, ev: &Event) -> bool {
         match *ev {
-            Event::JobPhaseEnd { job, epoch } => self.job_epochs.get(job as usize) == epoch,
+            Event::JobPhaseEnd { job, epoch } => self.jobs.epoch(job) == epoch,
             _ => true,
         }
     }

@@ -44,28 +44,20 @@ impl Simulation {
             trace: Vec::new(),
         };
         self.rec.submitted += 1;
-        match self.free_job_slots.pop() {
-            Some(slot) => {
-                self.jobs[slot as usize] = job;
-                self.job_epochs.bump(slot as usize);
-                slot
-            }
-            None => {
-                self.jobs.push(job);
-                let slot = self.job_epochs.push() as u32;
-                self.pool.add_owner(slot);
-                slot
-            }
+        let (slot, new) = self.jobs.insert(job);
+        if new {
+            self.pool.add_owner(slot);
         }
+        slot
     }
 
     pub(crate) fn job_tag(&self, j: u32) -> JobTag {
-        let job = &self.jobs[j as usize];
+        let job = &self.jobs[j];
         JobTag { group: job.group, serial: job.serial }
     }
 
     fn queued(&self, j: u32) -> QueuedJob {
-        let job = &self.jobs[j as usize];
+        let job = &self.jobs[j];
         QueuedJob {
             id: j,
             nodes: job.needed,
@@ -84,7 +76,7 @@ impl Simulation {
                 .checkpoint(f.checkpoint.as_ref().map(Into::into))
                 .restart_hours(f.restart_hours.get());
             let j = self.new_job(i as u16, true, &req, f.hot_spare_nodes, f.borrow_free_nodes);
-            self.jobs[j as usize].first_start = Some(self.events.now());
+            self.jobs[j].first_start = Some(self.events.now());
             self.mark(j, Milestone::Start);
             self.rec.started(Duration::ZERO);
             self.take_nodes(j);
@@ -98,7 +90,7 @@ impl Simulation {
 
     /// Job `j` takes the free nodes it needs to compute on.
     fn take_nodes(&mut self, j: u32) {
-        let needed = self.jobs[j as usize].needed;
+        let needed = self.jobs[j].needed;
         for _ in 0..needed {
             let n = self.pool.take_free().expect("checked: enough free nodes");
             self.pool.hold_active(j, n);
@@ -108,14 +100,14 @@ impl Simulation {
 
     /// `nodes` idle nodes just became active for job `j`: their chips take its phase's state.
     fn count_active(&mut self, j: u32, nodes: u32) {
-        let state = self.jobs[j as usize].phase.chip_state();
+        let state = self.jobs[j].phase.chip_state();
         self.meter.shift(ChipState::Idle, state, nodes as u64 * self.topo.chips_per_node as u64);
     }
 
     /// Note a milestone in a frontier job's progress trace, kept at [`Detail::Full`] only.
     fn mark(&mut self, j: u32, m: Milestone) {
         let (now, full) = (self.events.now(), self.detail == Detail::Full);
-        let job = &mut self.jobs[j as usize];
+        let job = &mut self.jobs[j];
         if job.frontier && full {
             job.trace.push((now, job.work_done, m));
         }
@@ -124,7 +116,7 @@ impl Simulation {
     #[inline]
     fn set_phase(&mut self, j: u32, p: Phase) {
         let chips = self.pool.active(j) as u64 * self.topo.chips_per_node as u64;
-        let job = &mut self.jobs[j as usize];
+        let job = &mut self.jobs[j];
         self.meter.shift(job.phase.chip_state(), p.chip_state(), chips);
         job.phase = p;
         job.phase_start = self.events.now();
@@ -134,15 +126,15 @@ impl Simulation {
     #[inline(always)]
     fn enter_timed(&mut self, j: u32, p: Phase) {
         self.set_phase(j, p);
-        let after = self.jobs[j as usize].phase_duration(p);
-        let epoch = self.job_epochs.get(j as usize);
+        let after = self.jobs[j].phase_duration(p);
+        let epoch = self.jobs.epoch(j);
         self.events.after(after, JobEvent::PhaseEnd { job: j, epoch }.into());
     }
 
     /// The job holds all the nodes it needs: restart if it ran before, else compute.
     #[inline]
     fn begin(&mut self, j: u32) {
-        if self.jobs[j as usize].resumed {
+        if self.jobs[j].resumed {
             self.enter_timed(j, Phase::Restarting);
         } else {
             self.start_segment(j);
@@ -151,14 +143,14 @@ impl Simulation {
 
     #[inline(always)]
     fn start_segment(&mut self, j: u32) {
-        let job = &mut self.jobs[j as usize];
+        let job = &mut self.jobs[j];
         let left = job.work_total - job.work_done;
         job.seg_len = job.ckpt.map_or(left, |c| c.interval.min(left));
         self.enter_timed(j, Phase::Running);
     }
 
     pub(crate) fn on_phase_end(&mut self, j: u32) {
-        let job = &self.jobs[j as usize];
+        let job = &self.jobs[j];
         match job.phase {
             Phase::Restarting => self.start_segment(j),
             Phase::Running => match job.ckpt {
@@ -166,7 +158,7 @@ impl Simulation {
                 _ => self.commit(j),
             },
             Phase::Checkpointing => {
-                self.jobs[j as usize].checkpoints += 1;
+                self.jobs[j].checkpoints += 1;
                 self.commit(j);
             }
             Phase::Queued | Phase::Waiting | Phase::Done => unreachable!("no phase event is pending in {:?}", job.phase),
@@ -174,7 +166,7 @@ impl Simulation {
     }
 
     fn commit(&mut self, j: u32) {
-        let job = &mut self.jobs[j as usize];
+        let job = &mut self.jobs[j];
         job.work_done += job.seg_len;
         job.seg_len = 0;
         let done = job.work_done >= job.work_total;
@@ -187,19 +179,19 @@ impl Simulation {
     }
 
     fn finish_job(&mut self, j: u32) {
-        self.jobs[j as usize].finished = Some(self.events.now());
+        self.jobs[j].finished = Some(self.events.now());
         self.rec.completed += 1;
         self.release(j);
         self.set_phase(j, Phase::Done);
-        if !self.jobs[j as usize].frontier {
-            self.free_job_slots.push(j);
+        if !self.jobs[j].frontier {
+            self.jobs.retire(j);
         }
         self.try_schedule();
     }
 
     /// Give back every node the job owns.
     fn release(&mut self, j: u32) {
-        let state = self.jobs[j as usize].phase.chip_state();
+        let state = self.jobs[j].phase.chip_state();
         let active = self.pool.release_all(j);
         self.meter.shift(state, ChipState::Idle, active as u64 * self.topo.chips_per_node as u64);
     }
@@ -208,7 +200,7 @@ impl Simulation {
     /// job waits for healthy nodes, a tenant job goes back to the queue.
     pub(crate) fn interrupt(&mut self, j: u32, cause: Cause) {
         let now = self.events.now();
-        let job = &mut self.jobs[j as usize];
+        let job = &mut self.jobs[j];
         if matches!(job.phase, Phase::Running | Phase::Checkpointing | Phase::Restarting) {
             let lost_chip_ms = job.unsaved_work(now) as u128 * job.chips as u128;
             job.lost_chip_ms += lost_chip_ms;
@@ -216,9 +208,9 @@ impl Simulation {
             job.seg_len = 0;
             self.mark(j, Milestone::Interruption);
             self.rec.interrupted(lost_chip_ms);
-            self.job_epochs.bump(j as usize);
+            self.jobs.cancel_pending(j);
         }
-        let job = &mut self.jobs[j as usize];
+        let job = &mut self.jobs[j];
         job.resumed = true;
         if job.frontier {
             self.set_phase(j, Phase::Waiting);
@@ -235,7 +227,7 @@ impl Simulation {
     /// Make a waiting frontier job whole from its hot spares, then (if allowed)
     /// from the free pool, and restart it once it is.
     fn refill(&mut self, j: u32) {
-        let (needed, borrow) = (self.jobs[j as usize].needed, self.jobs[j as usize].borrow);
+        let (needed, borrow) = (self.jobs[j].needed, self.jobs[j].borrow);
         while self.pool.active(j) < needed {
             if self.pool.activate_spare(j).is_none() {
                 let Some(n) = borrow.then(|| self.pool.take_free()).flatten() else { break };
@@ -250,7 +242,7 @@ impl Simulation {
 
     /// A broken node owned by job `j` is healthy again.
     pub(crate) fn job_node_repaired(&mut self, j: u32, n: u32) {
-        let job = &self.jobs[j as usize];
+        let job = &self.jobs[j];
         if job.phase == Phase::Waiting {
             self.pool.activate_held(j, n);
             self.count_active(j, 1);
@@ -265,16 +257,13 @@ impl Simulation {
     }
 
     pub(crate) fn schedule_next_arrival(&mut self, s: u16) {
-        let now_h = self.events.now().as_hours();
-        let si = s as usize;
-        if let Some((gap, req)) = self.sources[si].next(now_h, &mut self.source_rngs[si]) {
-            self.pending[si] = Some(req);
+        if let Some(gap) = self.arrivals.draw(s, self.events.now().as_hours()) {
             self.events.after(Duration::from_hours(gap.max(0.0)), JobEvent::Arrival { source: s }.into());
         }
     }
 
     pub(crate) fn on_arrival(&mut self, s: u16) {
-        if let Some(req) = self.pending[s as usize].take() {
+        if let Some(req) = self.arrivals.take(s) {
             let fits = req.chips >= 1 && req.chips as u64 <= self.topo.chips() as u64 && req.work_hours.is_finite() && req.work_hours > 0.0;
             if fits {
                 let group = self.scenario.workload.frontier.len() as u16 + s;
@@ -298,12 +287,12 @@ impl Simulation {
         let decisions = self.queue.decide(self.pool.free_count(), now);
         for &d in &decisions {
             let Decision::Start(j) = d;
-            let startable = self.jobs.get(j as usize).is_some_and(|job| job.phase == Phase::Queued && job.needed <= self.pool.free_count());
+            let startable = self.jobs.get(j).is_some_and(|job| job.phase == Phase::Queued && job.needed <= self.pool.free_count());
             if !startable || self.queue.take(j).is_none() {
                 continue;
             }
             self.take_nodes(j);
-            let job = &mut self.jobs[j as usize];
+            let job = &mut self.jobs[j];
             if job.first_start.is_none() {
                 job.first_start = Some(now);
                 let wait = now.since(job.submitted);
@@ -315,7 +304,7 @@ impl Simulation {
     }
 
     pub(crate) fn frontier_stats(&self, j: u32, now: SimTime) -> FrontierStats {
-        let job = &self.jobs[j as usize];
+        let job = &self.jobs[j];
         let end = job.finished.unwrap_or(now);
         let start = job.first_start.unwrap_or(now);
         FrontierStats {
@@ -334,6 +323,6 @@ impl Simulation {
 
     /// The phase of job `j` (a slot id), for step-level probes.
     pub(crate) fn job_phase_of(&self, j: u32) -> Option<Phase> {
-        self.jobs.get(j as usize).map(|job| job.phase)
+        self.jobs.get(j).map(|job| job.phase)
     }
 }

@@ -2,6 +2,9 @@
 //! their state; `life.rs` carries a job through its phases.
 
 mod life;
+mod table;
+
+pub(crate) use table::{Arrivals, JobTable};
 
 use super::power::ChipState;
 use crate::config::{Checkpointing, DurationLaw, Law, SizeLaw, TenantClass, exp_draw};

@@ -133,3 +133,73 @@ impl Meter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{AtLeastOne, ChipWatts, NonNeg, PowerModel};
+
+    fn model() -> PowerModel {
+        let w = NonNeg::new;
+        PowerModel {
+            name: "t".into(),
+            chip_watts: ChipWatts { idle: w(100.0), busy: w(700.0), checkpoint: w(200.0), restart: w(300.0), down: w(0.0) },
+            node_overhead_watts: w(1000.0),
+            rack_overhead_watts: w(500.0),
+            pue: AtLeastOne::new(1.5),
+        }
+    }
+
+    fn t(ms: u64) -> SimTime {
+        SimTime::from_millis(ms)
+    }
+
+    /// 8 chips on 2 nodes in 1 rack: step the ledger, then check the draw and
+    /// its integral against the watts table by hand.
+    #[test]
+    fn the_meter_integrates_the_chain_over_the_ledger() {
+        let mut m = Meter::new(Ledger::new(8, 2), Chain::of(&model(), 1), t(3000), 1000, true);
+        // 0..1000 ms: all idle, both nodes up: 8·100 + 2·1000 + 500 = 3300 W.
+        assert_eq!(m.it_watts(), 3300.0);
+        m.advance(t(1000));
+        m.shift(ChipState::Idle, ChipState::Busy, 8);
+        // 1000..2500: all busy: 8·700 + 2500 = 8100 W.
+        assert_eq!(m.it_watts(), 8100.0);
+        m.advance(t(2500));
+        m.shift(ChipState::Busy, ChipState::Down, 4);
+        m.node_down();
+        // 2500..3000: 4 busy, 4 down, one node up: 4·700 + 1000 + 500 = 4300 W.
+        m.advance(t(3000));
+        let s = m.snapshot();
+        assert_eq!(s.it.wms, 3300.0 * 1000.0 + 8100.0 * 1500.0 + 4300.0 * 500.0);
+        assert_eq!((s.it.peak_w, s.it.min_w, s.it.max_drop_w, s.it.max_drop_at), (8100.0, 3300.0, 3800.0, t(2500)));
+        assert!(matches!(s.facility, Ok(k) if k == 1.5), "PUE is a fixed factor: facility follows from IT");
+        assert_eq!(s.chip_ms[ChipState::Busy as usize], 8 * 1500 + 4 * 500);
+        assert_eq!(s.node_up_ms, 2 * 2500 + 500);
+        assert_eq!(s.it.bins.len(), 3);
+    }
+
+    /// A stage with memory is integrated on its own track.
+    #[test]
+    fn a_stage_that_is_not_a_factor_gets_its_own_track() {
+        struct Floor(f64);
+        impl PowerStage for Floor {
+            fn name(&self) -> &str {
+                "floor"
+            }
+            fn apply(&mut self, _: SimTime, w: f64, _: &Ledger) -> f64 {
+                w.max(self.0)
+            }
+        }
+        let mut chain = Chain::of(&model(), 1);
+        chain.push(Box::new(Floor(6000.0)));
+        let mut m = Meter::new(Ledger::new(8, 2), chain, t(2000), 1000, false);
+        m.advance(t(1000)); // 3300 W IT → 4950 W after PUE → 6000 W after the floor
+        m.shift(ChipState::Idle, ChipState::Busy, 8);
+        m.advance(t(2000)); // 8100 W IT → 12150 W
+        let s = m.snapshot();
+        let Err(f) = s.facility else { panic!("a floor is not a fixed factor") };
+        assert_eq!(f.wms, 6000.0 * 1000.0 + 12150.0 * 1000.0);
+        assert_eq!((f.min_w, f.peak_w), (6000.0, 12150.0));
+    }
+}

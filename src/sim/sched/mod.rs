@@ -152,3 +152,38 @@ impl Sched {
         self.queue.remove(i)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(id: u32, nodes: u32) -> QueuedJob {
+        QueuedJob { id, nodes, chips: nodes as u64 * 4, group: 0, submitted: SimTime::ZERO, interruptions: 0 }
+    }
+
+    #[test]
+    fn fcfs_starts_the_head_while_it_fits_and_nothing_passes_it() {
+        let mut q = Sched::new(Box::new(Fcfs));
+        for (id, nodes) in [(1, 2), (2, 3), (3, 1)] {
+            q.submit(job(id, nodes));
+        }
+        let d = q.decide(5, SimTime::ZERO);
+        assert_eq!(d, vec![Decision::Start(1), Decision::Start(2)], "2 + 3 nodes fit in 5");
+        q.done(d);
+        let d = q.decide(4, SimTime::ZERO);
+        assert_eq!(d, vec![Decision::Start(1)], "job 2 (3 nodes) does not fit in the 2 left; job 3 may not pass it");
+        q.done(d);
+        assert_eq!(q.take(2).map(|j| j.id), Some(2), "taken from the middle");
+        assert_eq!(q.take(2), None);
+        assert_eq!(q.len(), 2);
+    }
+
+    #[test]
+    fn fcfs_requeues_an_interrupted_job_at_the_front() {
+        let mut q = Sched::new(Box::new(Fcfs));
+        q.submit(job(1, 1));
+        q.requeue(job(9, 1), Cause::Failure);
+        let d = q.decide(1, SimTime::ZERO);
+        assert_eq!(d, vec![Decision::Start(9)]);
+    }
+}
