@@ -32,6 +32,7 @@ impl Simulation {
 /// Chip-time in each accounting bucket, in chip-milliseconds. Every installed
 /// chip-millisecond of the run lands in exactly one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TimeBuckets {
     /// Computing work that was kept (saved by a checkpoint, completed, or in progress at the horizon).
     pub useful: u128,
@@ -53,6 +54,7 @@ impl TimeBuckets {
 
 /// Facility draw: the power chain's output, in one place for every output.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct FacilityPower {
     pub energy_wh: f64,
     pub peak_w: f64,

@@ -184,6 +184,7 @@ pub struct Simulation {
 }
 
 /// Everything a finished run hands to the report: plain values.
+#[non_exhaustive]
 pub struct RunSnapshot {
     pub scenario: String,
     pub facility: String,

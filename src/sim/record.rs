@@ -15,6 +15,7 @@ pub struct JobTag {
 
 /// One failure that took a unit out of service.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FailureRecord {
     pub time: SimTime,
     pub class: u16,
@@ -26,6 +27,7 @@ pub struct FailureRecord {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ClassInfo {
     pub name: String,
     pub category: Category,
@@ -37,6 +39,7 @@ pub struct ClassInfo {
 
 /// A frontier job's record at the end of a run.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FrontierStats {
     pub name: String,
     pub chips: u64,
