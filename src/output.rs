@@ -91,32 +91,23 @@ pub fn frontier_csv(r: &Report) -> Vec<u8> {
     w.into_inner().expect("in-memory flush")
 }
 
-/// The facility column of row `i` of an IT series, when the facility series
-/// has a value at the same instant (always, unless a power stage has memory).
-fn facility_at(r: &Report, facility: &[(crate::engine::SimTime, f64)], i: usize, digits: usize) -> String {
-    match facility.get(i) {
-        Some(&(_, w)) if r.power.aligned => format!("{:.*}", digits, w / 1e6),
-        _ => String::new(),
-    }
-}
-
 /// Exact power steps around the largest drop: each row holds from its time until the next row's.
 pub fn power_zoom_csv(r: &Report) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["time_h", "it_mw", "facility_mw"]).expect("in-memory write");
-    for (i, &(t, watts)) in r.zoom.iter().enumerate() {
-        w.write_record([format!("{:.7}", t.as_hours()), format!("{:.6}", watts / 1e6), facility_at(r, &r.power.zoom, i, 6)])
+    for (&(t, it), &(_, facility)) in r.zoom.iter().zip(&r.power.zoom) {
+        w.write_record([format!("{:.7}", t.as_hours()), format!("{:.6}", it / 1e6), format!("{:.6}", facility / 1e6)])
             .expect("in-memory write");
     }
     w.into_inner().expect("in-memory flush")
 }
 
-/// Every instantaneous fall in facility draw of at least 1 MW of IT power.
+/// The fall in facility draw at every instant IT draw fell by at least 1 MW.
 pub fn drops_csv(r: &Report) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["time_h", "facility_drop_mw"]).expect("in-memory write");
-    for (i, &(t, _)) in r.drops.iter().enumerate() {
-        w.write_record([format!("{:.7}", t.as_hours()), facility_at(r, &r.power.drops, i, 6)]).expect("in-memory write");
+    for &(t, watts) in &r.power.drops {
+        w.write_record([format!("{:.7}", t.as_hours()), format!("{:.6}", watts / 1e6)]).expect("in-memory write");
     }
     w.into_inner().expect("in-memory flush")
 }

@@ -3,7 +3,7 @@
 
 use crate::config::Category;
 use crate::engine::{Duration, RunStats, SimTime};
-use crate::sim::power::{Bucket, ChipState, PowerBin, STATES, TrackSnapshot};
+use crate::sim::power::{Bucket, ChipState, Facility, PowerBin, STATES, TrackSnapshot};
 use crate::sim::{Detail, RunSnapshot, Simulation};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -64,12 +64,10 @@ pub struct FacilityPower {
     pub max_drop_at: SimTime,
     /// One per power bin: mean, lowest and highest draw in the bin, in MW.
     pub bins_mw: Vec<(f64, f64, f64)>,
-    /// Exact steps around the largest drop and the listed drops, in watts.
+    /// Exact steps (instant, watts) around the largest fall, one for one with [`Report::zoom`].
     pub zoom: Vec<(SimTime, f64)>,
+    /// (instant, fall in watts) where IT draw fell by at least 1 MW, one for one with [`Report::drops`].
     pub drops: Vec<(SimTime, f64)>,
-    /// The zoom and drops are at the IT series' instants, one for one (always
-    /// so when every facility stage is a fixed factor, such as PUE).
-    pub aligned: bool,
 }
 
 /// Everything a run produced; outputs, charts and sweeps consume it.
@@ -107,7 +105,8 @@ pub struct Report {
     pub max_drop_at: SimTime,
     /// Every instantaneous fall in IT draw of at least 1 MW: (instant, watts).
     pub drops: Vec<(SimTime, f64)>,
-    /// Exact IT power steps (time, watts) from the zoom window before the largest drop to as long after.
+    /// Exact IT power steps (time, watts) from the zoom window before the largest
+    /// fall of facility draw to as long after.
     pub zoom: Vec<(SimTime, f64)>,
     pub power_bin: Duration,
     pub power_bins: Vec<PowerBin>,
@@ -150,42 +149,52 @@ fn bin_span(i: usize, bin: u64, horizon: u64) -> (u64, u64) {
 }
 
 /// Facility draw from the chain: a factor applied to the IT track (as the last
-/// step, in each figure's own unit), or the chain's own track.
-fn facility_power(it: &TrackSnapshot, it_energy_wh: f64, facility: Result<f64, TrackSnapshot>, horizon: u64) -> FacilityPower {
+/// step, in each figure's own unit), or the chain's own track. Returns it with
+/// the IT zoom at the facility zoom's instants.
+fn facility_power(
+    it: &TrackSnapshot,
+    it_energy_wh: f64,
+    facility: Facility<TrackSnapshot>,
+    horizon: u64,
+) -> (FacilityPower, Vec<(SimTime, f64)>) {
     let mean_mw = |b: &PowerBin, i: usize| {
         let (start, end) = bin_span(i, it.bin_ms, horizon);
         b.it_wms / (end.saturating_sub(start)) as f64 / 1e6
     };
     match facility {
-        Ok(k) => FacilityPower {
-            energy_wh: it_energy_wh * k,
-            peak_w: it.peak_w * k,
-            min_w: it.min_w * k,
-            max_drop_w: it.max_drop_w * k,
-            max_drop_at: it.max_drop_at,
-            bins_mw: it.bins.iter().enumerate().map(|(i, b)| (mean_mw(b, i) * k, b.it_min_w * k / 1e6, b.it_max_w * k / 1e6)).collect(),
-            zoom: it.zoom.iter().map(|&(t, w)| (t, w * k)).collect(),
-            drops: it.drops.iter().map(|&(t, w)| (t, w * k)).collect(),
-            aligned: true,
-        },
-        Err(f) => FacilityPower {
-            energy_wh: f.wms / WMS_PER_WH,
-            peak_w: f.peak_w,
-            min_w: f.min_w,
-            max_drop_w: f.max_drop_w,
-            max_drop_at: f.max_drop_at,
-            bins_mw: f.bins.iter().enumerate().map(|(i, b)| (mean_mw(b, i), b.it_min_w / 1e6, b.it_max_w / 1e6)).collect(),
-            aligned: false,
-            zoom: f.zoom,
-            drops: f.drops,
-        },
+        Facility::Factor(k) => {
+            let power = FacilityPower {
+                energy_wh: it_energy_wh * k,
+                peak_w: it.peak_w * k,
+                min_w: it.min_w * k,
+                max_drop_w: it.max_drop_w * k,
+                max_drop_at: it.max_drop_at,
+                bins_mw: it.bins.iter().enumerate().map(|(i, b)| (mean_mw(b, i) * k, b.it_min_w * k / 1e6, b.it_max_w * k / 1e6)).collect(),
+                zoom: it.zoom.iter().map(|&(t, w, _)| (t, w * k)).collect(),
+                drops: it.drops.iter().map(|&(t, w)| (t, w * k)).collect(),
+            };
+            (power, it.zoom.iter().map(|&(t, w, _)| (t, w)).collect())
+        }
+        Facility::Tracked(f) => {
+            let power = FacilityPower {
+                energy_wh: f.wms / WMS_PER_WH,
+                peak_w: f.peak_w,
+                min_w: f.min_w,
+                max_drop_w: f.max_drop_w,
+                max_drop_at: f.max_drop_at,
+                bins_mw: f.bins.iter().enumerate().map(|(i, b)| (mean_mw(b, i), b.it_min_w / 1e6, b.it_max_w / 1e6)).collect(),
+                zoom: f.zoom.iter().map(|&(t, w, _)| (t, w)).collect(),
+                drops: f.drops,
+            };
+            (power, f.zoom.iter().map(|&(t, _, it)| (t, it)).collect())
+        }
     }
 }
 
 pub(crate) fn build(snap: RunSnapshot) -> Report {
     let RunSnapshot { scenario, facility, seed, horizon, topology, detail, meter: m, record: rec, frontier, stats } = snap;
     let it_energy_wh = m.it.wms / WMS_PER_WH;
-    let power = facility_power(&m.it, it_energy_wh, m.facility, horizon.as_millis());
+    let (power, zoom) = facility_power(&m.it, it_energy_wh, m.facility, horizon.as_millis());
     let it = m.it;
     Report {
         scenario,
@@ -213,7 +222,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         max_drop_w: it.max_drop_w,
         max_drop_at: it.max_drop_at,
         drops: it.drops,
-        zoom: it.zoom,
+        zoom,
         power_bin: Duration::from_millis(it.bin_ms),
         power_bins: it.bins,
         power,

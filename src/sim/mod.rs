@@ -307,7 +307,8 @@ impl Simulation {
     pub fn now(&self) -> SimTime {
         self.events.now()
     }
-    /// The chip-state ledger (chips per state, nodes up, exact chip-time so far).
+    /// The chip-state ledger: chips per state and nodes up now, and exact
+    /// chip-time up to the last event (its `time()`), not up to `now()`.
     pub fn ledger(&self) -> &Ledger {
         self.meter.ledger()
     }
@@ -315,15 +316,16 @@ impl Simulation {
     pub fn free_nodes(&self) -> u32 {
         self.pool.free_count()
     }
-    /// Whether node `n` is in service.
-    pub fn node_healthy(&self, n: u32) -> bool {
-        self.pool.healthy(n)
+    /// Whether node `n` is in service (`None` past the last node).
+    pub fn node_healthy(&self, n: u32) -> Option<bool> {
+        (n < self.topo.nodes()).then(|| self.pool.healthy(n))
     }
-    /// What node `n` does for its owner, and the owner (a job id).
-    pub fn node_role(&self, n: u32) -> (Role, Option<u32>) {
-        (self.pool.role(n), self.pool.owner(n))
+    /// What node `n` does and for which owner (a job id); `None` past the last node.
+    pub fn node_role(&self, n: u32) -> Option<(Role, Option<u32>)> {
+        (n < self.topo.nodes()).then(|| (self.pool.role(n), self.pool.owner(n)))
     }
-    /// Phase of job `id` (frontier jobs are 0, 1, … in the workload's order).
+    /// Phase of job `id`. Frontier jobs are 0, 1, … in the workload's order; a
+    /// tenant job's id is a slot that a later job reuses once it is done.
     pub fn job_phase(&self, id: u32) -> Option<Phase> {
         self.job_phase_of(id)
     }
@@ -335,9 +337,13 @@ impl Simulation {
     pub fn queued_jobs(&self) -> usize {
         self.queue.len()
     }
+    /// The queue as the policy sees it, in order.
+    pub fn queue(&self) -> impl Iterator<Item = &sched::QueuedJob> {
+        self.queue.jobs()
+    }
     /// Repair crews free, outages waiting for one, and spare nodes in stock.
     pub fn repair_state(&self) -> (u32, usize, u32) {
-        (self.repair.crews().free(), self.repair.crews().waiting(), self.repair.spares_in_stock())
+        (self.repair.crews().free(), self.repair.crews().waiting(), self.repair.spares().in_stock())
     }
     /// Outages not yet over.
     pub fn open_outages(&self) -> usize {

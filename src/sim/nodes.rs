@@ -359,6 +359,27 @@ mod tests {
         assert_eq!((p.spares(0), p.free_count(), p.role(a)), (1, 7, Role::Free));
     }
 
+    /// A job slot is reused after its job is done: the new owner starts empty
+    /// and nothing of the old one (a broken node it held) stays attached.
+    #[test]
+    fn a_reused_slot_starts_with_nothing() {
+        let mut p = pool();
+        p.add_owner(0);
+        let (a, b) = (p.take_free().unwrap(), p.take_free().unwrap());
+        p.hold_active(0, a);
+        p.hold_active(0, b);
+        assert_eq!(p.strike(b), Struck::Active { owner: 0 });
+        assert_eq!(p.release_all(0), 1);
+        p.add_owner(0);
+        assert_eq!((p.active(0), p.spares(0)), (0, 0));
+        let c = p.take_free().unwrap();
+        p.hold_active(0, c);
+        assert_eq!(p.heal(b), Healed::Free, "the broken node went back to the pool, not to the slot's new job");
+        assert_eq!((p.active(0), p.owner(b), p.free_count()), (1, None, 7));
+        assert_eq!(p.release_all(0), 1);
+        assert_eq!(p.free_count(), 8);
+    }
+
     #[test]
     fn free_and_spare_nodes_leave_their_sets_while_down() {
         let mut p = pool();

@@ -63,6 +63,8 @@ impl FrontierStats {
     }
 }
 
+/// Counters and lists the run writes down as it goes; read them through
+/// [`Simulation::record`](crate::Simulation::record) or the report.
 #[derive(Clone, Debug)]
 pub struct Recorder {
     pub failures: Vec<FailureRecord>,
@@ -80,7 +82,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(classes: &[FailureClass], groups: Vec<String>) -> Self {
+    pub(crate) fn new(classes: &[FailureClass], groups: Vec<String>) -> Self {
         let classes = classes
             .iter()
             .map(|c| ClassInfo { name: c.name.clone(), category: c.category, level: c.level, failures: 0, permanent: 0 })
@@ -99,24 +101,33 @@ impl Recorder {
             groups,
         }
     }
-    pub fn next_serial(&mut self) -> u64 {
+    /// A job was submitted: its serial number.
+    pub(crate) fn submit(&mut self) -> u64 {
+        self.submitted += 1;
         self.serial += 1;
         self.serial - 1
     }
-    pub fn count_failure(&mut self, class: u16, permanent: bool) {
+    pub(crate) fn complete(&mut self) {
+        self.completed += 1;
+    }
+    /// A source asked for a job the site cannot run.
+    pub(crate) fn reject(&mut self) {
+        self.rejected += 1;
+    }
+    pub(crate) fn count_failure(&mut self, class: u16, permanent: bool) {
         let c = &mut self.classes[class as usize];
         c.failures += 1;
         c.permanent += permanent as u64;
     }
     /// The failure list, kept at [`Detail::Full`](crate::sim::Detail) only.
-    pub fn failure(&mut self, time: SimTime, class: u16, unit: u32, permanent: bool, jobs_hit: Vec<JobTag>) {
+    pub(crate) fn failure(&mut self, time: SimTime, class: u16, unit: u32, permanent: bool, jobs_hit: Vec<JobTag>) {
         self.failures.push(FailureRecord { time, class, unit, permanent, jobs_hit });
     }
-    pub fn interrupted(&mut self, lost_chip_ms: u128) {
+    pub(crate) fn interrupted(&mut self, lost_chip_ms: u128) {
         self.interruptions += 1;
         self.lost_chip_ms += lost_chip_ms;
     }
-    pub fn started(&mut self, wait: Duration) {
+    pub(crate) fn started(&mut self, wait: Duration) {
         self.started += 1;
         self.wait_ms += wait.as_millis() as u128;
     }

@@ -40,23 +40,32 @@ impl RepairStage {
 
 /// What a flow sees of an outage.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct OutageView {
     pub id: u32,
     pub failure: Failure,
-    /// Stages finished so far.
+    /// Stages finished so far (in [`RepairFlow::after`], the one just over included).
     pub stages_done: u32,
 }
 
 /// Which stage an outage goes through next. Implement it to model escalation,
-/// misdiagnosis or vendor returns; the pipeline holds the pools.
+/// misdiagnosis or vendor returns. The pipeline holds the pools: a stage that
+/// needs a crew waits for one (an outage keeps its crew from stage to stage and
+/// lets it go at a stage that needs none), a swap takes a spare node, and a swap
+/// asked for with none in stock, or for a rack or pod, is a crew repair instead.
 pub trait RepairFlow: Send {
-    /// The first stage of a new outage. A stage that needs a crew waits for one.
+    /// The first stage of a new outage.
     fn first(&mut self, o: &OutageView) -> RepairStage;
     /// A crew is free for an outage waiting at `stage`: the stage it works on
     /// (e.g. a swap instead of a repair when a spare is in stock).
     fn with_crew(&mut self, o: &OutageView, stage: RepairStage, spares_in_stock: u32) -> RepairStage;
-    /// `stage` is over: the next stage (keeping the crew it holds), or `None` when the unit is back.
+    /// `stage` is over: the next stage, or `None` when the unit is back.
     fn after(&mut self, o: &OutageView, stage: RepairStage) -> Option<RepairStage>;
+    /// How long `stage` takes, in hours; `None` for the standard time: the
+    /// failure's drawn reboot or repair time, or a draw of the swap law.
+    fn stage_hours(&mut self, _o: &OutageView, _stage: RepairStage) -> Option<f64> {
+        None
+    }
 }
 
 /// Reboot transient failures; give permanent ones to a crew, who swaps a
@@ -120,6 +129,31 @@ impl Flow {
             Flow::Custom(f) => f.after(&o.view(id), o.stage),
         }
     }
+    #[inline]
+    fn stage_hours(&mut self, o: &Outage, id: u32) -> Option<f64> {
+        match self {
+            Flow::Standard(_) => None,
+            Flow::Custom(f) => f.stage_hours(&o.view(id), o.stage),
+        }
+    }
+}
+
+/// Cold spare nodes in stock.
+#[derive(Clone, Copy, Debug)]
+pub struct Spares {
+    in_stock: u32,
+}
+
+impl Spares {
+    pub fn in_stock(&self) -> u32 {
+        self.in_stock
+    }
+    /// Take one from stock, if there is one.
+    fn take(&mut self) -> bool {
+        let had = self.in_stock > 0;
+        self.in_stock -= had as u32;
+        had
+    }
 }
 
 /// A pool of identical servers (crews) with a first-come-first-served queue.
@@ -147,8 +181,8 @@ struct Outage {
     stage: RepairStage,
     stages_done: u32,
     crew: bool,
-    /// Swapped for a spare node; the broken one goes to the off-line bench.
-    swapped: bool,
+    /// Spare nodes swapped in; as many broken ones go to the off-line bench.
+    swapped: u32,
 }
 
 impl Outage {
@@ -162,7 +196,7 @@ pub struct Repair {
     outages: Vec<Outage>,
     free_ids: Vec<u32>,
     crews: Crews,
-    spares_in_stock: u32,
+    spares: Spares,
     swap: Law,
     swap_rng: SimRng,
     flow: Flow,
@@ -174,7 +208,7 @@ impl Repair {
             outages: Vec::new(),
             free_ids: Vec::new(),
             crews: Crews::new(spec.crews.get()),
-            spares_in_stock: spec.spare_nodes,
+            spares: Spares { in_stock: spec.spare_nodes },
             swap: spec.swap.clone(),
             swap_rng: streams.rng(PURPOSE_SWAP, 0, 0),
             flow,
@@ -184,8 +218,8 @@ impl Repair {
     pub fn crews(&self) -> &Crews {
         &self.crews
     }
-    pub fn spares_in_stock(&self) -> u32 {
-        self.spares_in_stock
+    pub fn spares(&self) -> &Spares {
+        &self.spares
     }
     /// Outages not yet over.
     pub fn open(&self) -> usize {
@@ -194,7 +228,7 @@ impl Repair {
 
     /// Register the outage a failure causes; [`begin`](Self::begin) starts it.
     pub fn open_outage(&mut self, failure: Failure) -> u32 {
-        let o = Outage { failure, stage: RepairStage::Reboot, stages_done: 0, crew: false, swapped: false };
+        let o = Outage { failure, stage: RepairStage::Reboot, stages_done: 0, crew: false, swapped: 0 };
         match self.free_ids.pop() {
             Some(id) => {
                 self.outages[id as usize] = o;
@@ -212,6 +246,7 @@ impl Repair {
     pub fn begin(&mut self, id: u32, sched: &mut Scheduler<Event>) {
         let stage = self.flow.first(&self.outages[id as usize], id);
         self.outages[id as usize].stage = stage;
+        // A new outage holds no crew: a crew stage waits for one.
         if stage.needs_crew() {
             self.crews.queue.push_back(id);
             self.start_crews(sched);
@@ -220,18 +255,44 @@ impl Repair {
         }
     }
 
-    #[inline]
-    fn stage_time(&mut self, id: u32) -> Duration {
-        let o = &self.outages[id as usize];
-        match o.stage {
-            RepairStage::Reboot | RepairStage::CrewRepair => o.failure.repair,
-            RepairStage::SpareSwap => Duration::from_hours(self.swap.sample_hours(&mut self.swap_rng)),
+    /// Put outage `id` into its next stage: queue it for a crew if the stage
+    /// needs one it does not hold; let its crew go if the stage needs none.
+    fn enter(&mut self, id: u32, stage: RepairStage, sched: &mut Scheduler<Event>) {
+        let o = &mut self.outages[id as usize];
+        o.stage = stage;
+        if stage.needs_crew() && !o.crew {
+            self.crews.queue.push_back(id);
+            self.start_crews(sched);
+        } else if !stage.needs_crew() && o.crew {
+            o.crew = false;
+            self.crews.free += 1;
+            self.run_stage(id, sched);
+            self.start_crews(sched);
+        } else {
+            self.run_stage(id, sched);
         }
     }
 
+    /// Time the outage's stage and arm its end. A swap takes a spare node;
+    /// with none in stock, or for a unit larger than a node, it is a crew repair.
     #[inline]
     fn run_stage(&mut self, id: u32, sched: &mut Scheduler<Event>) {
-        let took = self.stage_time(id);
+        let o = &mut self.outages[id as usize];
+        if o.stage == RepairStage::SpareSwap {
+            if matches!(o.failure.level, Level::Chip | Level::Node) && self.spares.take() {
+                o.swapped += 1;
+            } else {
+                o.stage = RepairStage::CrewRepair;
+            }
+        }
+        let o = &self.outages[id as usize];
+        let took = match self.flow.stage_hours(o, id) {
+            Some(h) => Duration::from_hours(h),
+            None => match o.stage {
+                RepairStage::Reboot | RepairStage::CrewRepair => o.failure.repair,
+                RepairStage::SpareSwap => Duration::from_hours(self.swap.sample_hours(&mut self.swap_rng)),
+            },
+        };
         sched.after(took, RepairEvent::StageDone { outage: id }.into());
     }
 
@@ -240,14 +301,10 @@ impl Repair {
         while self.crews.free > 0 {
             let Some(id) = self.crews.queue.pop_front() else { break };
             self.crews.free -= 1;
-            let stage = self.flow.with_crew(&self.outages[id as usize], id, self.spares_in_stock);
+            let stage = self.flow.with_crew(&self.outages[id as usize], id, self.spares.in_stock);
             let o = &mut self.outages[id as usize];
             o.crew = true;
             o.stage = stage;
-            if stage == RepairStage::SpareSwap {
-                self.spares_in_stock -= 1;
-                o.swapped = true;
-            }
             self.run_stage(id, sched);
         }
     }
@@ -256,18 +313,16 @@ impl Repair {
     /// (the outage is closed and its crew freed); `None` while it goes on.
     #[inline]
     pub fn stage_done(&mut self, id: u32, sched: &mut Scheduler<Event>) -> Option<Failure> {
-        let next = self.flow.after(&self.outages[id as usize], id);
         self.outages[id as usize].stages_done += 1;
-        if let Some(next) = next {
-            self.outages[id as usize].stage = next;
-            self.run_stage(id, sched);
+        if let Some(next) = self.flow.after(&self.outages[id as usize], id) {
+            self.enter(id, next, sched);
             return None;
         }
         let o = self.outages[id as usize];
         if o.crew {
             self.crews.free += 1;
         }
-        if o.swapped {
+        for _ in 0..o.swapped {
             sched.after(o.failure.repair, RepairEvent::SpareBack.into());
         }
         self.free_ids.push(id);
@@ -275,6 +330,6 @@ impl Repair {
     }
 
     pub fn spare_back(&mut self) {
-        self.spares_in_stock += 1;
+        self.spares.in_stock += 1;
     }
 }

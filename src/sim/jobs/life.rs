@@ -20,7 +20,7 @@ impl Simulation {
         let needed = req.chips.div_ceil(self.topo.chips_per_node);
         let now = self.events.now();
         let job = Job {
-            serial: self.rec.next_serial(),
+            serial: self.rec.submit(),
             group,
             frontier,
             needed,
@@ -43,12 +43,16 @@ impl Simulation {
             lost_chip_ms: 0,
             trace: Vec::new(),
         };
-        self.rec.submitted += 1;
         let (slot, new) = self.jobs.insert(job);
         if new {
             self.pool.add_owner(slot);
         }
         slot
+    }
+
+    /// The group of source `s`'s jobs: after the frontier jobs (as in `Recorder::groups`).
+    fn tenant_group(&self, s: u16) -> u16 {
+        self.scenario.workload.frontier.len() as u16 + s
     }
 
     pub(crate) fn job_tag(&self, j: u32) -> JobTag {
@@ -165,6 +169,7 @@ impl Simulation {
         }
     }
 
+    #[inline]
     fn commit(&mut self, j: u32) {
         let job = &mut self.jobs[j];
         job.work_done += job.seg_len;
@@ -180,7 +185,7 @@ impl Simulation {
 
     fn finish_job(&mut self, j: u32) {
         self.jobs[j].finished = Some(self.events.now());
-        self.rec.completed += 1;
+        self.rec.complete();
         self.release(j);
         self.set_phase(j, Phase::Done);
         if !self.jobs[j].frontier {
@@ -266,12 +271,12 @@ impl Simulation {
         if let Some(req) = self.arrivals.take(s) {
             let fits = req.chips >= 1 && req.chips as u64 <= self.topo.chips() as u64 && req.work_hours.is_finite() && req.work_hours > 0.0;
             if fits {
-                let group = self.scenario.workload.frontier.len() as u16 + s;
+                let group = self.tenant_group(s);
                 let j = self.new_job(group, false, &req, 0, false);
                 let q = self.queued(j);
                 self.queue.submit(q);
             } else {
-                self.rec.rejected += 1;
+                self.rec.reject();
             }
         }
         self.schedule_next_arrival(s);

@@ -1,10 +1,12 @@
 //! The power chain: stages that turn the ledger's chip and node counts into IT
-//! draw, then IT draw into facility draw. Facility draw is computed here, once.
+//! draw, then IT draw into facility draw. The chain defines facility draw; when
+//! every facility stage is a fixed factor (PUE is) the report scales the IT
+//! figures by it, otherwise the meter integrates the chain's output on its own.
 //!
 //! Stages are evaluated at each instant the ledger changes, so every draw in
-//! the chain is piecewise constant with steps at the same instants. A stage
-//! that is a fixed factor (PUE) says so through [`PowerStage::factor`]: the
-//! chain's output then follows from the IT track exactly, with no work per event.
+//! the chain is piecewise constant with steps at the same instants (a stage
+//! whose output moves between those instants, such as a ramp limiter, needs
+//! piecewise-linear segments: not yet).
 
 use super::ledger::Ledger;
 use super::states::{ChipState, STATES};
@@ -80,12 +82,11 @@ impl PowerStage for Pue {
 }
 
 /// The chain: IT stages (overheads, then chips, summed from zero; fixed, so
-/// that the per-event sum is inlined), then facility stages (PUE, then the
-/// caller's).
-pub struct Chain {
+/// that the per-event sum is inlined), then facility stages (PUE first, then
+/// the caller's).
+pub(crate) struct Chain {
     overheads: Overheads,
     chips: Chips,
-    pue: Pue,
     facility: Vec<Box<dyn PowerStage>>,
 }
 
@@ -95,7 +96,6 @@ impl Chain {
         Self {
             overheads: Overheads { node_w: p.node_overhead_watts.get(), racks_w: f(racks) * p.rack_overhead_watts.get() },
             chips: Chips { watts: ChipState::watts_table(&p.chip_watts) },
-            pue: Pue(p.pue.get()),
             facility: vec![Box::new(Pue(p.pue.get()))],
         }
     }
@@ -130,8 +130,8 @@ impl Chain {
     pub fn overheads(&self) -> (f64, f64) {
         (self.overheads.node_w, self.overheads.racks_w)
     }
-    /// The PUE stage's factor.
+    /// The PUE stage's factor (the first facility stage).
     pub fn pue(&self) -> f64 {
-        self.pue.0
+        self.facility[0].factor().unwrap_or(1.0)
     }
 }

@@ -7,19 +7,23 @@ pub mod ledger;
 pub mod states;
 pub mod track;
 
-pub use chain::{Chain, Chips, Overheads, PowerStage, Pue};
+pub(crate) use chain::Chain;
+pub use chain::{Chips, Overheads, PowerStage, Pue};
 pub use ledger::Ledger;
 pub use states::{Bucket, ChipState, STATES};
-pub use track::{LISTED_DROP_W, PowerBin, Track, TrackSnapshot, ZOOM_WINDOW_MINUTES};
+pub(crate) use track::Track;
+pub use track::{LISTED_DROP_W, PowerBin, TrackSnapshot, ZOOM_WINDOW_MINUTES};
 
 use crate::engine::SimTime;
 
 /// The meter: the ledger, and the draw its counts give through the chain.
-pub struct Meter {
+pub(crate) struct Meter {
     ledger: Ledger,
     chain: Chain,
     it: Track,
-    /// Facility draw integrated on its own, only when a stage is not a fixed factor.
+    /// Facility draw as a fixed factor of IT draw (decided once, when built),
+    /// or else integrated on its own track.
+    factor: Option<f64>,
     facility: Option<Track>,
     /// Draws of the current counts; stale while `dirty` (see [`Meter::refresh`]).
     it_w: f64,
@@ -27,7 +31,18 @@ pub struct Meter {
     dirty: bool,
 }
 
+/// How facility draw follows from IT draw, decided once when the chain is built.
+#[derive(Clone, Debug)]
+pub enum Facility<T> {
+    /// Every facility stage is a fixed factor: facility draw is k × IT draw.
+    Factor(f64),
+    /// A stage is not: facility draw has its own track.
+    Tracked(T),
+}
+
 /// What a finished meter hands to the report.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct MeterSnapshot {
     pub chip_ms: [u128; STATES],
     pub node_up_ms: u128,
@@ -36,8 +51,7 @@ pub struct MeterSnapshot {
     pub racks_watts: f64,
     pub pue: f64,
     pub it: TrackSnapshot,
-    /// `Ok(k)`: facility draw is k × IT draw. `Err(track)`: integrated on its own.
-    pub facility: Result<f64, TrackSnapshot>,
+    pub facility: Facility<TrackSnapshot>,
 }
 
 impl Meter {
@@ -45,15 +59,16 @@ impl Meter {
     /// are kept: no power bins, zoom trace or list of drops.
     pub fn new(ledger: Ledger, mut chain: Chain, horizon: SimTime, bin_ms: u64, series: bool) -> Self {
         let it_w = chain.it_w(SimTime::ZERO, &ledger);
-        let it = Track::new(it_w, horizon, bin_ms, series);
-        let (facility, facility_w) = match chain.facility_factor() {
+        let it = Track::new(it_w, it_w, horizon, bin_ms, series);
+        let factor = chain.facility_factor();
+        let (facility, facility_w) = match factor {
             Some(_) => (None, 0.0),
             None => {
                 let w = chain.facility_w(SimTime::ZERO, it_w, &ledger);
-                (Some(Track::new(w, horizon, bin_ms, series)), w)
+                (Some(Track::new(w, it_w, horizon, bin_ms, series)), w)
             }
         };
-        Self { ledger, chain, it, facility, it_w, facility_w, dirty: false }
+        Self { ledger, chain, it, factor, facility, it_w, facility_w, dirty: false }
     }
 
     /// Bring the draws up to date. Changes of state only mark them stale, so the
@@ -79,9 +94,9 @@ impl Meter {
             return;
         }
         self.refresh();
-        self.it.advance(last, now, self.it_w);
+        self.it.advance(last, now, self.it_w, self.it_w);
         if let Some(f) = &mut self.facility {
-            f.advance(last, now, self.facility_w);
+            f.advance(last, now, self.facility_w, self.it_w);
         }
         self.ledger.set_time(now);
     }
@@ -110,7 +125,8 @@ impl Meter {
         &self.ledger
     }
     /// IT draw now, in watts.
-    pub fn it_watts(&mut self) -> f64 {
+    #[cfg(test)]
+    fn it_watts(&mut self) -> f64 {
         self.refresh();
         self.it_w
     }
@@ -125,10 +141,10 @@ impl Meter {
             racks_watts,
             pue: self.chain.pue(),
             it: self.it.snapshot(),
-            facility: match (self.chain.facility_factor(), self.facility) {
-                (Some(k), _) => Ok(k),
-                (None, Some(t)) => Err(t.snapshot()),
-                (None, None) => unreachable!("a chain with memory keeps a facility track"),
+            facility: match (self.factor, self.facility) {
+                (Some(k), _) => Facility::Factor(k),
+                (None, Some(t)) => Facility::Tracked(t.snapshot()),
+                (None, None) => unreachable!("without a factor the meter keeps a facility track"),
             },
         }
     }
@@ -173,7 +189,7 @@ mod tests {
         let s = m.snapshot();
         assert_eq!(s.it.wms, 3300.0 * 1000.0 + 8100.0 * 1500.0 + 4300.0 * 500.0);
         assert_eq!((s.it.peak_w, s.it.min_w, s.it.max_drop_w, s.it.max_drop_at), (8100.0, 3300.0, 3800.0, t(2500)));
-        assert!(matches!(s.facility, Ok(k) if k == 1.5), "PUE is a fixed factor: facility follows from IT");
+        assert!(matches!(s.facility, Facility::Factor(k) if k == 1.5), "PUE is a fixed factor: facility follows from IT");
         assert_eq!(s.chip_ms[ChipState::Busy as usize], 8 * 1500 + 4 * 500);
         assert_eq!(s.node_up_ms, 2 * 2500 + 500);
         assert_eq!(s.it.bins.len(), 3);
@@ -198,7 +214,7 @@ mod tests {
         m.shift(ChipState::Idle, ChipState::Busy, 8);
         m.advance(t(2000)); // 8100 W IT → 12150 W
         let s = m.snapshot();
-        let Err(f) = s.facility else { panic!("a floor is not a fixed factor") };
+        let Facility::Tracked(f) = s.facility else { panic!("a floor is not a fixed factor") };
         assert_eq!(f.wms, 6000.0 * 1000.0 + 12150.0 * 1000.0);
         assert_eq!((f.min_w, f.peak_w), (6000.0, 12150.0));
     }

@@ -17,19 +17,21 @@ pub struct PowerBin {
     pub it_max_w: f64,
 }
 
-/// Instantaneous falls at least this large are listed.
+/// Instantaneous falls of IT draw at least this large are listed (with the
+/// fall of the track's own draw at that instant).
 pub const LISTED_DROP_W: f64 = 1e6;
 
 /// The zoom trace covers this long before the largest drop and as long after it.
 pub const ZOOM_WINDOW_MINUTES: u64 = 30;
 
 /// Exact step trace around the largest drop: the window before it (kept in a
-/// ring as the run goes) and the window after it.
+/// ring as the run goes) and the window after it. Each point holds the track's
+/// draw and IT draw at that instant.
 #[derive(Clone, Debug, Default)]
 struct Zoom {
     window: u64,
-    ring: VecDeque<(SimTime, f64)>,
-    captured: Vec<(SimTime, f64)>,
+    ring: VecDeque<(SimTime, f64, f64)>,
+    captured: Vec<(SimTime, f64, f64)>,
     capture_until: SimTime,
 }
 
@@ -52,8 +54,10 @@ pub struct TrackSnapshot {
     pub max_drop_at: SimTime,
     pub bin_ms: u64,
     pub bins: Vec<PowerBin>,
+    /// (instant, fall of this draw) where IT draw fell by at least [`LISTED_DROP_W`].
     pub drops: Vec<(SimTime, f64)>,
-    pub zoom: Vec<(SimTime, f64)>,
+    /// (instant, this draw, IT draw) from the zoom window before this draw's largest fall to as long after.
+    pub zoom: Vec<(SimTime, f64, f64)>,
 }
 
 pub struct Track {
@@ -62,6 +66,8 @@ pub struct Track {
     zoom: Zoom,
     drops: Vec<(SimTime, f64)>,
     level_before_instant: f64,
+    /// IT draw before the last instant (series only: it decides which falls are listed).
+    it_before_instant: f64,
     wms: f64,
     peak_w: f64,
     min_w: f64,
@@ -75,17 +81,18 @@ pub struct Track {
 }
 
 impl Track {
-    /// A track starting at `level` at time zero.
-    pub fn new(level: f64, horizon: SimTime, bin_ms: u64, series: bool) -> Self {
+    /// A track starting at `level` (IT draw `it`) at time zero.
+    pub fn new(level: f64, it: f64, horizon: SimTime, bin_ms: u64, series: bool) -> Self {
         let bin_ms = bin_ms.max(1);
         let nbins = if series { horizon.as_millis().div_ceil(bin_ms).max(1) as usize } else { 0 };
         let mut zoom = Zoom { window: ZOOM_WINDOW_MINUTES * 60_000, ..Zoom::default() };
-        zoom.ring.push_back((SimTime::ZERO, level));
+        zoom.ring.push_back((SimTime::ZERO, level, it));
         Self {
             series,
             zoom,
             drops: Vec::new(),
             level_before_instant: level,
+            it_before_instant: it,
             wms: 0.0,
             peak_w: f64::NEG_INFINITY,
             min_w: f64::INFINITY,
@@ -98,13 +105,14 @@ impl Track {
         }
     }
 
-    /// The level `level` was held from `last` to `now`; everything that
-    /// happened at `last` is done, so that instant's fall is final.
+    /// The level `level` was held from `last` to `now`, while IT draw was `it`
+    /// (the IT track passes its own level); everything that happened at `last`
+    /// is done, so that instant's fall is final.
     #[inline]
-    pub fn advance(&mut self, last: SimTime, now: SimTime, level: f64) {
+    pub fn advance(&mut self, last: SimTime, now: SimTime, level: f64, it: f64) {
         let drop = self.level_before_instant - level;
         if self.series {
-            self.keep_series(last, now, level, drop);
+            self.keep_series(last, now, level, drop, it);
         }
         if drop > self.max_drop_w {
             self.max_drop_w = drop;
@@ -124,20 +132,21 @@ impl Track {
     /// Keep the series up to `now`: the listed drops, the zoom ring around the
     /// largest, and the bins. Out of line: at `Detail::Summary` the hot path skips it.
     #[inline(never)]
-    fn keep_series(&mut self, t: SimTime, now: SimTime, level: f64, drop: f64) {
-        if drop >= LISTED_DROP_W {
+    fn keep_series(&mut self, t: SimTime, now: SimTime, level: f64, drop: f64, it: f64) {
+        if self.it_before_instant - it >= LISTED_DROP_W {
             self.drops.push((t, drop));
         }
+        self.it_before_instant = it;
         let z = &mut self.zoom;
         while z.ring.len() > 1 && z.ring[1].0.as_millis() + z.window <= t.as_millis() {
             z.ring.pop_front();
         }
-        z.ring.push_back((t, level));
+        z.ring.push_back((t, level, it));
         if drop > self.max_drop_w {
             z.captured = z.ring.iter().copied().collect();
             z.capture_until = SimTime::from_millis(t.as_millis() + z.window);
         } else if t <= z.capture_until && t > self.max_drop_at {
-            z.captured.push((t, level));
+            z.captured.push((t, level, it));
         }
         // Bin `bin_i` covers [bin_end - bin_ms, bin_end) and holds `t`.
         let mut t = t.as_millis();
@@ -154,11 +163,6 @@ impl Track {
             }
             t = end;
         }
-    }
-
-    /// ∫ power dt so far, in watt-milliseconds.
-    pub fn wms(&self) -> f64 {
-        self.wms
     }
 
     pub fn snapshot(self) -> TrackSnapshot {
@@ -187,10 +191,10 @@ mod tests {
     #[test]
     fn energy_bins_extremes_and_the_largest_drop_are_exact() {
         // 100 W for 0..1500 ms, 40 W for 1500..2000, 70 W for 2000..3000; bins of 1000 ms.
-        let mut k = Track::new(100.0, t(3000), 1000, true);
-        k.advance(t(0), t(1500), 100.0);
-        k.advance(t(1500), t(2000), 40.0);
-        k.advance(t(2000), t(3000), 70.0);
+        let mut k = Track::new(100.0, 100.0, t(3000), 1000, true);
+        k.advance(t(0), t(1500), 100.0, 100.0);
+        k.advance(t(1500), t(2000), 40.0, 40.0);
+        k.advance(t(2000), t(3000), 70.0, 70.0);
         let s = k.snapshot();
         assert_eq!(s.wms, 100.0 * 1500.0 + 40.0 * 500.0 + 70.0 * 1000.0);
         assert_eq!(s.bins.iter().map(|b| b.it_wms).collect::<Vec<_>>(), vec![100_000.0, 70_000.0, 70_000.0]);
@@ -198,18 +202,32 @@ mod tests {
         assert_eq!((s.peak_w, s.min_w), (100.0, 40.0));
         assert_eq!((s.max_drop_w, s.max_drop_at), (60.0, t(1500)));
         assert!(s.drops.is_empty(), "no fall reaches a megawatt");
-        assert_eq!(s.zoom.first(), Some(&(t(0), 100.0)), "the zoom reaches back to the start");
-        assert_eq!(s.zoom[s.zoom.len() - 2..], [(t(1500), 40.0), (t(2000), 70.0)]);
+        assert_eq!(s.zoom.first(), Some(&(t(0), 100.0, 100.0)), "the zoom reaches back to the start");
+        assert_eq!(s.zoom[s.zoom.len() - 2..], [(t(1500), 40.0, 40.0), (t(2000), 70.0, 70.0)]);
     }
 
     #[test]
     fn without_series_only_the_totals_are_kept() {
-        let mut k = Track::new(5e6, t(10), 1, false);
-        k.advance(t(0), t(5), 5e6);
-        k.advance(t(5), t(10), 1e6);
+        let mut k = Track::new(5e6, 5e6, t(10), 1, false);
+        k.advance(t(0), t(5), 5e6, 5e6);
+        k.advance(t(5), t(10), 1e6, 1e6);
         let s = k.snapshot();
         assert_eq!(s.wms, 5e6 * 5.0 + 1e6 * 5.0);
         assert_eq!(s.max_drop_w, 4e6);
         assert!(s.bins.is_empty() && s.drops.is_empty() && s.zoom.is_empty());
+    }
+
+    /// A facility track lists its falls where IT draw fell by a megawatt, and
+    /// carries IT draw in its zoom.
+    #[test]
+    fn a_facility_track_lists_falls_where_it_draw_fell() {
+        let mut k = Track::new(9e6, 6e6, t(30), 10, true);
+        k.advance(t(0), t(10), 9e6, 6e6);
+        k.advance(t(10), t(20), 7.5e6, 5e6); // IT −1 MW, facility −1.5 MW: listed
+        k.advance(t(20), t(30), 7e6, 4.5e6); // IT −0.5 MW: not listed
+        let s = k.snapshot();
+        assert_eq!(s.drops, vec![(t(10), 1.5e6)]);
+        assert_eq!((s.max_drop_w, s.max_drop_at), (1.5e6, t(10)));
+        assert_eq!(s.zoom.last(), Some(&(t(20), 7e6, 4.5e6)));
     }
 }

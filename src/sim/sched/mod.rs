@@ -105,7 +105,7 @@ impl Policy for Fcfs {
 }
 
 /// The queue and the policy that serves it.
-pub struct Sched {
+pub(crate) struct Sched {
     queue: VecDeque<QueuedJob>,
     policy: Box<dyn Policy>,
     decisions: Vec<Decision>,
@@ -121,8 +121,8 @@ impl Sched {
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }
-    pub fn policy_name(&self) -> &str {
-        self.policy.name()
+    pub fn jobs(&self) -> impl Iterator<Item = &QueuedJob> {
+        self.queue.iter()
     }
     pub fn submit(&mut self, j: QueuedJob) {
         self.queue.push_back(j);
