@@ -1,7 +1,7 @@
 //! Determinism, conservation, common random numbers, and pluggability.
 mod common;
 
-use gigasim::config::{self, Category, DurationLaw, Law, Level, Outcome, Scenario, apply_sets, default_scenario};
+use gigasim::config::{self, Category, Law, Level, Outcome, Scenario, apply_sets, default_scenario};
 use gigasim::engine::SimRng;
 use gigasim::sim::{FailureClass, JobRequest, JobSource};
 use gigasim::{Detail, Report, Simulation, output};
@@ -134,20 +134,6 @@ fn changing_the_workload_leaves_every_failure_unchanged() {
     assert_ne!(a.jobs_submitted, c.jobs_submitted);
 }
 
-/// A law defined here, outside gigasim: a unit fails exactly `every` hours after it is back.
-#[derive(Debug)]
-struct Clockwork {
-    every: f64,
-}
-impl DurationLaw for Clockwork {
-    fn sample_hours(&self, _: &mut SimRng) -> f64 {
-        self.every
-    }
-    fn mean_hours(&self) -> f64 {
-        self.every
-    }
-}
-
 /// A job source defined here: `left` jobs of 8 chips, one every 2 hours.
 struct Trickle {
     left: u32,
@@ -177,7 +163,7 @@ fn user_crates_can_plug_in_failure_laws_and_job_sources() {
         "clockwork",
         Category::Host,
         Level::Rack,
-        Arc::new(Clockwork { every: 10.0 }),
+        Arc::new(common::Clockwork { every: 10.0 }),
         Outcome::Transient { reboot: Law::fixed(2.0) },
     );
     let r = Simulation::builder(&s).failure_class(class).job_source(Box::new(Trickle { left: 7 })).build().run();

@@ -3,7 +3,7 @@
 //! tests: run to a time, then assert each part's state through the probes.
 mod common;
 
-use gigasim::config::{Category, DurationLaw, Law, Level, Outcome, Scenario};
+use gigasim::config::{Category, Law, Level, Outcome, Scenario};
 use gigasim::engine::{SimRng, SimTime};
 use gigasim::sim::power::{ChipState, Ledger};
 use gigasim::sim::sched::{Cause, Decision, Placement, QueueView, QueuedJob};
@@ -15,18 +15,9 @@ fn hours(h: f64) -> SimTime {
     SimTime::from_hours(h)
 }
 
-/// A unit fails exactly `every` hours after it is (back) up.
-#[derive(Debug)]
-struct Clockwork {
-    every: f64,
-}
-impl DurationLaw for Clockwork {
-    fn sample_hours(&self, _: &mut SimRng) -> f64 {
-        self.every
-    }
-    fn mean_hours(&self) -> f64 {
-        self.every
-    }
+/// A failure class of `level` whose units fail exactly `every` hours after they are up.
+fn clockwork(level: Level, every: f64, outcome: Outcome) -> FailureClass {
+    FailureClass::new(format!("{level:?} every {every} h"), Category::Host, level, Arc::new(common::Clockwork { every }), outcome)
 }
 
 /// A site of 2 racks × 4 nodes × 4 chips, no failures from the model, and
@@ -121,13 +112,7 @@ fn a_policy_from_outside_the_crate_decides_who_starts() {
 #[test]
 fn the_policy_decides_where_an_interrupted_job_waits() {
     let s = small_site(true, REPAIR, 1.0);
-    let pod = FailureClass::new(
-        "feed",
-        Category::Host,
-        Level::Pod,
-        Arc::new(Clockwork { every: 3.0 }),
-        Outcome::Transient { reboot: Law::fixed(1.0) },
-    );
+    let pod = clockwork(Level::Pod, 3.0, Outcome::Transient { reboot: Law::fixed(1.0) });
     let order = |policy: Box<dyn Policy>| {
         let mut sim = Simulation::builder(&s)
             .failure_class(pod.clone())
@@ -267,13 +252,7 @@ impl RepairFlow for FailsOnce {
 #[test]
 fn a_repair_flow_from_outside_the_crate_routes_outages() {
     let s = small_site(false, "(crews: 8, spare_nodes: 0, swap: Fixed(hours: 0.5))", 5.0);
-    let class = FailureClass::new(
-        "node",
-        Category::Host,
-        Level::Node,
-        Arc::new(Clockwork { every: 10.0 }),
-        Outcome::Permanent { repair: Law::fixed(2.0) },
-    );
+    let class = clockwork(Level::Node, 10.0, Outcome::Permanent { repair: Law::fixed(2.0) });
     let run = |flow: bool| -> Report {
         let mut b = Simulation::builder(&s).failure_class(class.clone());
         if flow {
@@ -313,13 +292,7 @@ impl RepairFlow for Escalate {
 #[test]
 fn an_escalated_outage_waits_for_a_crew() {
     let s = small_site(false, "(crews: 1, spare_nodes: 0, swap: Fixed(hours: 0.5))", 20.0 / 24.0);
-    let node = FailureClass::new(
-        "node",
-        Category::Host,
-        Level::Node,
-        Arc::new(Clockwork { every: 10.0 }),
-        Outcome::Transient { reboot: Law::fixed(0.1) },
-    );
+    let node = clockwork(Level::Node, 10.0, Outcome::Transient { reboot: Law::fixed(0.1) });
     let mut sim = Simulation::builder(&s).failure_class(node).repair_flow(Box::new(Escalate)).build();
     sim.run_until(hours(10.05));
     assert_eq!(sim.repair_state(), (1, 0, 0), "rebooting needs no crew");
@@ -349,13 +322,7 @@ impl RepairFlow for AlwaysSwap {
 #[test]
 fn a_swap_takes_a_spare_from_stock_or_becomes_a_repair() {
     let s = small_site(false, "(crews: 8, spare_nodes: 1, swap: Fixed(hours: 0.5))", 1.0);
-    let node = FailureClass::new(
-        "node",
-        Category::Host,
-        Level::Node,
-        Arc::new(Clockwork { every: 10.0 }),
-        Outcome::Permanent { repair: Law::fixed(3.0) },
-    );
+    let node = clockwork(Level::Node, 10.0, Outcome::Permanent { repair: Law::fixed(3.0) });
     let mut sim = Simulation::builder(&s).failure_class(node).repair_flow(Box::new(AlwaysSwap)).build();
     sim.run_until(hours(10.6));
     assert_eq!((sim.open_outages(), sim.repair_state()), (7, (1, 0, 0)), "one swap (0.5 h) done; seven repairs (3 h) under way");
@@ -370,13 +337,7 @@ fn a_swap_takes_a_spare_from_stock_or_becomes_a_repair() {
 #[test]
 fn stepping_through_a_pod_outage() {
     let s = small_site(true, REPAIR, 1.0);
-    let pod = FailureClass::new(
-        "feed",
-        Category::Host,
-        Level::Pod,
-        Arc::new(Clockwork { every: 10.0 }),
-        Outcome::Transient { reboot: Law::fixed(1.0) },
-    );
+    let pod = clockwork(Level::Pod, 10.0, Outcome::Transient { reboot: Law::fixed(1.0) });
     let mut sim = Simulation::builder(&s).failure_class(pod).build();
     let frontier = 0;
     let l = |sim: &Simulation, st: ChipState| sim.ledger().count(st);
@@ -414,13 +375,7 @@ fn stepping_through_a_pod_outage() {
 #[test]
 fn stepping_through_the_crew_queue_and_the_spare_stock() {
     let s = small_site(false, REPAIR, 1.0);
-    let node = FailureClass::new(
-        "node",
-        Category::Host,
-        Level::Node,
-        Arc::new(Clockwork { every: 10.0 }),
-        Outcome::Permanent { repair: Law::fixed(3.0) },
-    );
+    let node = clockwork(Level::Node, 10.0, Outcome::Permanent { repair: Law::fixed(3.0) });
     let mut sim = Simulation::builder(&s).failure_class(node).build();
     sim.run_until(hours(10.0));
     assert_eq!((sim.open_outages(), sim.repair_state()), (8, (0, 6, 0)));

@@ -1,7 +1,8 @@
 //! Small scenarios written in RON for the tests.
 #![allow(dead_code)]
 
-use gigasim::config::{Scenario, parse_ron};
+use gigasim::config::{DurationLaw, Scenario, parse_ron};
+use gigasim::engine::SimRng;
 
 /// A scenario from RON text (all models inline), panicking with the parse error.
 pub fn scenario(ron: &str) -> Scenario {
@@ -69,4 +70,19 @@ pub fn mean_se(xs: &[f64]) -> (f64, f64) {
     let m = xs.iter().sum::<f64>() / n;
     let var = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
     (m, (var / n).sqrt())
+}
+
+/// A law defined outside gigasim: a unit fails exactly `every` hours after it is (back) up.
+#[derive(Debug)]
+pub struct Clockwork {
+    pub every: f64,
+}
+
+impl DurationLaw for Clockwork {
+    fn sample_hours(&self, _: &mut SimRng) -> f64 {
+        self.every
+    }
+    fn mean_hours(&self) -> f64 {
+        self.every
+    }
 }
