@@ -7,7 +7,8 @@
 use crate::engine::SimTime;
 use std::collections::VecDeque;
 
-/// One bin of the power series.
+/// One bin of the power series (fields named for IT draw, the series the
+/// report shows; a facility track's bins are the same type).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct PowerBin {
     /// ∫ power dt over the bin, in watt-milliseconds.
