@@ -1,0 +1,77 @@
+//! How a simulation is put together beyond what the model files say.
+
+use super::{Detail, FailureClass, JobSource, Policy, PowerStage, RepairFlow, Simulation};
+use crate::config::{Problem, Scenario};
+
+/// Configures a simulation beyond what model files say: another seed, and
+/// failure classes, job sources, a scheduling policy, power stages or a repair
+/// flow implemented in the caller's own crate.
+pub struct SimulationBuilder {
+    pub(super) scenario: Scenario,
+    pub(super) seed: u64,
+    pub(super) detail: Detail,
+    pub(super) classes: Vec<FailureClass>,
+    pub(super) sources: Vec<Box<dyn JobSource>>,
+    pub(super) policy: Option<Box<dyn Policy>>,
+    pub(super) stages: Vec<Box<dyn PowerStage>>,
+    pub(super) flow: Option<Box<dyn RepairFlow>>,
+}
+
+impl SimulationBuilder {
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Keep only the totals (see [`Detail`]).
+    pub fn detail(mut self, detail: Detail) -> Self {
+        self.detail = detail;
+        self
+    }
+    /// Add a failure class, e.g. one whose law is a user type implementing `DurationLaw`.
+    pub fn failure_class(mut self, c: FailureClass) -> Self {
+        self.classes.push(c);
+        self
+    }
+    /// Drop the failure classes of the scenario's failure model (its repair resources stay).
+    pub fn without_model_failures(mut self) -> Self {
+        self.classes.clear();
+        self
+    }
+    /// Add a stream of jobs from a user type implementing `JobSource`.
+    pub fn job_source(mut self, s: Box<dyn JobSource>) -> Self {
+        self.sources.push(s);
+        self
+    }
+    /// Drop the tenant classes of the scenario's workload (frontier jobs stay).
+    pub fn without_model_tenants(mut self) -> Self {
+        self.sources.clear();
+        self
+    }
+    /// Serve the queue with this policy instead of the one the workload names.
+    pub fn policy(mut self, p: Box<dyn Policy>) -> Self {
+        self.policy = Some(p);
+        self
+    }
+    /// Append a stage to the power chain, after PUE (e.g. a battery or a cooling model).
+    pub fn power_stage(mut self, s: Box<dyn PowerStage>) -> Self {
+        self.stages.push(s);
+        self
+    }
+    /// Route outages through this repair flow instead of the standard one.
+    pub fn repair_flow(mut self, f: Box<dyn RepairFlow>) -> Self {
+        self.flow = Some(f);
+        self
+    }
+    /// [`build`](Self::build) after the checks a scenario file gets when it is
+    /// loaded, for a `Scenario` made or changed in code: a problem (field path,
+    /// what is wrong, what is allowed) instead of a panic deep in the run.
+    pub fn try_build(self) -> Result<Simulation, Problem> {
+        self.scenario.check()?;
+        Ok(self.build())
+    }
+    /// Trusts the scenario: files and `--set` are checked when loaded; a scenario
+    /// made in code should go through [`try_build`](Self::try_build).
+    pub fn build(self) -> Simulation {
+        Simulation::assemble(self)
+    }
+}
