@@ -1,5 +1,5 @@
 //! Closed forms from checkpointing theory, for marking optima on charts and
-//! for checking the simulator (REFERENCE_DATA §4).
+//! for checking the simulator (docs/sources.md, S4).
 
 use crate::config::{DurationLaw, Level, Scenario};
 
