@@ -1,29 +1,51 @@
 use clap::{Parser, Subcommand};
-use gigasim::config::{self, Embedded, FileSystem, InputError, Positive, Scenario};
+use gigasim::config::{self, Embedded, FileSystem, InputError, Positive, Scenario, Source};
 use gigasim::sweep::{self, Shard, Sweep};
 use gigasim::{Report, Simulation, output};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
+use std::cell::RefCell;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 /// gigasim: discrete-event simulation of AI gigafactories — failures,
 /// checkpoint/restart, power draw and job throughput, from RON model files.
 ///
 /// With no command it runs the built-in default scenario (a ~100k-chip site for
-/// 180 days) and writes its results to gigasim-out/.
+/// 180 days) and writes its results to gigasim-out/; it takes the options of
+/// `gigasim run`. `gigasim init DIR` writes that scenario's files out for editing.
 #[derive(Parser)]
 #[command(version, about, long_about, after_help = "Exit codes: 0 success, 1 internal error, 2 bad input.")]
+#[command(args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(flatten)]
+    opts: RunOpts,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Simulate a scenario and write summary.json, failures.csv and power.csv.
+    /// Simulate a scenario and write summary.json, failures.csv, power.csv,
+    /// power_zoom.csv, drops.csv, frontier.csv and charts/.
+    #[command(after_help = run_files_help())]
     Run(RunArgs),
+    /// Write the built-in default scenario and its model files into DIR, for editing.
+    ///
+    /// DIR gets scenarios/gigafactory-100k.ron, and beside it the facility/, failure/,
+    /// power/ and workload/ files it names, with their comments, laid out as in the
+    /// repository's models/. `gigasim run DIR/scenarios/gigafactory-100k.ron` then runs
+    /// it, with the same results as bare `gigasim`. Nothing is written if any of these
+    /// files exists, unless --force.
+    Init {
+        /// The folder to write into (created if missing).
+        dir: PathBuf,
+        /// Overwrite files that exist (by default nothing is written if any does).
+        #[arg(long)]
+        force: bool,
+    },
     /// Validate a scenario, sweep or model file without running it.
     Check {
         /// A scenario (models/scenarios/), a sweep (models/sweeps/), or a facility, failure, power or workload model file.
@@ -72,6 +94,16 @@ struct SweepArgs {
     /// Run only shard I of N (runs k with k mod N = I), e.g. for a Slurm job array.
     #[arg(long, value_name = "I/N")]
     shard: Option<Shard>,
+    /// Runs per grid point (overrides the sweep file's `replications`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    replications: Option<u32>,
+    /// Simulated time of every run in days (overrides the base scenario's and the sweep file's `set`).
+    #[arg(long, value_name = "D", allow_negative_numbers = true)]
+    horizon_days: Option<f64>,
+    /// Override a field of the base scenario, as `run --set` does; it wins over the
+    /// sweep file's `set`, and a field the sweep varies is refused. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
     /// Print nothing but errors (no progress bar).
     #[arg(long, short)]
     quiet: bool,
@@ -84,10 +116,18 @@ struct SweepArgs {
 struct RunArgs {
     /// The scenario file (models/scenarios/*.ron).
     scenario: PathBuf,
+    #[command(flatten)]
+    opts: RunOpts,
+}
+
+/// The options of `gigasim run`, which bare `gigasim` takes too.
+#[derive(clap::Args)]
+struct RunOpts {
     /// Master seed (overrides the scenario's).
     #[arg(long)]
     seed: Option<u64>,
-    /// Output directory.
+    /// Output directory. The files an earlier run wrote there are replaced or removed;
+    /// other files are left alone.
     #[arg(long, default_value = "gigasim-out")]
     out: PathBuf,
     /// Simulated time in days (overrides the scenario's).
@@ -103,6 +143,40 @@ struct RunArgs {
     /// Do not draw the charts into DIR/charts/.
     #[arg(long)]
     no_charts: bool,
+}
+
+/// What `run --help` says a run writes: the names `output::remove_run_outputs` knows.
+fn run_files_help() -> String {
+    format!(
+        "A run writes into --out DIR: {}, and (unless --no-charts) charts/ with {} each as .svg and .png. \
+         Before writing, it removes those files if an earlier run left them there (so --no-charts leaves no stale charts), \
+         and charts/ if that empties it; it never removes any other file.",
+        output::RUN_FILES.join(", "),
+        output::RUN_CHARTS.join(", ")
+    )
+}
+
+/// Print to stdout. A reader that has gone (`gigasim | head`) is no error: the rest
+/// of the text is dropped, the command still does its work (its files are the
+/// result) and exits 0, as ripgrep does. Any other write error is kept for `main`.
+macro_rules! say {
+    ($($arg:tt)*) => { emit(format_args!($($arg)*)) };
+}
+
+static STDOUT_ERROR: OnceLock<std::io::Error> = OnceLock::new();
+
+fn emit(args: std::fmt::Arguments) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        let _ = STDOUT_ERROR.set(e);
+    }
+}
+
+/// "1 run", "2 runs".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 enum Failure {
@@ -127,34 +201,47 @@ impl From<anyhow::Error> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => run_default(),
+        None => run_default(&cli.opts),
         Some(Command::Run(args)) => run_file(&args),
+        Some(Command::Init { dir, force }) => init(&dir, force),
         Some(Command::Check { file }) => check(&file),
         Some(Command::Sweep(args)) => run_sweep(&args),
         Some(Command::Merge { dirs, out, quiet, no_charts }) => merge(&dirs, &out, quiet, no_charts),
         Some(Command::Plot { dir, out }) => plot(&dir, out.as_deref()),
     };
+    let result = match (result, STDOUT_ERROR.get()) {
+        (Ok(()), Some(e)) => Err(Failure::Internal(anyhow::anyhow!("writing to standard output: {e}"))),
+        (result, _) => result,
+    };
+    // Written, not eprintln!: a closed stderr must not turn an error into a panic.
+    let mut err = std::io::stderr();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(e)) => {
-            eprintln!("error: {e}");
+            let _ = writeln!(err, "error: {e}");
             ExitCode::from(2)
         }
         Err(Failure::Internal(e)) => {
-            eprintln!("internal error: {e:#}");
+            let _ = writeln!(err, "internal error: {e:#}");
             ExitCode::from(1)
         }
     }
 }
 
-fn run_default() -> Result<(), Failure> {
+fn run_default(opts: &RunOpts) -> Result<(), Failure> {
     let scenario = config::load_scenario(&Embedded::models(), Path::new(config::DEFAULT_SCENARIO))?;
-    println!("Running the built-in default scenario ({}); `gigasim --help` shows more.", config::DEFAULT_SCENARIO);
-    simulate(&scenario, Path::new("gigasim-out"), false, true)
+    if !opts.quiet {
+        say!("Running the built-in default scenario ({}); `gigasim --help` shows more.\n", config::DEFAULT_SCENARIO);
+    }
+    run_scenario(scenario, opts)
 }
 
 fn run_file(a: &RunArgs) -> Result<(), Failure> {
-    let mut scenario = config::load_scenario(&FileSystem, &a.scenario)?;
+    run_scenario(config::load_scenario(&FileSystem, &a.scenario)?, &a.opts)
+}
+
+/// Apply the run options to a loaded scenario, then simulate it.
+fn run_scenario(mut scenario: Scenario, a: &RunOpts) -> Result<(), Failure> {
     if let Some(seed) = a.seed {
         scenario.seed = seed;
     }
@@ -195,20 +282,22 @@ fn simulate(scenario: &Scenario, out: &Path, quiet: bool, charts: bool) -> Resul
     let t0 = Instant::now();
     let report = run_with_bar(scenario, quiet);
     let wall = t0.elapsed();
+    // What an earlier run left here goes first: nothing stale stays beside the new files.
+    output::remove_run_outputs(out)?;
     let mut written = output::write_run(&report, out)?;
     if charts {
         written.push(draw(gigasim::plot::run_charts(out, &out.join("charts")), out)?);
     }
     if !quiet {
-        print!("{}", output::human_summary(&report));
-        println!(
-            "  run        {} events in {:.2} s ({:.1} M events/s)",
-            report.stats.processed,
+        say!("{}", output::human_summary(&report));
+        say!(
+            "  run        {} in {:.2} s ({:.1} M events/s)\n",
+            count(report.stats.processed as usize, "event", "events"),
             wall.as_secs_f64(),
             report.stats.processed as f64 / wall.as_secs_f64() / 1e6
         );
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-        println!("  wrote      {}", names.join(", "));
+        say!("  wrote      {}\n", names.join(", "));
     }
     Ok(())
 }
@@ -224,36 +313,49 @@ fn check(file: &Path) -> Result<(), Failure> {
     let kinds: [(&str, Checker); 6] = [
         ("scenarios", |f, _, _| {
             config::load_scenario(&FileSystem, f).map(|s| {
+                let days = s.horizon_days.get();
                 format!(
-                    "scenario `{}`: {} chips, {} failure classes, {} frontier jobs, {} tenant classes, {} days",
+                    "scenario `{}`: {}, {}, {}, {}, {days} {}",
                     s.name,
-                    s.facility.chips(),
-                    s.failure.classes.len(),
-                    s.workload.frontier.len(),
-                    s.workload.tenants.len(),
-                    s.horizon_days
+                    count(s.facility.chips() as usize, "chip", "chips"),
+                    count(s.failure.classes.len(), "failure class", "failure classes"),
+                    count(s.workload.frontier.len(), "frontier job", "frontier jobs"),
+                    count(s.workload.tenants.len(), "tenant class", "tenant classes"),
+                    if days == 1.0 { "day" } else { "days" }
                 )
             })
         }),
         ("sweeps", |f, _, _| {
-            Sweep::load(f)
-                .map(|s| format!("sweep `{}`: {} points × {} replications = {} runs", s.name, s.points(), s.replications, s.runs()))
+            Sweep::load(f).map(|s| {
+                format!(
+                    "sweep `{}`: {} × {} = {}",
+                    s.name,
+                    count(s.points(), "point", "points"),
+                    count(s.replications as usize, "replication", "replications"),
+                    count(s.runs(), "run", "runs")
+                )
+            })
         }),
         ("facility", |_, n, t| {
             let m: config::Facility = config::parse_ron(n, t)?;
             m.check().map_err(|p| config::in_file(n, t, p))?;
-            Ok(format!("facility model `{}`: {} chips", m.name, m.chips()))
+            Ok(format!("facility model `{}`: {}", m.name, count(m.chips() as usize, "chip", "chips")))
         }),
         ("failure", |_, n, t| {
             let m: config::FailureModel = config::parse_ron(n, t)?;
             m.check(None).map_err(|p| config::in_file(n, t, p))?;
-            Ok(format!("failure model `{}`: {} classes", m.name, m.classes.len()))
+            Ok(format!("failure model `{}`: {}", m.name, count(m.classes.len(), "class", "classes")))
         }),
         ("power", |_, n, t| config::parse_ron::<config::PowerModel>(n, t).map(|m| format!("power model `{}`", m.name))),
         ("workload", |_, n, t| {
             let m: config::Workload = config::parse_ron(n, t)?;
             m.check().map_err(|p| config::in_file(n, t, p))?;
-            Ok(format!("workload model `{}`: {} frontier jobs, {} tenant classes", m.name, m.frontier.len(), m.tenants.len()))
+            Ok(format!(
+                "workload model `{}`: {}, {}",
+                m.name,
+                count(m.frontier.len(), "frontier job", "frontier jobs"),
+                count(m.tenants.len(), "tenant class", "tenant classes")
+            ))
         }),
     ];
     let said = match kinds.iter().find(|k| k.0 == folder) {
@@ -280,7 +382,7 @@ fn check(file: &Path) -> Result<(), Failure> {
             }
         }
     };
-    println!("{name}: ok ({said})");
+    say!("{name}: ok ({said})\n");
     Ok(())
 }
 
@@ -295,7 +397,18 @@ fn check_out(out: &Path, flag: &str) -> Result<(), Failure> {
 }
 
 fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
-    let sweep = Sweep::load(&a.sweep)?;
+    let mut sweep = Sweep::load(&a.sweep)?;
+    // As in `run`: --horizon-days first, then --set (which can override it).
+    if let Some(d) = a.horizon_days {
+        Positive::try_from(d).map_err(|m| InputError::new("--horizon-days", None, m))?;
+        sweep = sweep.with_sets(&[format!("horizon_days={d}")], "--horizon-days")?;
+    }
+    if !a.sets.is_empty() {
+        sweep = sweep.with_sets(&a.sets, "--set")?;
+    }
+    if let Some(n) = a.replications {
+        sweep.replications = n;
+    }
     let out = a.out.clone().unwrap_or_else(|| Path::new("gigasim-sweep").join(&sweep.name));
     check_out(&out, "--out")?;
     let opts = sweep::Options { jobs: a.jobs.unwrap_or(0), shard: a.shard, progress: !a.quiet && std::io::stderr().is_terminal() };
@@ -306,19 +419,19 @@ fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
     }
     if !a.quiet {
         let secs = t0.elapsed().as_secs_f64();
-        println!(
-            "sweep `{}`: {} points × {} replications; ran {} of this {}'s {} runs in {:.1} s ({:.2} runs/s)",
+        say!(
+            "sweep `{}`: {} × {}; ran {} of this {}'s {} in {:.1} s ({:.2} runs/s)\n",
             sweep.name,
-            sweep.points(),
-            sweep.replications,
+            count(sweep.points(), "point", "points"),
+            count(sweep.replications as usize, "replication", "replications"),
             outcome.runs_done_now,
             if a.shard.is_some() { "shard" } else { "sweep" },
-            outcome.runs_total,
+            count(outcome.runs_total, "run", "runs"),
             secs,
             outcome.runs_done_now as f64 / secs
         );
         let names: Vec<String> = outcome.files.iter().map(|p| p.display().to_string()).collect();
-        println!("wrote {}", names.join(", "));
+        say!("wrote {}\n", names.join(", "));
     }
     Ok(())
 }
@@ -344,7 +457,7 @@ fn plot(dir: &Path, out: Option<&Path>) -> Result<(), Failure> {
         )
         .into());
     }?;
-    println!("wrote {} charts into {}", files.len(), out.display());
+    say!("wrote {} into {}\n", count(files.len(), "chart", "charts"), out.display());
     Ok(())
 }
 
@@ -355,7 +468,63 @@ fn merge(dirs: &[PathBuf], out: &Path, quiet: bool, no_charts: bool) -> Result<(
     }
     if !quiet {
         let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-        println!("merged {} shards; wrote {}", dirs.len(), names.join(", "));
+        say!("merged {}; wrote {}\n", count(dirs.len(), "shard", "shards"), names.join(", "));
     }
+    Ok(())
+}
+
+/// A [`Source`] that remembers every file it hands out, in order.
+struct Recording<S> {
+    inner: S,
+    read: RefCell<Vec<(PathBuf, String)>>,
+}
+
+impl<S: Source> Source for Recording<S> {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        let text = self.inner.read(path)?;
+        self.read.borrow_mut().push((path.to_path_buf(), text.clone()));
+        Ok(text)
+    }
+}
+
+/// Write the embedded default scenario and the model files it names, byte for byte,
+/// into `dir` in the layout of the repository's models/ (whose place `dir` takes).
+/// Nothing is written if any of the files exists, unless `force`.
+fn init(dir: &Path, force: bool) -> Result<(), Failure> {
+    let rec = Recording { inner: Embedded::models(), read: RefCell::new(Vec::new()) };
+    let scenario = Path::new(config::DEFAULT_SCENARIO);
+    config::load_scenario(&rec, scenario)?;
+    // The scenario sits in models/scenarios/ and names its models relative to itself.
+    let root = scenario.parent().and_then(Path::parent).unwrap_or(Path::new(""));
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    for (path, text) in rec.read.into_inner() {
+        let rel =
+            path.strip_prefix(root).map_err(|_| anyhow::anyhow!("embedded model {} lies outside {}", path.display(), root.display()))?;
+        let dest = dir.join(rel);
+        if !files.iter().any(|f| f.0 == dest) {
+            files.push((dest, text));
+        }
+    }
+    check_out(dir, "DIR")?;
+    let existing: Vec<String> = files.iter().filter(|f| f.0.exists()).map(|f| f.0.display().to_string()).collect();
+    if !existing.is_empty() && !force {
+        return Err(InputError::new(
+            dir.display().to_string(),
+            None,
+            format!(
+                "already holds {}; nothing was written; allowed: a folder without these files, or --force to overwrite them",
+                existing.join(", ")
+            ),
+        )
+        .into());
+    }
+    for (dest, text) in &files {
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| anyhow::anyhow!("creating {}: {e}", parent.display()))?;
+        }
+        output::write_atomic(dest, text.as_bytes())?;
+    }
+    let names: Vec<String> = files.iter().map(|f| f.0.display().to_string()).collect();
+    say!("wrote {}\nrun it with: gigasim run {}\n", names.join(", "), files[0].0.display());
     Ok(())
 }

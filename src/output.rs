@@ -132,6 +132,37 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The data files [`write_run`] writes into a run's folder.
+pub const RUN_FILES: [&str; 6] = ["summary.json", "failures.csv", "power.csv", "power_zoom.csv", "drops.csv", "frontier.csv"];
+
+/// The charts `plot::run_charts` draws into a run's `charts/` folder, each as `STEM.svg` and `STEM.png`.
+pub const RUN_CHARTS: [&str; 5] = ["power", "power_zoom", "failures_per_day", "time_breakdown", "frontier_progress"];
+
+/// Remove from `dir` what an earlier run wrote there, so that a new run (say with
+/// `--no-charts`) leaves none of it behind: the [`RUN_FILES`], the [`RUN_CHARTS`] in
+/// `charts/`, and their temporary `.partial` names; then `charts/` if that left it
+/// empty. Only these names are touched, never another file. Returns what was removed.
+pub fn remove_run_outputs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let charts = dir.join("charts");
+    let mut names: Vec<PathBuf> = RUN_FILES.iter().flat_map(|f| [dir.join(f), dir.join(format!("{f}.partial"))]).collect();
+    for stem in RUN_CHARTS {
+        for name in [format!("{stem}.svg"), format!("{stem}.png"), format!("{stem}.svg.partial"), format!("{stem}.partial.png")] {
+            names.push(charts.join(name));
+        }
+    }
+    let mut removed = Vec::new();
+    for p in names {
+        match std::fs::remove_file(&p) {
+            Ok(()) => removed.push(p),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing {} (written by an earlier run)", p.display())),
+        }
+    }
+    // Fails, harmlessly, if the folder is missing or holds other files.
+    let _ = std::fs::remove_dir(&charts);
+    Ok(removed)
+}
+
 /// A few lines for a person at a terminal.
 pub fn human_summary(r: &Report) -> String {
     let s = r.summary();

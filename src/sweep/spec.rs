@@ -154,6 +154,36 @@ impl Sweep {
         Ok(sweep)
     }
 
+    /// Overrides from the command line (`path=value`, as `--set` takes them): applied to
+    /// the base scenario, and to every point after the file's `set` (so they win over it)
+    /// and before the parameters. They are recorded in `set`, so `sweep.json` tells the
+    /// result apart from the file's own sweep. A path the sweep varies is refused (the
+    /// parameter would override it at every point). `label` names the flag in errors.
+    pub fn with_sets(mut self, sets: &[String], label: &str) -> Result<Self, InputError> {
+        let relabel = |mut e: InputError| {
+            if e.file == "--set" {
+                e.file = label.to_string();
+            }
+            e
+        };
+        for set in sets {
+            let path = set.split_once('=').map_or(set.as_str(), |(p, _)| p).trim();
+            if let Some(i) = self.params.iter().position(|(p, _)| config::path_keys(p) == config::path_keys(path)) {
+                return Err(InputError::new(
+                    label,
+                    Some(path.to_string()),
+                    format!(
+                        "is varied by the sweep (parameters[{i}]), so this value would be replaced at every point; allowed: a field the sweep does not vary"
+                    ),
+                ));
+            }
+        }
+        self.base = config::apply_sets(&self.base, sets).map_err(relabel)?;
+        self.set.extend(sets.iter().cloned());
+        self.check(label)?;
+        Ok(self)
+    }
+
     pub fn points(&self) -> usize {
         self.params.iter().map(|p| p.1.len()).product()
     }
