@@ -163,42 +163,120 @@ pub fn remove_run_outputs(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(removed)
 }
 
+/// `n` with thousands separators: 100224 → "100,224".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `n` and the noun, singular for one: "1 day", "3 days".
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// A span of hours in the unit a person reads it in: seconds, minutes, hours or days.
+pub fn span(hours: f64) -> String {
+    let m = hours * 60.0;
+    if m < 1.0 {
+        format!("{:.0} s", m * 60.0)
+    } else if m < 100.0 {
+        format!("{m:.1} min")
+    } else if hours < 48.0 {
+        format!("{hours:.1} h")
+    } else {
+        format!("{:.1} days", hours / 24.0)
+    }
+}
+
+/// Energy in MWh, or GWh from a thousand MWh.
+pub fn energy(mwh: f64) -> String {
+    if mwh >= 1000.0 { format!("{:.1} GWh", mwh / 1000.0) } else { format!("{mwh:.1} MWh") }
+}
+
 /// A few lines for a person at a terminal.
 pub fn human_summary(r: &Report) -> String {
     let s = r.summary();
     let b = &s.time_breakdown;
-    let mut out = format!("{} — {} chips ({}), {:.0} days, seed {}\n", s.scenario, s.chips, s.facility, s.horizon_days, s.seed);
+    let days = s.horizon_days;
+    let days_text = if days.fract() == 0.0 { count(days as u64, "day", "days") } else { format!("{days} days") };
+    let mut out = format!("{} — {} chips ({}), {}, seed {}\n", s.scenario, thousands(s.chips), s.facility, days_text, s.seed);
+    let frontier_hits = s.interruptions - s.tenant_interruptions;
     out += &format!(
-        "  failures   {} ({:.1}/day, {} permanent), job interruptions {}\n",
-        s.failures.total,
-        s.failures.total as f64 / s.horizon_days,
-        s.failures.permanent,
-        s.interruptions
+        "  failures   {} ({:.1} a day, {} permanent); jobs interrupted {}: frontier {}, tenants {}\n",
+        thousands(s.failures.total),
+        s.failures.total as f64 / days,
+        thousands(s.failures.permanent),
+        count(s.interruptions, "time", "times"),
+        thousands(frontier_hits),
+        thousands(s.tenant_interruptions)
     );
     for f in &s.frontier {
+        let every = if f.interruptions > 0 { format!("interrupted every {}", span(f.mtbi_hours)) } else { "never interrupted".into() };
+        let finish = match (f.finished_hours, f.projected_finish_days) {
+            (Some(h), _) => format!("done on day {:.1}", h / 24.0),
+            (None, Some(d)) => format!("at this rate done on day {d:.0}"),
+            (None, None) => "no progress".into(),
+        };
         out += &format!(
-            "  frontier   `{}` on {} chips: ETTR {:.3}, {} interruptions (one per {:.2} h), {:.0} h of work done\n",
-            f.name, f.chips, f.ettr, f.interruptions, f.mtbi_hours, f.useful_hours
+            "  frontier   `{}` on {} chips: ETTR {:.3}, {}; {:.0} h of its {:.0} h of work done, {}\n",
+            f.name,
+            thousands(f.chips),
+            f.ettr,
+            every,
+            f.useful_hours,
+            f.work_hours,
+            finish
         );
     }
     out += &format!(
-        "  chip-time  useful {:.1}% · checkpoint {:.1}% · restart {:.1}% · lost {:.1}% · waiting {:.1}% · idle {:.1}% · down {:.1}%\n",
+        "  chip-time  useful {:.1}% · checkpoint {:.1}% · restart {:.1}% · lost {:.1}% · waiting {:.1}% · idle {:.1}% (hot spares {:.1}%, free {:.1}%) · down {:.1}%\n",
         100.0 * b.useful,
         100.0 * b.checkpoint,
         100.0 * b.restart,
         100.0 * b.lost,
         100.0 * b.waiting,
         100.0 * b.idle,
+        100.0 * s.idle_split.hot_spares,
+        100.0 * s.idle_split.free,
         100.0 * b.down
     );
     out += &format!("  goodput    {:.3}   utilization {:.3}   availability {:.4}\n", s.goodput, s.utilization, s.availability);
     out += &format!(
-        "  power      facility mean {:.1} MW, peak {:.1} MW, largest drop {:.1} MW at {:.1} h; energy {:.0} MWh\n",
-        s.power.facility_mean_mw, s.power.facility_peak_mw, s.power.max_drop_mw, s.power.max_drop_at_hours, s.energy.facility_mwh
+        "  power      facility mean {:.1} MW, peak {:.1} MW, lowest {:.1} MW; energy {}\n",
+        s.power.facility_mean_mw,
+        s.power.facility_peak_mw,
+        s.power.facility_min_mw,
+        energy(s.energy.facility_mwh)
     );
+    for (word, sw) in [("falls", &s.power.drops), ("rises", &s.power.rises)] {
+        let over = |t: &str| sw.per_day_over_mw.get(t).copied().unwrap_or(0.0);
+        let ramp = |w: &str| sw.worst_ramp_mw.get(w).copied().unwrap_or(0.0);
+        let sizes = match (sw.p50_mw, sw.max_mw) {
+            (Some(p50), Some(max)) => format!(" (median {p50:.1} MW, largest {max:.1} MW)"),
+            _ => String::new(),
+        };
+        out += &format!(
+            "  {word:<9}  at one instant, over 10 / 50 / 90 MW: {:.1} / {:.1} / {:.1} a day{sizes}; worst within 1 s / 1 min / 15 min: {:.1} / {:.1} / {:.1} MW\n",
+            over("10"),
+            over("50"),
+            over("90"),
+            ramp("1s"),
+            ramp("1min"),
+            ramp("15min")
+        );
+    }
     out += &format!(
-        "  jobs       {} submitted, {} completed (frontier jobs included), mean wait to first start {:.2} h\n",
-        s.jobs.submitted, s.jobs.completed, s.jobs.mean_wait_h
+        "  jobs       {} submitted, {} completed (frontier jobs included), mean wait to first start {}\n",
+        thousands(s.jobs.submitted),
+        thousands(s.jobs.completed),
+        span(s.jobs.mean_wait_h)
     );
     out
 }

@@ -3,7 +3,7 @@
 
 use crate::config::Category;
 use crate::engine::{Duration, RunStats, SimTime};
-use crate::sim::power::{Bucket, ChipState, Facility, PowerBin, STATES, TrackSnapshot};
+use crate::sim::power::{Bucket, ChipState, Facility, PowerBin, RAMP_WINDOWS, STATES, TrackSnapshot, WorstRamps};
 use crate::sim::{Detail, RunSnapshot, Simulation};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -68,6 +68,11 @@ pub struct FacilityPower {
     pub zoom: Vec<(SimTime, f64)>,
     /// (instant, fall in watts) where IT draw fell by at least 1 MW, one for one with [`Report::drops`].
     pub drops: Vec<(SimTime, f64)>,
+    /// Sizes (watts) of every fall and rise at an instant IT draw fell (rose) by at least 1 MW, at any detail.
+    pub falls: Vec<f64>,
+    pub rises: Vec<f64>,
+    /// The worst fall and rise within each of [`RAMP_WINDOWS`].
+    pub ramps: WorstRamps,
 }
 
 /// Everything a run produced; outputs, charts and sweeps consume it.
@@ -172,6 +177,9 @@ fn facility_power(
                 bins_mw: it.bins.iter().enumerate().map(|(i, b)| (mean_mw(b, i) * k, b.it_min_w * k / 1e6, b.it_max_w * k / 1e6)).collect(),
                 zoom: it.zoom.iter().map(|&(t, w, _)| (t, w * k)).collect(),
                 drops: it.drops.iter().map(|&(t, w)| (t, w * k)).collect(),
+                falls: it.falls.iter().map(|w| w * k).collect(),
+                rises: it.rises.iter().map(|w| w * k).collect(),
+                ramps: WorstRamps { fall_w: it.ramps.fall_w.map(|w| w * k), rise_w: it.ramps.rise_w.map(|w| w * k) },
             };
             (power, it.zoom.iter().map(|&(t, w, _)| (t, w)).collect())
         }
@@ -185,6 +193,9 @@ fn facility_power(
                 bins_mw: f.bins.iter().enumerate().map(|(i, b)| (mean_mw(b, i), b.it_min_w / 1e6, b.it_max_w / 1e6)).collect(),
                 zoom: f.zoom.iter().map(|&(t, w, _)| (t, w)).collect(),
                 drops: f.drops,
+                falls: f.falls,
+                rises: f.rises,
+                ramps: f.ramps,
             };
             (power, f.zoom.iter().map(|&(t, _, it)| (t, it)).collect())
         }
@@ -292,6 +303,7 @@ impl Report {
                 by_class,
             },
             interruptions: self.interruptions,
+            tenant_interruptions: self.interruptions - self.frontier.iter().map(|f| f.interruptions as u64).sum::<u64>(),
             goodput: self.goodput(),
             ettr: self.ettr(),
             utilization: frac(t.useful + t.checkpoint + t.restart + t.lost + t.waiting),
@@ -305,6 +317,10 @@ impl Report {
                 idle: frac(t.idle),
                 down: frac(t.down),
             },
+            idle_split: {
+                let spares = self.chip_ms_by_state[ChipState::Spare as usize];
+                IdleSplit { hot_spares: frac(spares), free: frac(t.idle - spares) }
+            },
             energy: Energy { it_mwh: self.it_energy_wh / 1e6, facility_mwh: self.facility_energy_wh() / 1e6 },
             power: Power {
                 it_peak_mw: mw(self.it_peak_w),
@@ -313,6 +329,8 @@ impl Report {
                 facility_min_mw: mw(self.power.min_w),
                 max_drop_mw: mw(self.power.max_drop_w),
                 max_drop_at_hours: self.power.max_drop_at.as_hours(),
+                drops: Swings::of(&self.power.falls, self.power.ramps.fall_w, self.horizon_hours() / 24.0),
+                rises: Swings::of(&self.power.rises, self.power.ramps.rise_w, self.horizon_hours() / 24.0),
             },
             jobs: Jobs {
                 submitted: self.jobs_submitted,
@@ -334,6 +352,8 @@ impl Report {
                     checkpoints: f.checkpoints,
                     mtbi_hours: if f.interruptions > 0 { f.wall_hours / f.interruptions as f64 } else { f.wall_hours },
                     finished_hours: f.finished_hours,
+                    work_hours: f.work_hours,
+                    projected_finish_days: f.projected_finish_days(),
                 })
                 .collect(),
             events: self.stats.processed,
@@ -351,6 +371,8 @@ pub struct Summary {
     pub failures: FailureSummary,
     /// Job interruptions (a failure striking a computing job), all jobs.
     pub interruptions: u64,
+    /// Of those, interruptions of tenant jobs (the rest struck frontier jobs).
+    pub tenant_interruptions: u64,
     /// Useful chip-time / installed chip-time.
     pub goodput: f64,
     /// Frontier job(s): useful time / wall time since first start.
@@ -360,6 +382,8 @@ pub struct Summary {
     /// Share of chip-time not down.
     pub availability: f64,
     pub time_breakdown: Breakdown,
+    /// `time_breakdown.idle` split: hot spares held by frontier jobs, and free chips.
+    pub idle_split: IdleSplit,
     pub energy: Energy,
     pub power: Power,
     pub jobs: Jobs,
@@ -388,6 +412,12 @@ pub struct Breakdown {
 }
 
 #[derive(Clone, Debug, Serialize)]
+pub struct IdleSplit {
+    pub hot_spares: f64,
+    pub free: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
 pub struct Energy {
     pub it_mwh: f64,
     pub facility_mwh: f64,
@@ -402,6 +432,48 @@ pub struct Power {
     /// Largest fall in facility draw at one instant.
     pub max_drop_mw: f64,
     pub max_drop_at_hours: f64,
+    /// Instantaneous falls of facility draw (where IT draw fell by at least 1 MW).
+    pub drops: Swings,
+    /// Instantaneous rises, likewise.
+    pub rises: Swings,
+}
+
+/// How often and how far facility draw steps in one direction.
+#[derive(Clone, Debug, Serialize)]
+pub struct Swings {
+    /// Mean count per day of steps larger than each threshold, keyed by the threshold in MW.
+    pub per_day_over_mw: BTreeMap<String, f64>,
+    /// Percentiles of the step sizes (nearest rank), MW; null when there were none.
+    pub p50_mw: Option<f64>,
+    pub p95_mw: Option<f64>,
+    pub p99_mw: Option<f64>,
+    pub max_mw: Option<f64>,
+    /// The largest change in this direction between two instants at most the
+    /// window apart, keyed by window ("1s", "1min", "15min"), MW.
+    pub worst_ramp_mw: BTreeMap<String, f64>,
+}
+
+/// Thresholds of [`Swings::per_day_over_mw`], MW.
+pub const SWING_THRESHOLDS_MW: [f64; 3] = [10.0, 50.0, 90.0];
+
+impl Swings {
+    fn of(sizes_w: &[f64], worst_w: [f64; 3], days: f64) -> Self {
+        let mut mw: Vec<f64> = sizes_w.iter().map(|w| w / 1e6).collect();
+        mw.sort_by(f64::total_cmp);
+        // Nearest rank: the smallest size with at least p% of the sizes at or below it.
+        let rank = |p: f64| (!mw.is_empty()).then(|| mw[((p / 100.0 * mw.len() as f64).ceil() as usize).clamp(1, mw.len()) - 1]);
+        Swings {
+            per_day_over_mw: SWING_THRESHOLDS_MW
+                .iter()
+                .map(|&t| (format!("{t}"), mw.iter().filter(|&&x| x > t).count() as f64 / days))
+                .collect(),
+            p50_mw: rank(50.0),
+            p95_mw: rank(95.0),
+            p99_mw: rank(99.0),
+            max_mw: mw.last().copied(),
+            worst_ramp_mw: RAMP_WINDOWS.iter().zip(worst_w).map(|(&(_, label), w)| (label.to_string(), w / 1e6)).collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -426,4 +498,10 @@ pub struct FrontierSummary {
     /// Mean wall time between interruptions.
     pub mtbi_hours: f64,
     pub finished_hours: Option<f64>,
+    /// Failure-free compute the job needs, hours at full size.
+    pub work_hours: f64,
+    /// The day its work completed, or the day it would at the progress rate it
+    /// kept (useful over wall time); left out when it made no progress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projected_finish_days: Option<f64>,
 }

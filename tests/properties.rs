@@ -183,3 +183,72 @@ fn the_embedded_default_matches_the_files_on_disk() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(disk, default_scenario());
 }
+
+/// The swing figures in summary.json agree with the listed drops, and ramps
+/// widen with their window: over 1 s at least the largest single step.
+#[test]
+fn power_swings_agree_with_the_listed_drops() {
+    for s in [default_days(30.0), harsh()] {
+        let r = Simulation::new(&s).run();
+        let sum = r.summary();
+        let days = sum.horizon_days;
+        let drops_mw: Vec<f64> = r.power.drops.iter().map(|d| d.1 / 1e6).collect();
+        assert_eq!(drops_mw.len(), r.power.falls.len(), "{}: the list and the sizes hold the same falls", s.name);
+        for (key, t) in [("10", 10.0), ("50", 50.0), ("90", 90.0)] {
+            let listed = drops_mw.iter().filter(|&&x| x > t).count() as f64 / days;
+            assert_eq!(sum.power.drops.per_day_over_mw[key], listed, "{}: falls over {t} MW a day", s.name);
+        }
+        for sw in [&sum.power.drops, &sum.power.rises] {
+            let w = |k: &str| sw.worst_ramp_mw[k];
+            assert!(w("1s") <= w("1min") && w("1min") <= w("15min"), "{}: {:?}", s.name, sw.worst_ramp_mw);
+            if let (Some(p50), Some(p95), Some(p99), Some(max)) = (sw.p50_mw, sw.p95_mw, sw.p99_mw, sw.max_mw) {
+                assert!(p50 <= p95 && p95 <= p99 && p99 <= max);
+                assert!(w("1s") >= max, "{}: a single step of {max} MW is a ramp within 1 s, yet the worst is {}", s.name, w("1s"));
+            }
+        }
+        assert_eq!(sum.power.drops.max_mw.unwrap_or(0.0), drops_mw.iter().copied().fold(0.0, f64::max));
+    }
+}
+
+/// Idle time splits exactly into hot spares and free chips, and interruptions
+/// into the frontier job's and the tenants'.
+#[test]
+fn idle_time_and_interruptions_split_exactly() {
+    let r = Simulation::new(&default_days(30.0)).run();
+    let s = r.summary();
+    assert!((s.idle_split.hot_spares + s.idle_split.free - s.time_breakdown.idle).abs() < 1e-12);
+    assert!(s.idle_split.hot_spares > 0.0 && s.idle_split.free > 0.0, "{:?}", s.idle_split);
+    // The hot spares are held all run long, less the time they stood in for broken nodes.
+    let held = 460.0 * 4.0 / r.chips as f64;
+    assert!(s.idle_split.hot_spares <= held && s.idle_split.hot_spares > 0.9 * held, "{} vs {held}", s.idle_split.hot_spares);
+    let frontier: u64 = s.frontier.iter().map(|f| f.interruptions as u64).sum();
+    assert_eq!(s.tenant_interruptions + frontier, s.interruptions);
+    assert!(s.tenant_interruptions > 0);
+}
+
+/// With no failures a job's progress rate is τ/(τ + δ) exactly, so its
+/// projected finish is its failure-free wall time, within the one segment in
+/// progress at the horizon; once it finishes, the projection is the finish.
+#[test]
+fn the_projected_finish_of_a_failure_free_job_is_its_wall_time() {
+    let job = |days: f64| common::OneJob {
+        site: common::Site { chips_per_node: 8, nodes_per_rack: 4, racks_per_pod: 2, pods: 1 },
+        classes: String::new(),
+        work_hours: 100.0,
+        interval_hours: 1.0,
+        write_hours: 0.1,
+        restart_hours: 0.0,
+        horizon_days: days,
+        seed: 1,
+    };
+    let wall = 110.0; // 100 segments of 1 h work + 0.1 h write, whole milliseconds
+    let s = Simulation::new(&job(2.0).scenario()).run().summary();
+    let f = &s.frontier[0];
+    assert_eq!((f.finished_hours, f.work_hours), (None, 100.0));
+    let projected = f.projected_finish_days.expect("it made progress") * 24.0;
+    assert!((projected - wall).abs() < 1.1, "projected {projected} h vs {wall} h");
+    let s = Simulation::new(&job(6.0).scenario()).run().summary();
+    let f = &s.frontier[0];
+    assert_eq!(f.finished_hours, Some(wall));
+    assert_eq!(f.projected_finish_days, Some(wall / 24.0));
+}

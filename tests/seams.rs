@@ -346,7 +346,7 @@ fn stepping_through_a_pod_outage() {
     assert_eq!(sim.job_phase(frontier), Some(Phase::Running));
     assert_eq!(sim.job_nodes(frontier), (4, 1));
     assert_eq!(sim.free_nodes(), 3);
-    assert_eq!((l(&sim, ChipState::Busy), l(&sim, ChipState::Idle)), (16, 16));
+    assert_eq!((l(&sim, ChipState::Busy), l(&sim, ChipState::Spare), l(&sim, ChipState::Idle)), (16, 4, 12));
 
     sim.run_until(hours(1.05));
     assert_eq!(sim.job_phase(frontier), Some(Phase::Checkpointing), "writing its first checkpoint (1.0 h to 1.1 h)");
@@ -362,7 +362,10 @@ fn stepping_through_a_pod_outage() {
     sim.run_until(hours(11.0) + gigasim::engine::Duration::from_millis(1));
     assert_eq!(sim.job_phase(frontier), Some(Phase::Restarting));
     assert_eq!((sim.job_nodes(frontier), sim.free_nodes(), sim.open_outages()), ((4, 1), 3, 0));
-    assert_eq!((l(&sim, ChipState::Restart), l(&sim, ChipState::Down), l(&sim, ChipState::Idle)), (16, 0, 16));
+    assert_eq!(
+        (l(&sim, ChipState::Restart), l(&sim, ChipState::Down), l(&sim, ChipState::Spare), l(&sim, ChipState::Idle)),
+        (16, 0, 4, 12)
+    );
 
     sim.run_until(hours(11.6));
     assert_eq!(sim.job_phase(frontier), Some(Phase::Running));

@@ -335,7 +335,7 @@ impl Simulation {
         let (from, hit) = match self.pool.strike(n) {
             Struck::AlreadyDown => return,
             Struck::Free => (ChipState::Idle, None),
-            Struck::Spare { owner } => (ChipState::Idle, Some((owner, false))),
+            Struck::Spare { owner } => (ChipState::Spare, Some((owner, false))),
             Struck::Active { owner } => (self.jobs[owner].phase.chip_state(), Some((owner, true))),
         };
         self.meter.node_down();

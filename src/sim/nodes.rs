@@ -194,11 +194,12 @@ impl NodePool {
         self.free_node(n);
     }
 
-    /// `owner` gives back every node; returns how many it was computing on.
-    pub fn release_all(&mut self, owner: u32) -> u32 {
-        let Some(h) = self.holdings.get_mut(owner as usize) else { return 0 };
+    /// `owner` gives back every node; returns how many it was computing on and
+    /// how many healthy spares it held.
+    pub fn release_all(&mut self, owner: u32) -> (u32, u32) {
+        let Some(h) = self.holdings.get_mut(owner as usize) else { return (0, 0) };
         let mut nodes = std::mem::take(&mut h.nodes);
-        let active = h.active;
+        let held = (h.active, h.spares.len() as u32);
         h.active = 0;
         h.spares.clear();
         for &n in &nodes {
@@ -206,7 +207,7 @@ impl NodePool {
         }
         nodes.clear();
         self.holdings[owner as usize].nodes = nodes;
-        active
+        held
     }
 
     #[inline]
@@ -333,7 +334,7 @@ mod tests {
         assert_eq!((p.active(7), p.spares(7), p.free_count()), (2, 1, 5));
         assert_eq!((p.role(a), p.owner(a)), (Role::Active, Some(7)));
         assert_eq!((p.role(c), p.owner(c)), (Role::Spare, Some(7)));
-        assert_eq!(p.release_all(7), 2);
+        assert_eq!(p.release_all(7), (2, 1));
         assert_eq!((p.active(7), p.spares(7), p.free_count()), (0, 0, 8));
         assert_eq!((p.role(a), p.owner(a)), (Role::Free, None));
     }
@@ -369,14 +370,14 @@ mod tests {
         p.hold_active(0, a);
         p.hold_active(0, b);
         assert_eq!(p.strike(b), Struck::Active { owner: 0 });
-        assert_eq!(p.release_all(0), 1);
+        assert_eq!(p.release_all(0), (1, 0));
         p.add_owner(0);
         assert_eq!((p.active(0), p.spares(0)), (0, 0));
         let c = p.take_free().unwrap();
         p.hold_active(0, c);
         assert_eq!(p.heal(b), Healed::Free, "the broken node went back to the pool, not to the slot's new job");
         assert_eq!((p.active(0), p.owner(b), p.free_count()), (1, None, 7));
-        assert_eq!(p.release_all(0), 1);
+        assert_eq!(p.release_all(0), (1, 0));
         assert_eq!(p.free_count(), 8);
     }
 

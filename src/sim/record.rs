@@ -43,6 +43,10 @@ pub struct ClassInfo {
 pub struct FrontierStats {
     pub name: String,
     pub chips: u64,
+    /// Failure-free compute the job needs, hours at full size.
+    pub work_hours: f64,
+    /// When it first started (hours since the start of the run).
+    pub started_hours: f64,
     /// Work done (saved, plus unsaved progress at the horizon), hours at full size.
     pub useful_hours: f64,
     /// From first start to completion or the horizon.
@@ -60,6 +64,19 @@ impl FrontierStats {
     /// Effective training time ratio: useful time over wall time.
     pub fn ettr(&self) -> f64 {
         if self.wall_hours > 0.0 { self.useful_hours / self.wall_hours } else { 0.0 }
+    }
+
+    /// The day its work completed, or, if it did not within the run, the day it
+    /// would at the progress rate it kept (useful over wall time); `None` when it
+    /// made no progress.
+    pub fn projected_finish_days(&self) -> Option<f64> {
+        if let Some(h) = self.finished_hours {
+            return Some(h / 24.0);
+        }
+        (self.useful_hours > 0.0).then(|| {
+            let left = (self.work_hours - self.useful_hours).max(0.0);
+            (self.started_hours + self.wall_hours + left / self.ettr()) / 24.0
+        })
     }
 }
 

@@ -88,6 +88,7 @@ impl Simulation {
                 let n = self.pool.take_free().expect("validated: frontier jobs fit the facility");
                 self.pool.hold_spare(j, n);
             }
+            self.meter.shift(ChipState::Idle, ChipState::Spare, f.hot_spare_nodes as u64 * self.topo.chips_per_node as u64);
             self.begin(j);
         }
     }
@@ -99,13 +100,14 @@ impl Simulation {
             let n = self.pool.take_free().expect("checked: enough free nodes");
             self.pool.hold_active(j, n);
         }
-        self.count_active(j, needed);
+        self.count_active(j, needed, ChipState::Idle);
     }
 
-    /// `nodes` idle nodes just became active for job `j`: their chips take its phase's state.
-    fn count_active(&mut self, j: u32, nodes: u32) {
+    /// `nodes` nodes in state `from` (idle, or hot spares) just became active
+    /// for job `j`: their chips take its phase's state.
+    fn count_active(&mut self, j: u32, nodes: u32, from: ChipState) {
         let state = self.jobs[j].phase.chip_state();
-        self.meter.shift(ChipState::Idle, state, nodes as u64 * self.topo.chips_per_node as u64);
+        self.meter.shift(from, state, nodes as u64 * self.topo.chips_per_node as u64);
     }
 
     /// Note a milestone in a frontier job's progress trace, kept at [`Detail::Full`] only.
@@ -197,8 +199,10 @@ impl Simulation {
     /// Give back every node the job owns.
     fn release(&mut self, j: u32) {
         let state = self.jobs[j].phase.chip_state();
-        let active = self.pool.release_all(j);
-        self.meter.shift(state, ChipState::Idle, active as u64 * self.topo.chips_per_node as u64);
+        let (active, spares) = self.pool.release_all(j);
+        let cpn = self.topo.chips_per_node as u64;
+        self.meter.shift(state, ChipState::Idle, active as u64 * cpn);
+        self.meter.shift(ChipState::Spare, ChipState::Idle, spares as u64 * cpn);
     }
 
     /// Job `j` stops before its work is done: unsaved work is lost; a frontier
@@ -234,11 +238,14 @@ impl Simulation {
     fn refill(&mut self, j: u32) {
         let (needed, borrow) = (self.jobs[j].needed, self.jobs[j].borrow);
         while self.pool.active(j) < needed {
-            if self.pool.activate_spare(j).is_none() {
+            let from = if self.pool.activate_spare(j).is_some() {
+                ChipState::Spare
+            } else {
                 let Some(n) = borrow.then(|| self.pool.take_free()).flatten() else { break };
                 self.pool.hold_active(j, n);
-            }
-            self.count_active(j, 1);
+                ChipState::Idle
+            };
+            self.count_active(j, 1, from);
         }
         if self.pool.active(j) == needed {
             self.begin(j);
@@ -250,7 +257,7 @@ impl Simulation {
         let job = &self.jobs[j];
         if job.phase == Phase::Waiting {
             self.pool.activate_held(j, n);
-            self.count_active(j, 1);
+            self.count_active(j, 1, ChipState::Idle);
             self.refill(j);
         } else if self.pool.spares(j) >= job.target_spares {
             // It holds its full spare pool already (it borrowed): hand the node back.
@@ -258,6 +265,7 @@ impl Simulation {
             self.try_schedule();
         } else {
             self.pool.add_spare(j, n);
+            self.meter.shift(ChipState::Idle, ChipState::Spare, self.topo.chips_per_node as u64);
         }
     }
 
@@ -315,6 +323,8 @@ impl Simulation {
         FrontierStats {
             name: self.rec.groups[job.group as usize].clone(),
             chips: job.chips,
+            work_hours: Duration::from_millis(job.work_total).as_hours(),
+            started_hours: start.as_hours(),
             useful_hours: Duration::from_millis(job.work_done + job.unsaved_work(now)).as_hours(),
             wall_hours: end.since(start).as_hours(),
             finished_hours: job.finished.map(|t| t.as_hours()),

@@ -4,12 +4,14 @@
 
 pub mod chain;
 pub mod ledger;
+pub mod ramps;
 pub mod states;
 pub mod track;
 
 pub(crate) use chain::Chain;
 pub use chain::{Chips, Overheads, PowerStage, Pue};
 pub use ledger::Ledger;
+pub use ramps::{RAMP_WINDOWS, WorstRamps};
 pub use states::{Bucket, ChipState, STATES};
 pub(crate) use track::Track;
 pub use track::{LISTED_DROP_W, PowerBin, TrackSnapshot, ZOOM_WINDOW_MINUTES};

@@ -13,6 +13,8 @@ pub enum ChipState {
     Restart = 3,
     Waiting = 4,
     Down = 5,
+    /// Healthy, held by a job as a hot spare: idle, but not free for others.
+    Spare = 6,
 }
 
 pub const STATES: usize = ChipState::ALL.len();
@@ -39,7 +41,7 @@ pub struct StateRow {
 }
 
 /// The table, in the order of the `ChipState` discriminants.
-pub const TABLE: [StateRow; 6] = [
+pub const TABLE: [StateRow; 7] = [
     StateRow { state: ChipState::Idle, label: "idle", bucket: Bucket::Idle, watts: |w| w.idle.get() },
     StateRow { state: ChipState::Busy, label: "busy", bucket: Bucket::Work, watts: |w| w.busy.get() },
     StateRow { state: ChipState::Checkpoint, label: "checkpoint", bucket: Bucket::Checkpoint, watts: |w| w.checkpoint.get() },
@@ -47,11 +49,13 @@ pub const TABLE: [StateRow; 6] = [
     // Allocated to a job that waits for healthy nodes: powered, not computing.
     StateRow { state: ChipState::Waiting, label: "waiting", bucket: Bucket::Waiting, watts: |w| w.idle.get() },
     StateRow { state: ChipState::Down, label: "down", bucket: Bucket::Down, watts: |w| w.down.get() },
+    // A hot spare draws idle power and counts as idle time (split out in the summary).
+    StateRow { state: ChipState::Spare, label: "hot spare", bucket: Bucket::Idle, watts: |w| w.idle.get() },
 ];
 
 impl ChipState {
-    pub const ALL: [ChipState; 6] = {
-        let mut all = [ChipState::Idle; 6];
+    pub const ALL: [ChipState; TABLE.len()] = {
+        let mut all = [ChipState::Idle; TABLE.len()];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].state;

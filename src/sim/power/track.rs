@@ -4,6 +4,7 @@
 //! run keeps series, energy-conserving bins, the listed drops and the zoom
 //! trace around the largest drop.
 
+use super::ramps::{Ramps, WorstRamps};
 use crate::engine::SimTime;
 use std::collections::VecDeque;
 
@@ -18,8 +19,8 @@ pub struct PowerBin {
     pub it_max_w: f64,
 }
 
-/// Instantaneous falls of IT draw at least this large are listed (with the
-/// fall of the track's own draw at that instant).
+/// Instantaneous falls (and rises) of IT draw at least this large are counted
+/// and listed, each with the change of the track's own draw at that instant.
 pub const LISTED_DROP_W: f64 = 1e6;
 
 /// The zoom trace covers this long before the largest drop and as long after it.
@@ -59,6 +60,11 @@ pub struct TrackSnapshot {
     pub drops: Vec<(SimTime, f64)>,
     /// (instant, this draw, IT draw) from the zoom window before this draw's largest fall to as long after.
     pub zoom: Vec<(SimTime, f64, f64)>,
+    /// Every fall and every rise of this draw at an instant IT draw fell (rose)
+    /// by at least [`LISTED_DROP_W`], in watts, kept at any detail.
+    pub falls: Vec<f64>,
+    pub rises: Vec<f64>,
+    pub ramps: WorstRamps,
 }
 
 pub struct Track {
@@ -66,8 +72,11 @@ pub struct Track {
     series: bool,
     zoom: Zoom,
     drops: Vec<(SimTime, f64)>,
+    falls: Vec<f64>,
+    rises: Vec<f64>,
+    ramps: Ramps,
     level_before_instant: f64,
-    /// IT draw before the last instant (series only: it decides which falls are listed).
+    /// IT draw before the last instant: its change decides which changes are counted.
     it_before_instant: f64,
     wms: f64,
     peak_w: f64,
@@ -92,6 +101,9 @@ impl Track {
             series,
             zoom,
             drops: Vec::new(),
+            falls: Vec::new(),
+            rises: Vec::new(),
+            ramps: Ramps::new(level),
             level_before_instant: level,
             it_before_instant: it,
             wms: 0.0,
@@ -109,9 +121,12 @@ impl Track {
     /// The level `level` was held from `last` to `now`, while IT draw was `it`
     /// (the IT track passes its own level); everything that happened at `last`
     /// is done, so that instant's fall is final.
-    #[inline]
+    #[inline(always)]
     pub fn advance(&mut self, last: SimTime, now: SimTime, level: f64, it: f64) {
         let drop = self.level_before_instant - level;
+        if drop != 0.0 {
+            self.changed(last, drop, level, it);
+        }
         if self.series {
             self.keep_series(last, now, level, drop, it);
         }
@@ -128,6 +143,22 @@ impl Track {
         }
         self.wms += level * f(now.as_millis() - last.as_millis());
         self.level_before_instant = level;
+        self.it_before_instant = it;
+    }
+
+    /// The draw stepped by −`drop` to `level` at `t`: count the change and feed the ramps.
+    #[inline(always)]
+    fn changed(&mut self, t: SimTime, drop: f64, level: f64, it: f64) {
+        let it_drop = self.it_before_instant - it;
+        if t == SimTime::ZERO {
+            // The starting draw (all idle) is never held: what happens at time
+            // zero (jobs taking their nodes) sets the draw, it does not step it.
+        } else if it_drop >= LISTED_DROP_W {
+            self.falls.push(drop);
+        } else if -it_drop >= LISTED_DROP_W {
+            self.rises.push(-drop);
+        }
+        self.ramps.step(t.as_millis(), level);
     }
 
     /// Keep the series up to `now`: the listed drops, the zoom ring around the
@@ -137,7 +168,6 @@ impl Track {
         if self.it_before_instant - it >= LISTED_DROP_W {
             self.drops.push((t, drop));
         }
-        self.it_before_instant = it;
         let z = &mut self.zoom;
         while z.ring.len() > 1 && z.ring[1].0.as_millis() + z.window <= t.as_millis() {
             z.ring.pop_front();
@@ -177,6 +207,9 @@ impl Track {
             bins: self.bins,
             drops: self.drops,
             zoom: self.zoom.captured,
+            falls: self.falls,
+            rises: self.rises,
+            ramps: self.ramps.worst(),
         }
     }
 }
