@@ -68,9 +68,10 @@ pub struct FacilityPower {
     pub zoom: Vec<(SimTime, f64)>,
     /// (instant, fall in watts) where IT draw fell by at least 1 MW, one for one with [`Report::drops`].
     pub drops: Vec<(SimTime, f64)>,
-    /// Sizes (watts) of every fall and rise at an instant IT draw fell (rose) by at least 1 MW, at any detail.
-    pub falls: Vec<f64>,
-    pub rises: Vec<f64>,
+    /// (size in watts, count) of the falls and rises at the instants IT draw
+    /// fell (rose) by at least 1 MW, smallest first, kept at any detail.
+    pub falls: Vec<(f64, u64)>,
+    pub rises: Vec<(f64, u64)>,
     /// The worst fall and rise within each of [`RAMP_WINDOWS`].
     pub ramps: WorstRamps,
 }
@@ -177,8 +178,8 @@ fn facility_power(
                 bins_mw: it.bins.iter().enumerate().map(|(i, b)| (mean_mw(b, i) * k, b.it_min_w * k / 1e6, b.it_max_w * k / 1e6)).collect(),
                 zoom: it.zoom.iter().map(|&(t, w, _)| (t, w * k)).collect(),
                 drops: it.drops.iter().map(|&(t, w)| (t, w * k)).collect(),
-                falls: it.falls.iter().map(|w| w * k).collect(),
-                rises: it.rises.iter().map(|w| w * k).collect(),
+                falls: it.falls.iter().map(|(w, n)| (w * k, n)).collect(),
+                rises: it.rises.iter().map(|(w, n)| (w * k, n)).collect(),
                 ramps: WorstRamps { fall_w: it.ramps.fall_w.map(|w| w * k), rise_w: it.ramps.rise_w.map(|w| w * k) },
             };
             (power, it.zoom.iter().map(|&(t, w, _)| (t, w)).collect())
@@ -193,8 +194,8 @@ fn facility_power(
                 bins_mw: f.bins.iter().enumerate().map(|(i, b)| (mean_mw(b, i), b.it_min_w / 1e6, b.it_max_w / 1e6)).collect(),
                 zoom: f.zoom.iter().map(|&(t, w, _)| (t, w)).collect(),
                 drops: f.drops,
-                falls: f.falls,
-                rises: f.rises,
+                falls: f.falls.iter().collect(),
+                rises: f.rises.iter().collect(),
                 ramps: f.ramps,
             };
             (power, f.zoom.iter().map(|&(t, _, it)| (t, it)).collect())
@@ -457,20 +458,28 @@ pub struct Swings {
 pub const SWING_THRESHOLDS_MW: [f64; 3] = [10.0, 50.0, 90.0];
 
 impl Swings {
-    fn of(sizes_w: &[f64], worst_w: [f64; 3], days: f64) -> Self {
-        let mut mw: Vec<f64> = sizes_w.iter().map(|w| w / 1e6).collect();
-        mw.sort_by(f64::total_cmp);
+    /// From (size in watts, count) pairs, smallest first.
+    fn of(sizes_w: &[(f64, u64)], worst_w: [f64; 3], days: f64) -> Self {
+        let total: u64 = sizes_w.iter().map(|s| s.1).sum();
         // Nearest rank: the smallest size with at least p% of the sizes at or below it.
-        let rank = |p: f64| (!mw.is_empty()).then(|| mw[((p / 100.0 * mw.len() as f64).ceil() as usize).clamp(1, mw.len()) - 1]);
+        let rank = |p: f64| {
+            let r = ((p / 100.0 * total as f64).ceil() as u64).clamp(1, total.max(1));
+            let mut seen = 0;
+            sizes_w.iter().find(|s| {
+                seen += s.1;
+                seen >= r
+            })
+        };
+        let mw = |s: Option<&(f64, u64)>| s.map(|s| s.0 / 1e6);
         Swings {
             per_day_over_mw: SWING_THRESHOLDS_MW
                 .iter()
-                .map(|&t| (format!("{t}"), mw.iter().filter(|&&x| x > t).count() as f64 / days))
+                .map(|&t| (format!("{t}"), sizes_w.iter().filter(|s| s.0 / 1e6 > t).map(|s| s.1).sum::<u64>() as f64 / days))
                 .collect(),
-            p50_mw: rank(50.0),
-            p95_mw: rank(95.0),
-            p99_mw: rank(99.0),
-            max_mw: mw.last().copied(),
+            p50_mw: mw(rank(50.0)),
+            p95_mw: mw(rank(95.0)),
+            p99_mw: mw(rank(99.0)),
+            max_mw: mw(sizes_w.last()),
             worst_ramp_mw: RAMP_WINDOWS.iter().zip(worst_w).map(|(&(_, label), w)| (label.to_string(), w / 1e6)).collect(),
         }
     }

@@ -193,7 +193,8 @@ fn power_swings_agree_with_the_listed_drops() {
         let sum = r.summary();
         let days = sum.horizon_days;
         let drops_mw: Vec<f64> = r.power.drops.iter().map(|d| d.1 / 1e6).collect();
-        assert_eq!(drops_mw.len(), r.power.falls.len(), "{}: the list and the sizes hold the same falls", s.name);
+        let falls: u64 = r.power.falls.iter().map(|f| f.1).sum();
+        assert_eq!(drops_mw.len() as u64, falls, "{}: the list and the sizes hold the same falls", s.name);
         for (key, t) in [("10", 10.0), ("50", 50.0), ("90", 90.0)] {
             let listed = drops_mw.iter().filter(|&&x| x > t).count() as f64 / days;
             assert_eq!(sum.power.drops.per_day_over_mw[key], listed, "{}: falls over {t} MW a day", s.name);
@@ -251,4 +252,35 @@ fn the_projected_finish_of_a_failure_free_job_is_its_wall_time() {
     let f = &s.frontier[0];
     assert_eq!(f.finished_hours, Some(wall));
     assert_eq!(f.projected_finish_days, Some(wall / 24.0));
+}
+
+/// A job that checkpoints every 3.6 s keeps at most one checkpoint a power bin
+/// (an hour here) in its trace, and every interruption; its saved work at each
+/// kept row is the same as without thinning.
+#[test]
+fn traces_grow_with_time_and_interruptions_not_with_checkpoints() {
+    let s = common::OneJob {
+        site: common::Site { chips_per_node: 8, nodes_per_rack: 4, racks_per_pod: 2, pods: 1 },
+        classes:
+            "(name: \"g\", category: Gpu, level: Chip, ttf: Exponential(mean_hours: 500.0), outcome: Transient(reboot: Fixed(hours: 0.1)))"
+                .into(),
+        work_hours: 1e6,
+        interval_hours: 0.001,
+        write_hours: 0.0001,
+        restart_hours: 0.05,
+        horizon_days: 2.0,
+        seed: 5,
+    }
+    .scenario();
+    let r = Simulation::new(&s).run();
+    let f = &r.frontier[0];
+    assert!(f.checkpoints > 40_000, "{} checkpoints", f.checkpoints);
+    let checkpoints = f.progress.iter().filter(|p| p.2 == gigasim::sim::Milestone::Checkpoint).count();
+    // One a bin, and one more after each interruption (the interruption row ends a bin's run).
+    let bound = 48 + f.interruptions as usize;
+    assert!(checkpoints <= bound, "{checkpoints} checkpoint rows for 48 one-hour bins and {} interruptions", f.interruptions);
+    assert_eq!(f.interruption_times_hours.len(), f.interruptions as usize, "every interruption is kept");
+    assert!(f.interruptions > 0);
+    // Saved work never decreases along the trace.
+    assert!(f.progress.windows(2).all(|w| w[0].1 <= w[1].1));
 }

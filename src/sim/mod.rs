@@ -98,6 +98,8 @@ pub struct Simulation {
     pub(crate) detail: Detail,
     pub(crate) topo: Topology,
     pub(crate) horizon: SimTime,
+    /// The power bin: a frontier trace keeps at most one checkpoint per bin.
+    pub(crate) trace_bin_ms: u64,
     pub(crate) events: Scheduler<Event>,
     pub(crate) stats: RunStats,
     pub(crate) meter: Meter,
@@ -175,6 +177,7 @@ impl Simulation {
             detail,
             topo,
             horizon,
+            trace_bin_ms: bin_ms,
             events: Scheduler::with_capacity(1024),
             stats: RunStats::default(),
             meter,

@@ -111,11 +111,18 @@ impl Simulation {
     }
 
     /// Note a milestone in a frontier job's progress trace, kept at [`Detail::Full`] only.
+    /// A checkpoint replaces an earlier checkpoint of the same power bin, so the
+    /// trace grows with the run's length and its interruptions, not with how
+    /// often the job checkpoints; the saved work it draws is right at every bin's end.
     fn mark(&mut self, j: u32, m: Milestone) {
-        let (now, full) = (self.events.now(), self.detail == Detail::Full);
+        let (now, full, bin) = (self.events.now(), self.detail == Detail::Full, self.trace_bin_ms);
         let job = &mut self.jobs[j];
         if job.frontier && full {
-            job.trace.push((now, job.work_done, m));
+            let row = (now, job.work_done, m);
+            match job.trace.last_mut() {
+                Some(last) if m == Milestone::Checkpoint && last.2 == m && last.0.as_millis() / bin == now.as_millis() / bin => *last = row,
+                _ => job.trace.push(row),
+            }
         }
     }
 

@@ -20,8 +20,10 @@ const WIDEST: u64 = RAMP_WINDOWS[2].0;
 /// (they are nested). Rises likewise, with the lowest draw.
 #[derive(Clone, Debug)]
 pub struct Ramps {
-    /// Step starts (ms) and draws, reaching at least the widest window back.
+    /// Step starts (ms) and draws, reaching at least the widest window back
+    /// from `first` (earlier ones are dropped in batches).
     steps: Vec<(u64, f64)>,
+    first: usize,
     /// Index of the current block (time / widest window), and the highest and
     /// lowest draw held in it and in the block before.
     block: u64,
@@ -43,7 +45,16 @@ pub struct WorstRamps {
 impl Ramps {
     /// A draw of `level` from time zero.
     pub fn new(level: f64) -> Self {
-        Self { steps: vec![(0, level)], block: 0, cur: (level, level), prev: (level, level), held: level, fall: [0.0; 3], rise: [0.0; 3] }
+        Self {
+            steps: vec![(0, level)],
+            first: 0,
+            block: 0,
+            cur: (level, level),
+            prev: (level, level),
+            held: level,
+            fall: [0.0; 3],
+            rise: [0.0; 3],
+        }
     }
 
     /// The draw steps to `v` at `t` (ms). A step at time zero replaces the
@@ -91,7 +102,7 @@ impl Ramps {
         let (mut hi, mut lo) = (f64::NEG_INFINITY, f64::INFINITY);
         let mut end = t;
         let mut k = 0;
-        for i in (0..self.steps.len()).rev() {
+        for i in (self.first..self.steps.len()).rev() {
             let (start, value) = self.steps[i];
             // This step is held on [start, end); windows it no longer reaches are final.
             while k <= last && end <= t.saturating_sub(RAMP_WINDOWS[k].0) {
@@ -116,12 +127,18 @@ impl Ramps {
         self.rise[k] = self.rise[k].max(v - lo);
     }
 
-    /// Forget, a batch at a time, steps that ended before the widest window.
+    /// Forget steps that ended before the widest window (amortised O(1): the
+    /// first index only moves forward), dropping them from memory in batches.
     #[inline(never)]
     fn trim(&mut self, t: u64) {
         let from = t.saturating_sub(WIDEST);
-        let keep = self.steps.iter().rposition(|s| s.0 <= from).unwrap_or(0);
-        self.steps.drain(..keep);
+        while self.first + 1 < self.steps.len() && self.steps[self.first + 1].0 <= from {
+            self.first += 1;
+        }
+        if self.first * 2 >= self.steps.len() {
+            self.steps.drain(..self.first);
+            self.first = 0;
+        }
     }
 
     pub fn worst(&self) -> WorstRamps {

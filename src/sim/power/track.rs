@@ -6,7 +6,7 @@
 
 use super::ramps::{Ramps, WorstRamps};
 use crate::engine::SimTime;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// One bin of the power series (fields named for IT draw, the series the
 /// report shows; a facility track's bins are the same type).
@@ -25,6 +25,31 @@ pub const LISTED_DROP_W: f64 = 1e6;
 
 /// The zoom trace covers this long before the largest drop and as long after it.
 pub const ZOOM_WINDOW_MINUTES: u64 = 30;
+
+/// The listed drops keep every fall up to this many; past it, only the largest
+/// fall in each of this many equal slices of the run, so that the list does not
+/// grow with the number of events (the counts in the summary stay exact).
+pub const MAX_LISTED_DROPS: usize = 250_000;
+
+/// How many steps of each size (watts): exact percentiles and counts, in memory
+/// that grows with the number of distinct sizes, not of steps.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SizeCounts(BTreeMap<u64, u64>);
+
+impl SizeCounts {
+    /// Sizes are positive, so their bit patterns sort as the numbers do.
+    #[inline]
+    fn add(&mut self, w: f64) {
+        *self.0.entry(w.to_bits()).or_insert(0) += 1;
+    }
+    /// (size in watts, count), smallest first.
+    pub fn iter(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.0.iter().map(|(&b, &n)| (f64::from_bits(b), n))
+    }
+    pub fn total(&self) -> u64 {
+        self.0.values().sum()
+    }
+}
 
 /// Exact step trace around the largest drop: the window before it (kept in a
 /// ring as the run goes) and the window after it. Each point holds the track's
@@ -56,14 +81,15 @@ pub struct TrackSnapshot {
     pub max_drop_at: SimTime,
     pub bin_ms: u64,
     pub bins: Vec<PowerBin>,
-    /// (instant, fall of this draw) where IT draw fell by at least [`LISTED_DROP_W`].
+    /// (instant, fall of this draw) where IT draw fell by at least [`LISTED_DROP_W`]
+    /// (past [`MAX_LISTED_DROPS`], the largest in each slice).
     pub drops: Vec<(SimTime, f64)>,
     /// (instant, this draw, IT draw) from the zoom window before this draw's largest fall to as long after.
     pub zoom: Vec<(SimTime, f64, f64)>,
-    /// Every fall and every rise of this draw at an instant IT draw fell (rose)
-    /// by at least [`LISTED_DROP_W`], in watts, kept at any detail.
-    pub falls: Vec<f64>,
-    pub rises: Vec<f64>,
+    /// The sizes of every fall and rise of this draw at an instant IT draw fell
+    /// (rose) by at least [`LISTED_DROP_W`], kept at any detail.
+    pub falls: SizeCounts,
+    pub rises: SizeCounts,
     pub ramps: WorstRamps,
 }
 
@@ -72,8 +98,11 @@ pub struct Track {
     series: bool,
     zoom: Zoom,
     drops: Vec<(SimTime, f64)>,
-    falls: Vec<f64>,
-    rises: Vec<f64>,
+    /// Once the list is full: the length (ms) of the slices it keeps one fall of.
+    drop_slice: Option<u64>,
+    horizon: SimTime,
+    falls: SizeCounts,
+    rises: SizeCounts,
     ramps: Ramps,
     level_before_instant: f64,
     /// IT draw before the last instant: its change decides which changes are counted.
@@ -101,8 +130,10 @@ impl Track {
             series,
             zoom,
             drops: Vec::new(),
-            falls: Vec::new(),
-            rises: Vec::new(),
+            drop_slice: None,
+            horizon,
+            falls: SizeCounts::default(),
+            rises: SizeCounts::default(),
             ramps: Ramps::new(level),
             level_before_instant: level,
             it_before_instant: it,
@@ -154,9 +185,9 @@ impl Track {
             // The starting draw (all idle) is never held: what happens at time
             // zero (jobs taking their nodes) sets the draw, it does not step it.
         } else if it_drop >= LISTED_DROP_W {
-            self.falls.push(drop);
+            self.falls.add(drop);
         } else if -it_drop >= LISTED_DROP_W {
-            self.rises.push(-drop);
+            self.rises.add(-drop);
         }
         self.ramps.step(t.as_millis(), level);
     }
@@ -165,8 +196,9 @@ impl Track {
     /// largest, and the bins. Out of line: at `Detail::Summary` the hot path skips it.
     #[inline(never)]
     fn keep_series(&mut self, t: SimTime, now: SimTime, level: f64, drop: f64, it: f64) {
-        if self.it_before_instant - it >= LISTED_DROP_W {
-            self.drops.push((t, drop));
+        // Time zero sets the starting draw; it does not step it (see `changed`).
+        if self.it_before_instant - it >= LISTED_DROP_W && t > SimTime::ZERO {
+            self.list_drop(t, drop);
         }
         let z = &mut self.zoom;
         while z.ring.len() > 1 && z.ring[1].0.as_millis() + z.window <= t.as_millis() {
@@ -193,6 +225,38 @@ impl Track {
                 self.bin_end = self.bin_end.saturating_add(self.bin_ms);
             }
             t = end;
+        }
+    }
+
+    /// List a fall: every one until the list is full, then the largest of each slice.
+    fn list_drop(&mut self, t: SimTime, drop: f64) {
+        if self.drop_slice.is_none() && self.drops.len() < MAX_LISTED_DROPS {
+            self.drops.push((t, drop));
+            return;
+        }
+        let slice = *self.drop_slice.get_or_insert_with(|| {
+            let slice = self.horizon.as_millis().div_ceil(MAX_LISTED_DROPS as u64).max(1);
+            let mut kept: Vec<(SimTime, f64)> = Vec::with_capacity(MAX_LISTED_DROPS);
+            for &d in &self.drops {
+                match kept.last_mut() {
+                    Some(k) if k.0.as_millis() / slice == d.0.as_millis() / slice => {
+                        if d.1 > k.1 {
+                            *k = d;
+                        }
+                    }
+                    _ => kept.push(d),
+                }
+            }
+            self.drops = kept;
+            slice
+        });
+        match self.drops.last_mut() {
+            Some(k) if k.0.as_millis() / slice == t.as_millis() / slice => {
+                if drop > k.1 {
+                    *k = (t, drop);
+                }
+            }
+            _ => self.drops.push((t, drop)),
         }
     }
 
@@ -263,5 +327,50 @@ mod tests {
         assert_eq!(s.drops, vec![(t(10), 1.5e6)]);
         assert_eq!((s.max_drop_w, s.max_drop_at), (1.5e6, t(10)));
         assert_eq!(s.zoom.last(), Some(&(t(20), 7e6, 4.5e6)));
+    }
+
+    /// Past the cap, the list keeps the largest fall of each slice and stays
+    /// within the cap; the counts stay exact.
+    #[test]
+    fn a_long_list_of_drops_is_sliced_keeping_the_largest() {
+        let n = MAX_LISTED_DROPS as u64 + 50_000;
+        let horizon = t(2 * n + 10);
+        let mut k = Track::new(3e6, 3e6, horizon, 1_000_000, true);
+        // 3 MW, then 1 MW (or, every fourth time, 0 MW), one ms each.
+        let level = |i: u64| {
+            if i % 2 == 0 {
+                3e6
+            } else if i % 8 == 7 {
+                0.0
+            } else {
+                1e6
+            }
+        };
+        let mut falls = Vec::new();
+        for i in 1..=2 * n {
+            // level(i) is held from t(i − 1): the step to it happens then.
+            k.advance(t(i - 1), t(i), level(i), level(i));
+            if i > 1 && level(i) < level(i - 1) {
+                falls.push((t(i - 1), level(i - 1) - level(i)));
+            }
+        }
+        let slice = horizon.as_millis().div_ceil(MAX_LISTED_DROPS as u64);
+        let mut expected: Vec<(SimTime, f64)> = Vec::new();
+        for &(at, d) in &falls {
+            match expected.last_mut() {
+                Some(e) if e.0.as_millis() / slice == at.as_millis() / slice => {
+                    if d > e.1 {
+                        *e = (at, d);
+                    }
+                }
+                _ => expected.push((at, d)),
+            }
+        }
+        let s = k.snapshot();
+        assert!(s.drops.len() <= MAX_LISTED_DROPS, "{} rows", s.drops.len());
+        assert_eq!(s.drops.len(), expected.len());
+        let first_wrong = s.drops.iter().zip(&expected).position(|(a, b)| a != b);
+        assert_eq!(first_wrong, None, "the largest fall of each slice");
+        assert_eq!(s.falls.total(), falls.len() as u64, "every fall is counted");
     }
 }
