@@ -3,6 +3,7 @@
 //!
 //! cargo run --release --example checkpoint_interval
 
+use gigasim::plot::Reference;
 use gigasim::sweep::{self, Options, Sweep};
 use gigasim::{config, theory};
 use std::path::Path;
@@ -23,6 +24,7 @@ fn main() -> anyhow::Result<()> {
         params: vec![("workload.frontier[0].checkpoint.interval_hours".into(), minutes.iter().map(|m| m / 60.0).collect())],
         replications: 3,
         metrics: vec!["ettr".into(), "goodput".into(), "frontier.0.mtbi_hours".into()],
+        labels: Default::default(),
     };
     let out = Path::new("gigasim-out/examples/checkpoint_interval");
     std::fs::remove_dir_all(out).ok();
@@ -52,7 +54,16 @@ fn main() -> anyhow::Result<()> {
         young * 60.0,
         daly * 60.0
     );
-    let charts = gigasim::plot::sweep_charts_marked(out, &out.join("charts"), &[("Young", young), ("Daly", daly)])?;
+    // Daly's expected ETTR over the swept range (log-spaced), and both optima, over the simulated points.
+    let (lo, hi) = (minutes[0] / 60.0, minutes[minutes.len() - 1] / 60.0);
+    let curve: Vec<(f64, f64)> =
+        (0..=200).map(|i| lo * (hi / lo).powf(i as f64 / 200.0)).map(|tau| (tau, theory::daly_ettr(tau, delta, r, m))).collect();
+    let refs = [
+        Reference::Curve { label: "Daly (2006): expected ETTR".into(), metric: "ettr".into(), points: curve },
+        Reference::Marker { label: "Young's optimum".into(), at: young },
+        Reference::Marker { label: "Daly's optimum".into(), at: daly },
+    ];
+    let charts = gigasim::plot::sweep_charts_with(out, &out.join("charts"), &refs)?;
     println!(
         "  charts: {}",
         charts.iter().filter(|p| p.extension().is_some_and(|e| e == "png")).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")

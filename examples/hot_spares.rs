@@ -19,6 +19,7 @@ fn main() -> anyhow::Result<()> {
         params: vec![("workload.frontier[0].hot_spare_nodes".into(), spares.to_vec()), ("failure.repair.crews".into(), crews.to_vec())],
         replications: 2,
         metrics: vec!["goodput".into(), "ettr".into(), "time_breakdown.waiting".into()],
+        labels: Default::default(),
     };
     let out = Path::new("gigasim-out/examples/hot_spares");
     std::fs::remove_dir_all(out).ok();

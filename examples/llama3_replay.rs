@@ -31,6 +31,7 @@ fn main() -> anyhow::Result<()> {
         params: vec![],
         replications: reps,
         metrics,
+        labels: Default::default(),
     };
     let out = Path::new("gigasim-out/examples/llama3_replay");
     std::fs::remove_dir_all(out).ok();

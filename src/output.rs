@@ -136,7 +136,7 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
 pub const RUN_FILES: [&str; 6] = ["summary.json", "failures.csv", "power.csv", "power_zoom.csv", "drops.csv", "frontier.csv"];
 
 /// The charts `plot::run_charts` draws into a run's `charts/` folder, each as `STEM.svg` and `STEM.png`.
-pub const RUN_CHARTS: [&str; 5] = ["power", "power_zoom", "failures_per_day", "time_breakdown", "frontier_progress"];
+pub const RUN_CHARTS: &[&str] = &crate::plot::RUN_CHART_STEMS;
 
 /// Remove from `dir` what an earlier run wrote there, so that a new run (say with
 /// `--no-charts`) leaves none of it behind: the [`RUN_FILES`], the [`RUN_CHARTS`] in

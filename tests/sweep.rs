@@ -139,3 +139,24 @@ fn bad_sweep_files_are_refused_before_anything_runs() {
         assert!(err.to_string().contains(field) && err.to_string().contains("allowed"), "{err}");
     }
 }
+
+/// Chart labels in a sweep file name its metrics or parameters; a label for
+/// anything else is refused with the allowed paths, and labels are recorded.
+#[test]
+fn sweep_labels_name_metrics_or_parameters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = sweep_file(tmp.path(), 1.0, "0.1", 1);
+    let text = read(&p);
+    let with = |labels: &str| {
+        let q = tmp.path().join("l.ron");
+        // The labels go after `metrics`, at the end of the sweep file.
+        let t = text.trim_end().strip_suffix(')').unwrap().to_string() + &format!(", labels: {{{labels}}})");
+        std::fs::write(&q, t).unwrap();
+        Sweep::load(&q)
+    };
+    let s = with("\"ettr\": \"ETTR of the frontier job\"").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.meta().labels.get("ettr").map(String::as_str), Some("ETTR of the frontier job"));
+    let e = with("\"etr\": \"typo\"").expect_err("a label for an unknown path is refused");
+    let msg = e.to_string();
+    assert!(msg.contains("labels.etr") && msg.contains("`ettr`") && msg.contains("`failure.repair.crews`"), "{msg}");
+}

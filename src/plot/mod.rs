@@ -7,9 +7,15 @@
 //! no system font is needed.
 //!
 //! - [`run_charts`] reads `summary.json`, `power.csv`, `power_zoom.csv`,
-//!   `failures.csv` and `frontier.csv` from a run directory.
-//! - [`sweep_charts`] reads `sweep.json` and `points.csv` from a sweep directory.
+//!   `drops.csv`, `failures.csv` and `frontier.csv` from a run directory and
+//!   writes [`RUN_CHART_STEMS`].
+//! - [`sweep_charts`] reads `sweep.json` and `points.csv` from a sweep directory;
+//!   [`sweep_charts_with`] adds theoretical [`Reference`]s (an expected curve, optima).
+//!
+//! Every chart keeps its text on the canvas and clear of other text, with legends
+//! beside or above the plot (tests/charts.rs checks this on the SVGs).
 
+mod labels;
 mod run;
 mod sweep;
 
@@ -22,8 +28,8 @@ use plotters::style::{FontStyle, register_font};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-pub use run::run_charts;
-pub use sweep::{sweep_charts, sweep_charts_marked};
+pub use run::{RUN_CHART_STEMS, run_charts};
+pub use sweep::{Reference, sweep_charts, sweep_charts_marked, sweep_charts_with};
 
 /// Width of every chart, in pixels (PNG) or user units (SVG).
 pub const WIDTH: u32 = 1400;
@@ -202,6 +208,188 @@ pub(crate) fn heading<DB: DrawingBackend>(
     Ok(below)
 }
 
+// ---------------------------------------------------------------- legends
+
+/// How a legend entry is drawn before its label.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Swatch {
+    /// A solid line of this width.
+    Line(RGBColor, u32),
+    /// A dashed line.
+    Dashed(RGBColor),
+    /// A dotted line.
+    Dotted(RGBColor),
+    /// A filled box at this opacity.
+    Band(RGBColor, f64),
+    /// A line with a dot over a light band: a mean with its confidence band.
+    MeanBand(RGBColor, bool),
+    /// A dashed vertical line (a marker at one value).
+    VDash(RGBColor),
+    /// A short vertical tick.
+    Tick(RGBColor),
+    /// A cross.
+    Cross(RGBColor),
+    /// A filled dot.
+    Dot(RGBColor),
+}
+
+/// One legend entry.
+#[derive(Clone, Debug)]
+pub(crate) struct Key {
+    pub swatch: Swatch,
+    pub label: String,
+}
+
+impl Key {
+    pub fn new(swatch: Swatch, label: impl Into<String>) -> Self {
+        Key { swatch, label: label.into() }
+    }
+}
+
+const SWATCH_W: i32 = 30;
+const SWATCH_GAP: i32 = 8;
+const KEY_GAP: i32 = 30;
+/// Height of one legend row.
+pub(crate) const LEGEND_ROW: i32 = 30;
+
+pub(crate) fn draw_swatch<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, swatch: Swatch, x: i32, y: i32) -> DResult<DB> {
+    let w = SWATCH_W;
+    match swatch {
+        Swatch::Line(c, width) => area.draw(&PathElement::new(vec![(x, y), (x + w, y)], c.stroke_width(width))),
+        Swatch::Dashed(c) => {
+            area.draw(&PathElement::new(vec![(x, y), (x + 11, y)], c.stroke_width(3)))?;
+            area.draw(&PathElement::new(vec![(x + 18, y), (x + w, y)], c.stroke_width(3)))
+        }
+        Swatch::Dotted(c) => {
+            for k in 0..5 {
+                area.draw(&Circle::new((x + 3 + 6 * k, y), 2, c.filled()))?;
+            }
+            Ok(())
+        }
+        Swatch::Band(c, alpha) => area.draw(&Rectangle::new([(x, y - 8), (x + w, y + 8)], c.mix(alpha).filled())),
+        Swatch::MeanBand(c, band) => {
+            if band {
+                area.draw(&Rectangle::new([(x, y - 9), (x + w, y + 9)], c.mix(0.2).filled()))?;
+            }
+            area.draw(&PathElement::new(vec![(x, y), (x + w, y)], c.stroke_width(3)))?;
+            area.draw(&Circle::new((x + w / 2, y), 4, c.filled()))
+        }
+        Swatch::VDash(c) => {
+            area.draw(&PathElement::new(vec![(x + w / 2, y - 11), (x + w / 2, y - 3)], c.stroke_width(2)))?;
+            area.draw(&PathElement::new(vec![(x + w / 2, y + 3), (x + w / 2, y + 11)], c.stroke_width(2)))
+        }
+        Swatch::Tick(c) => area.draw(&PathElement::new(vec![(x + w / 2, y - 9), (x + w / 2, y + 9)], c.stroke_width(1))),
+        Swatch::Cross(c) => area.draw(&Cross::new((x + w / 2, y), 5, c.stroke_width(2))),
+        Swatch::Dot(c) => area.draw(&Circle::new((x + w / 2, y), 5, c.filled())),
+    }
+}
+
+/// Where each key goes when laid out left to right in rows no wider than `width`.
+fn legend_layout<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    keys: &[Key],
+    width: i32,
+    px: u32,
+) -> Result<Vec<(i32, i32)>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut out = Vec::with_capacity(keys.len());
+    let (mut x, mut row) = (0, 0);
+    for k in keys {
+        let w = SWATCH_W + SWATCH_GAP + area.estimate_text_size(&k.label, &font(px))?.0 as i32;
+        if x > 0 && x + w > width {
+            x = 0;
+            row += 1;
+        }
+        out.push((x, row * LEGEND_ROW));
+        x += w + KEY_GAP;
+    }
+    Ok(out)
+}
+
+/// The font size and height (pixels) of a legend of `keys` laid out in rows no wider than `width`.
+pub(crate) fn legend_rows_size<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    keys: &[Key],
+    width: i32,
+) -> Result<(u32, i32), DrawingAreaErrorKind<DB::ErrorType>> {
+    if keys.is_empty() {
+        return Ok((LEGEND_PX, 0));
+    }
+    // Shrink the text a little rather than spill onto a third row; if that is not enough,
+    // keep the full size and take the rows needed.
+    let rows = |px| legend_layout(area, keys, width, px).map(|l| l.last().map_or(0, |p| p.1 / LEGEND_ROW + 1));
+    for px in (18..=LEGEND_PX).rev() {
+        if rows(px)? <= 2 {
+            return Ok((px, rows(px)? * LEGEND_ROW));
+        }
+    }
+    Ok((LEGEND_PX, rows(LEGEND_PX)? * LEGEND_ROW))
+}
+
+/// Draw `keys` in rows across `width` pixels from `(x0, y0)` (the centre line of the first row).
+pub(crate) fn legend_rows<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, keys: &[Key], x0: i32, y0: i32, width: i32) -> DResult<DB> {
+    let (px, _) = legend_rows_size(area, keys, width)?;
+    let style = font(px).pos(text_anchor::Pos::new(text_anchor::HPos::Left, text_anchor::VPos::Center));
+    for (k, (x, y)) in keys.iter().zip(legend_layout(area, keys, width, px)?) {
+        draw_swatch(area, k.swatch, x0 + x, y0 + y)?;
+        area.draw(&Text::new(k.label.clone(), (x0 + x + SWATCH_W + SWATCH_GAP, y0 + y), style.clone()))?;
+    }
+    Ok(())
+}
+
+/// Split a legend band of rows off the top of `area`, draw `keys` in it and return the area below.
+pub(crate) fn legend_band<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    keys: &[Key],
+    left: i32,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let width = area.dim_in_pixel().0 as i32 - left - 24;
+    let (_, h) = legend_rows_size(area, keys, width)?;
+    if h == 0 {
+        return Ok(area.clone());
+    }
+    legend_rows(area, keys, left, LEGEND_ROW / 2 + 2, width)?;
+    let (_, below) = area.split_vertically(h as u32 + 8);
+    Ok(below)
+}
+
+/// The width a column legend of `keys` (and an optional title) needs at `px`.
+pub(crate) fn legend_column_width<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: Option<&str>,
+    keys: &[Key],
+    px: u32,
+) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut w = title.map_or(Ok(0), |t| area.estimate_text_size(t, &font(px + 1)).map(|s| s.0 as i32))?;
+    for k in keys {
+        w = w.max(SWATCH_W + SWATCH_GAP + area.estimate_text_size(&k.label, &font(px))?.0 as i32);
+    }
+    Ok(w)
+}
+
+/// Draw a column legend from `(x0, y0)` (top left); returns the y below it.
+pub(crate) fn legend_column<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: Option<&str>,
+    keys: &[Key],
+    x0: i32,
+    y0: i32,
+    px: u32,
+) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut y = y0;
+    let left = text_anchor::Pos::new(text_anchor::HPos::Left, text_anchor::VPos::Center);
+    if let Some(t) = title {
+        area.draw(&Text::new(t.to_string(), (x0, y + LEGEND_ROW / 2), font(px + 1).pos(left)))?;
+        y += LEGEND_ROW + 4;
+    }
+    for k in keys {
+        let cy = y + LEGEND_ROW / 2;
+        draw_swatch(area, k.swatch, x0, cy)?;
+        area.draw(&Text::new(k.label.clone(), (x0 + SWATCH_W + SWATCH_GAP, cy), font(px).pos(left)))?;
+        y += LEGEND_ROW;
+    }
+    Ok(y)
+}
+
 /// A message in the middle of an area (used when there is nothing to plot).
 pub(crate) fn centred_note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, msg: &str) -> DResult<DB> {
     let (w, h) = area.dim_in_pixel();
@@ -223,7 +411,7 @@ pub(crate) fn fmt_sig(v: f64, sig: usize) -> String {
     let decimals = (sig as i32 - 1 - mag).clamp(0, 12) as usize;
     let s = format!("{v:.decimals$}");
     let s = trim_zeros(&s);
-    if decimals == 0 && v.abs() >= 10_000.0 { thousands(&s) } else { s }
+    if v.abs() >= 1000.0 { thousands(&s) } else { s }
 }
 
 /// A tick label: enough decimals for axis key points, no float noise.
@@ -232,7 +420,13 @@ pub(crate) fn fmt_tick(v: f64) -> String {
         return thousands(&format!("{v:.0}"));
     }
     let s = trim_zeros(&format!("{v:.6}"));
-    if s == "-0" { "0".into() } else { s }
+    if s == "-0" {
+        "0".into()
+    } else if v.abs() >= 1000.0 {
+        thousands(&s)
+    } else {
+        s
+    }
 }
 
 fn trim_zeros(s: &str) -> String {
@@ -287,8 +481,9 @@ pub(crate) enum TimeUnit {
 }
 
 impl TimeUnit {
+    /// Days from two days on; hours for shorter spans.
     pub fn for_span_hours(h: f64) -> Self {
-        if h > 72.0 { TimeUnit::Days } else { TimeUnit::Hours }
+        if h >= 48.0 { TimeUnit::Days } else { TimeUnit::Hours }
     }
     pub fn of_hours(self, h: f64) -> f64 {
         match self {
@@ -301,6 +496,30 @@ impl TimeUnit {
             TimeUnit::Hours => "hours",
             TimeUnit::Days => "days",
         }
+    }
+}
+
+/// A time in hours as a reader of a days axis wants it: "day 140.40 (140 d 09:43 after the start)",
+/// or "5.50 h (5 h 30 min after the start)" within the first two days.
+pub(crate) fn fmt_when(h: f64) -> String {
+    let total_min = (h * 60.0).round().max(0.0) as u64;
+    let (d, hh, mm) = (total_min / 1440, (total_min / 60) % 24, total_min % 60);
+    if h >= 48.0 {
+        format!("day {:.2} ({d} d {hh:02}:{mm:02} after the start)", h / 24.0)
+    } else {
+        format!("{h:.2} h ({} h {mm} min after the start)", total_min / 60)
+    }
+}
+
+/// A duration in hours in the unit a person would say: "27 min", "5.2 h", "12.3 days".
+pub(crate) fn fmt_duration_h(h: f64) -> String {
+    let m = h * 60.0;
+    if m < 90.0 {
+        format!("{} min", fmt_sig(m, 3))
+    } else if h < 72.0 {
+        format!("{} h", fmt_sig(h, 3))
+    } else {
+        format!("{} days", fmt_sig(h / 24.0, 4))
     }
 }
 

@@ -7,23 +7,31 @@ use serde::de::DeserializeOwned;
 
 /// Draw every chart of the run directory `dir` into `out`; returns the files written.
 ///
-/// Reads `summary.json`, `power.csv`, `power_zoom.csv`, `failures.csv` and
-/// `frontier.csv`; writes `power`, `power_zoom`, `failures_per_day`,
-/// `time_breakdown` and `frontier_progress`, each as `.svg` and `.png`.
+/// Reads `summary.json`, `power.csv`, `power_zoom.csv`, `drops.csv`, `failures.csv`
+/// and `frontier.csv`; writes [`RUN_CHART_STEMS`], each as `.svg` and `.png`.
+/// A folder written before `drops.csv` existed still draws: the charts that need it
+/// say that it is missing.
 pub fn run_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     let summary: RunSummary = read_json(&dir.join("summary.json"))?;
     let power: Vec<PowerRow> = read_csv(&dir.join("power.csv"))?;
     let zoom: Vec<ZoomRow> = read_csv(&dir.join("power_zoom.csv"))?;
+    let drops_path = dir.join("drops.csv");
+    let drops: Option<Vec<DropRow>> = if drops_path.exists() { Some(read_csv(&drops_path)?) } else { None };
     let failures: Vec<FailureRow> = read_csv(&dir.join("failures.csv"))?;
     let frontier: Vec<FrontierRow> = read_csv(&dir.join("frontier.csv"))?;
+    let drops = drops.as_deref();
     let mut files = Vec::new();
-    files.extend(render(&PowerChart { s: &summary, rows: &power }, out)?);
+    files.extend(render(&PowerChart { s: &summary, rows: &power, drops }, out)?);
     files.extend(render(&ZoomChart { s: &summary, rows: &zoom }, out)?);
+    files.extend(render(&DropsChart { s: &summary, drops }, out)?);
     files.extend(render(&FailuresChart { s: &summary, rows: &failures }, out)?);
     files.extend(render(&BreakdownChart { s: &summary }, out)?);
     files.extend(render(&FrontierChart { s: &summary, rows: &frontier }, out)?);
     Ok(files)
 }
+
+/// The charts [`run_charts`] writes, in order.
+pub const RUN_CHART_STEMS: [&str; 6] = ["power", "power_zoom", "power_drops", "failures_per_day", "time_breakdown", "frontier_progress"];
 
 pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -41,7 +49,8 @@ fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
 
 // ---------------------------------------------------------------- inputs
 
-/// The parts of `summary.json` the charts use.
+/// The parts of `summary.json` the charts use. Fields added later are optional,
+/// so that the folder of an older run still draws.
 #[derive(Debug, Deserialize)]
 struct RunSummary {
     #[serde(default)]
@@ -58,6 +67,10 @@ struct RunSummary {
     #[serde(default)]
     availability: f64,
     time_breakdown: Breakdown,
+    #[serde(default)]
+    idle_split: Option<IdleSplit>,
+    #[serde(default)]
+    energy: Option<Energy>,
     power: Power,
     #[serde(default)]
     frontier: Vec<Frontier>,
@@ -75,11 +88,50 @@ struct Breakdown {
 }
 
 #[derive(Debug, Deserialize)]
+struct IdleSplit {
+    hot_spares: f64,
+    free: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Energy {
+    facility_mwh: f64,
+}
+
+#[derive(Debug, Deserialize)]
 struct Power {
     facility_mean_mw: f64,
     facility_peak_mw: f64,
+    #[serde(default)]
+    facility_min_mw: Option<f64>,
     max_drop_mw: f64,
     max_drop_at_hours: f64,
+    #[serde(default)]
+    drops: Option<Swings>,
+    #[serde(default)]
+    rises: Option<Swings>,
+}
+
+/// `power.drops` or `power.rises`.
+#[derive(Debug, Deserialize)]
+struct Swings {
+    #[serde(default)]
+    per_day_over_mw: std::collections::BTreeMap<String, f64>,
+    p50_mw: Option<f64>,
+    p95_mw: Option<f64>,
+    p99_mw: Option<f64>,
+    max_mw: Option<f64>,
+    #[serde(default)]
+    worst_ramp_mw: std::collections::BTreeMap<String, f64>,
+}
+
+impl Swings {
+    /// (threshold MW, count a day), smallest threshold first.
+    fn over(&self) -> Vec<(f64, f64)> {
+        let mut v: Vec<(f64, f64)> = self.per_day_over_mw.iter().filter_map(|(k, n)| k.parse::<f64>().ok().map(|t| (t, *n))).collect();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        v
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +142,14 @@ struct Frontier {
     ettr: f64,
     #[serde(default)]
     mtbi_hours: f64,
+    #[serde(default)]
+    useful_hours: Option<f64>,
+    #[serde(default)]
+    finished_hours: Option<f64>,
+    #[serde(default)]
+    work_hours: Option<f64>,
+    #[serde(default)]
+    projected_finish_days: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]
@@ -109,10 +169,19 @@ struct ZoomRow {
     facility_mw: f64,
 }
 
+#[derive(Clone, Copy, Debug, Deserialize)]
+struct DropRow {
+    time_h: f64,
+    facility_drop_mw: f64,
+}
+
 #[derive(Debug, Deserialize)]
 struct FailureRow {
     time_h: f64,
     category: String,
+    /// `transient` or `permanent`; absent in folders written before the column existed.
+    #[serde(default)]
+    outcome: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,26 +199,35 @@ fn subtitle_base(s: &RunSummary) -> String {
 // ---------------------------------------------------------------- power
 
 const FACILITY: RGBColor = RGBColor(0x1f, 0x4e, 0x8c);
-const FACILITY_BAND: RGBColor = RGBColor(0x9e, 0xbc, 0xe0);
+const FACILITY_EDGE: RGBColor = RGBColor(0x86, 0xa8, 0xd4);
 const IT: RGBColor = RGBColor(0xe0, 0x7b, 0x1f);
 const DROP: RGBColor = RGBColor(0xc6, 0x28, 0x28);
+/// Fall sizes from small to large: light to dark.
+const FALL_SHADES: [RGBColor; 4] =
+    [RGBColor(0xf2, 0xc4, 0xbe), RGBColor(0xe3, 0x8a, 0x7e), RGBColor(0xc9, 0x4c, 0x40), RGBColor(0x7f, 0x1d, 0x1d)];
 
 struct PowerChart<'a> {
     s: &'a RunSummary,
     rows: &'a [PowerRow],
+    drops: Option<&'a [DropRow]>,
 }
 
 /// Merge consecutive bins so that at most `max` remain, preferring a round
-/// group length (30 min, 1 h, 8 h, …): energy-weighted means, exact extremes.
+/// group length (30 min, 1 h, 8 h, a day, …): energy-weighted means, exact extremes.
 fn coarsen(rows: &[PowerRow], max: usize) -> Vec<PowerRow> {
     let min_k = rows.len().div_ceil(max.max(1)).max(1);
-    let bin_h = rows.first().map(|r| r.end_h - r.start_h).unwrap_or(0.0);
+    // The bin length from the whole span: the CSV rounds each bound to a microhour.
+    let bin_h = match (rows.first(), rows.last()) {
+        (Some(a), Some(z)) if rows.len() > 1 => (z.start_h - a.start_h) / (rows.len() - 1) as f64,
+        (Some(a), _) => a.end_h - a.start_h,
+        _ => 0.0,
+    };
     let nice = [0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 24.0, 48.0, 168.0];
     let k = nice
         .iter()
         .filter(|_| bin_h > 0.0)
         .map(|d| d / bin_h)
-        .find(|k| *k >= min_k as f64 - 1e-3 && (k - k.round()).abs() < 1e-3)
+        .find(|k| *k >= min_k as f64 - 1e-3 && (k - k.round()).abs() < 1e-3 * k.max(1.0))
         .map(|k| k.round() as usize)
         .unwrap_or(min_k);
     rows.chunks(k)
@@ -170,9 +248,24 @@ fn coarsen(rows: &[PowerRow], max: usize) -> Vec<PowerRow> {
         .collect()
 }
 
-fn fmt_duration_h(h: f64) -> String {
-    let m = h * 60.0;
-    if m < 90.0 { format!("{} min", fmt_sig(m, 3)) } else { format!("{} h", fmt_sig(h, 3)) }
+/// Fall-size classes cut at the thresholds of summary.json (10, 50, 90 MW by default):
+/// (label, lower bound exclusive or None for the first class).
+fn fall_classes(s: &RunSummary) -> Vec<f64> {
+    let t: Vec<f64> = s.power.drops.as_ref().map(|d| d.over().into_iter().map(|o| o.0).collect()).unwrap_or_default();
+    if t.is_empty() { vec![10.0, 50.0, 90.0] } else { t }
+}
+
+fn class_label(cuts: &[f64], c: usize) -> String {
+    match c {
+        0 => format!("up to {} MW", fmt_sig(cuts[0], 3)),
+        c if c == cuts.len() => format!("over {} MW", fmt_sig(cuts[c - 1], 3)),
+        c => format!("{}–{} MW", fmt_sig(cuts[c - 1], 3), fmt_sig(cuts[c], 3)),
+    }
+}
+
+/// The class of a fall: the number of thresholds it is strictly larger than.
+fn class_of(cuts: &[f64], mw: f64) -> usize {
+    cuts.iter().filter(|&&t| mw > t).count()
 }
 
 impl Chart for PowerChart<'_> {
@@ -183,59 +276,300 @@ impl Chart for PowerChart<'_> {
         let s = self.s;
         let horizon_h = self.rows.last().map(|r| r.end_h).unwrap_or(s.horizon_days * 24.0).max(s.horizon_days * 24.0);
         let unit = TimeUnit::for_span_hours(horizon_h);
-        let bins = coarsen(self.rows, 600);
-        let bin_h = bins.first().map(|b| b.end_h - b.start_h).unwrap_or(0.0);
+        // Day by day from three weeks on (what a planner reads at months), finer for short runs.
+        let days = horizon_h / 24.0;
+        let bins = coarsen(self.rows, if days >= 20.0 { (days.ceil() as usize).min(600) } else { 200 });
+        let bin_h = bins.first().map(|b| b.end_h - b.start_h).unwrap_or(24.0);
+        let per = bin_name(bin_h);
+        let energy = s.energy.as_ref().map(|e| format!(" · energy {}", fmt_energy_mwh(e.facility_mwh))).unwrap_or_default();
+        let lowest = s.power.facility_min_mw.map(|m| format!(", lowest {} MW", fmt_sig(m, 3))).unwrap_or_default();
         let sub = format!(
-            "{} · mean {} MW, peak {} MW · lines: {} means; band: exact min–max within each",
+            "{} · facility mean {} MW, peak {} MW{lowest}{energy}",
             subtitle_base(s),
             fmt_sig(s.power.facility_mean_mw, 4),
             fmt_sig(s.power.facility_peak_mw, 4),
-            fmt_duration_h(bin_h)
         );
-        let area = heading(root, "Facility and IT power over time", &sub)?;
+        let title = format!("Facility power {}: range, mean and instantaneous falls", by_phrase(&per));
+        let area = heading(root, &title, &sub)?;
         if bins.is_empty() {
             return centred_note(&area, "power.csv has no rows");
         }
-        let peak = bins.iter().map(|b| b.facility_max_mw.max(b.facility_mw)).fold(s.power.facility_peak_mw, f64::max);
+        let mut keys = vec![
+            Key::new(Swatch::Line(FACILITY_EDGE, 2), format!("facility: highest and lowest draw in each {per}")),
+            Key::new(Swatch::Line(FACILITY, 3), format!("facility, mean of each {per}")),
+            Key::new(Swatch::Line(IT, 3), format!("IT, mean of each {per}")),
+        ];
+        if s.power.max_drop_mw > 0.0 {
+            keys.push(Key::new(
+                Swatch::VDash(DROP),
+                format!("largest fall: {} MW {} (power_zoom)", fmt_sig(s.power.max_drop_mw, 3), at_time(unit, s.power.max_drop_at_hours)),
+            ));
+        }
+        if self.drops.is_none() {
+            keys.push(Key::new(Swatch::Band(WHITE, 0.0), "no drops.csv in this folder (an older run): falls not counted"));
+        }
+        let area = legend_band(&area, &keys, 112)?;
+        let h = area.dim_in_pixel().1;
+        // Without drops.csv the power panel takes the whole height and carries the time axis.
+        let (top, bottom) = if self.drops.is_some() { area.split_vertically(h * 58 / 100) } else { area.split_vertically(h) };
         let x1 = unit.of_hours(horizon_h);
-        let mut chart = framed(&area, 36, 86).build_cartesian_2d(0.0..x1, 0.0..headroom(peak, 1.12))?;
+        let peak = bins.iter().map(|b| b.facility_max_mw.max(b.facility_mw)).fold(s.power.facility_peak_mw, f64::max);
+        let ytop = headroom(peak, 1.08);
+        let mut chart = ChartBuilder::on(&top)
+            .margin_left(16)
+            .margin_right(36)
+            .margin_top(4)
+            .margin_bottom(if self.drops.is_some() { 0 } else { 8 })
+            .x_label_area_size(if self.drops.is_some() { 34 } else { 58 })
+            .y_label_area_size(96)
+            .build_cartesian_2d(0.0..x1, 0.0..ytop)?;
+        let x_desc = if self.drops.is_some() { String::new() } else { format!("time since start ({})", unit.name()) };
         chart
             .configure_mesh()
             .house()
-            .x_desc(format!("time since start ({})", unit.name()))
+            .x_desc(x_desc)
             .y_desc("power (MW)")
             .x_label_formatter(&|v| fmt_tick(*v))
             .y_label_formatter(&|v| fmt_tick(*v))
             .draw()?;
+        // The extremes as thin lines, not a filled band: a band over the whole swing would
+        // cover the chart and hide the means.
         let mid = |b: &PowerRow| unit.of_hours(0.5 * (b.start_h + b.end_h));
-        let band: Vec<(f64, f64)> =
-            bins.iter().map(|b| (mid(b), b.facility_max_mw)).chain(bins.iter().rev().map(|b| (mid(b), b.facility_min_mw))).collect();
-        chart
-            .draw_series(std::iter::once(Polygon::new(band, FACILITY_BAND.mix(0.55).filled())))?
-            .label("facility, min–max")
-            .legend(|(x, y)| Rectangle::new([(x, y - 8), (x + 28, y + 8)], FACILITY_BAND.mix(0.55).filled()));
-        chart
-            .draw_series(LineSeries::new(bins.iter().map(|b| (mid(b), b.facility_mw)), FACILITY.stroke_width(2)))?
-            .label("facility (mean)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], FACILITY.stroke_width(3)));
-        chart
-            .draw_series(LineSeries::new(bins.iter().map(|b| (mid(b), b.it_mw)), IT.stroke_width(2)))?
-            .label("IT (mean)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], IT.stroke_width(3)));
+        chart.draw_series(LineSeries::new(bins.iter().map(|b| (mid(b), b.facility_max_mw)), FACILITY_EDGE.stroke_width(2)))?;
+        chart.draw_series(LineSeries::new(bins.iter().map(|b| (mid(b), b.facility_min_mw)), FACILITY_EDGE.stroke_width(2)))?;
+        chart.draw_series(LineSeries::new(bins.iter().map(|b| (mid(b), b.facility_mw)), FACILITY.stroke_width(3)))?;
+        chart.draw_series(LineSeries::new(bins.iter().map(|b| (mid(b), b.it_mw)), IT.stroke_width(3)))?;
+        let xd = unit.of_hours(s.power.max_drop_at_hours);
         if s.power.max_drop_mw > 0.0 {
-            let xd = unit.of_hours(s.power.max_drop_at_hours);
-            let top = headroom(peak, 1.12);
-            chart
-                .draw_series(DashedLineSeries::new(vec![(xd, 0.0), (xd, top)], 6, 5, DROP.stroke_width(2)))?
-                .label(format!(
-                    "largest drop: {} MW at {:.1} h (see power_zoom)",
-                    fmt_sig(s.power.max_drop_mw, 3),
-                    s.power.max_drop_at_hours
-                ))
-                .legend(|(x, y)| PathElement::new(vec![(x + 14, y - 9), (x + 14, y + 9)], DROP.stroke_width(2)));
+            chart.draw_series(DashedLineSeries::new(vec![(xd, 0.0), (xd, ytop)], 6, 5, DROP.stroke_width(2)))?;
         }
-        chart.configure_series_labels().house(SeriesLabelPosition::LowerRight).draw()?;
+
+        // Bottom panel: how many falls each bin, stacked by size.
+        let cuts = fall_classes(s);
+        let Some(drops) = self.drops else {
+            return Ok(());
+        };
+        let nbins = bins.len();
+        let mut counts = vec![vec![0u64; cuts.len() + 1]; nbins];
+        let mut totals = vec![0u64; cuts.len() + 1];
+        for d in drops {
+            let b = (((d.time_h - bins[0].start_h) / bin_h).floor().max(0.0) as usize).min(nbins - 1);
+            let c = class_of(&cuts, d.facility_drop_mw);
+            counts[b][c] += 1;
+            totals[c] += 1;
+        }
+        let fall_keys: Vec<Key> = (0..=cuts.len())
+            .rev()
+            .map(|c| {
+                Key::new(
+                    Swatch::Line(FALL_SHADES[c.min(3)], 3),
+                    format!("falls {}: {} a day", class_label(&cuts, c), fmt_sig(totals[c] as f64 / days, 4)),
+                )
+            })
+            .collect();
+        let bottom = legend_band(&bottom, &fall_keys, 112)?;
+        let max = counts.iter().flat_map(|c| c.iter().copied()).max().unwrap_or(0) as f64;
+        let hist_top = headroom(max, 1.15).max(1.0);
+        let mut hist = ChartBuilder::on(&bottom)
+            .margin_left(16)
+            .margin_right(36)
+            .margin_bottom(8)
+            .x_label_area_size(58)
+            .y_label_area_size(96)
+            .build_cartesian_2d(0.0..x1, 0.0..hist_top)?;
+        hist.configure_mesh()
+            .house()
+            .y_labels(4)
+            .x_desc(format!("time since start ({})", unit.name()))
+            .y_desc(format!("falls per {per}"))
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .y_label_formatter(&|v| fmt_tick(*v))
+            .draw()?;
+        // One step line per size class (classes do not overlap, so the lines add up to all falls).
+        for c in (0..=cuts.len()).filter(|&c| totals[c] > 0) {
+            let steps: Vec<(f64, f64)> = counts
+                .iter()
+                .enumerate()
+                .flat_map(|(b, n)| [(unit.of_hours(bins[b].start_h), n[c] as f64), (unit.of_hours(bins[b].end_h), n[c] as f64)])
+                .collect();
+            hist.draw_series(LineSeries::new(steps, FALL_SHADES[c.min(3)].stroke_width(3)))?;
+        }
+        if s.power.max_drop_mw > 0.0 {
+            hist.draw_series(DashedLineSeries::new(vec![(xd, 0.0), (xd, hist_top)], 6, 5, DROP.stroke_width(2)))?;
+        }
+        if drops.is_empty() {
+            centred_note(&hist.plotting_area().strip_coord_spec(), "no instantaneous fall of 1 MW or more")?;
+        }
         Ok(())
+    }
+}
+
+/// "day by day", "week by week", or "in 6 h bins".
+fn by_phrase(per: &str) -> String {
+    match per {
+        "day" | "week" | "hour" => format!("{per} by {per}"),
+        other => format!("in {other} bins"),
+    }
+}
+
+/// A moment in the unit of the time axis: "on day 140.40", or "at 4.52 h".
+fn at_time(unit: TimeUnit, h: f64) -> String {
+    match unit {
+        TimeUnit::Days => format!("on day {:.2}", h / 24.0),
+        TimeUnit::Hours => format!("at {h:.2} h"),
+    }
+}
+
+/// Energy at its scale: "645 GWh", "830 MWh".
+fn fmt_energy_mwh(mwh: f64) -> String {
+    if mwh >= 10_000.0 { format!("{} GWh", fmt_sig(mwh / 1000.0, 4)) } else { format!("{} MWh", fmt_sig(mwh, 4)) }
+}
+
+// ---------------------------------------------------------------- falls: how many a day exceed each size
+
+struct DropsChart<'a> {
+    s: &'a RunSummary,
+    drops: Option<&'a [DropRow]>,
+}
+
+impl Chart for DropsChart<'_> {
+    fn stem(&self) -> String {
+        "power_drops".into()
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult<DB> {
+        let s = self.s;
+        let days = s.horizon_days.max(1e-9);
+        let title = "Instantaneous falls of facility power: how many a day exceed each size";
+        let n = self.drops.map_or(0, |d| d.len());
+        let sub = format!("{} · {} falls in drops.csv (every instant IT draw fell by 1 MW or more)", subtitle_base(s), fmt_int(n as u64));
+        let area = heading(root, title, &sub)?;
+        let Some(drops) = self.drops else {
+            return centred_note(&area, "no drops.csv in this folder");
+        };
+        if drops.is_empty() {
+            return centred_note(&area, "no instantaneous fall of 1 MW or more in this run");
+        }
+        let mut sizes: Vec<f64> = drops.iter().map(|d| d.facility_drop_mw).filter(|v| v.is_finite()).collect();
+        sizes.sort_by(f64::total_cmp);
+        let over = |x: f64| sizes.len() - sizes.partition_point(|&v| v <= x);
+        let marked: Vec<(f64, f64)> = s.power.drops.as_ref().map(|d| d.over()).unwrap_or_default();
+        let keys = vec![
+            Key::new(Swatch::Line(DROP, 3), "falls a day larger than x (drops.csv)"),
+            Key::new(Swatch::Dot(INK), "summary.json: falls a day larger than 10, 50, 90 MW"),
+            Key::new(Swatch::Dotted(MUTED), format!("one fall in the whole run ({} days)", fmt_sig(days, 4))),
+        ];
+        let area = legend_band(&area, &keys, 112)?;
+        let (w, _) = area.dim_in_pixel();
+        let (plot, side) = area.split_horizontally(w - 380);
+
+        let max_size = sizes.last().copied().unwrap_or(1.0);
+        // To just past the largest fall (and at least the first threshold): thresholds beyond
+        // it, with no falls to mark, are listed beside the chart.
+        let first_cut = marked.first().map_or(0.0, |m| m.0);
+        let x1 = headroom(max_size.max(first_cut), 1.08);
+        let top = sizes.len() as f64 / days;
+        let floor = 0.5 / days;
+        let (ylo, yhi) = (10f64.powf(floor.log10().floor()), 10f64.powf((top * 1.5).log10().ceil()));
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_left(16)
+            .margin_right(20)
+            .margin_top(8)
+            .margin_bottom(12)
+            .x_label_area_size(58)
+            .y_label_area_size(96)
+            .build_cartesian_2d(0.0..x1, (ylo..yhi).log_scale())?;
+        chart
+            .configure_mesh()
+            .house()
+            .x_desc("x: size of the fall in facility power (MW)")
+            .y_desc("falls a day larger than x (log scale)")
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .y_label_formatter(&|v| fmt_rate(*v))
+            .draw()?;
+        // N(> x): one step down at each distinct size; the curve ends on the floor past the largest.
+        let mut curve = vec![(0.0, over(0.0) as f64 / days)];
+        let mut i = 0;
+        while i < sizes.len() {
+            let v = sizes[i];
+            let before = (sizes.len() - i) as f64 / days;
+            let j = sizes.partition_point(|&x| x <= v);
+            let after = (sizes.len() - j) as f64 / days;
+            curve.push((v, before));
+            curve.push((v, if after > 0.0 { after } else { ylo }));
+            i = j;
+        }
+        let curve = decimate(&curve, 0.0, x1, plot.dim_in_pixel().0 as usize);
+        chart.draw_series(DashedLineSeries::new(vec![(0.0, 1.0 / days), (x1, 1.0 / days)], 3, 5, MUTED.stroke_width(2)))?;
+        chart.draw_series(LineSeries::new(curve, DROP.stroke_width(3)))?;
+        chart.draw_series(marked.iter().filter(|m| m.1 > 0.0).map(|&(t, v)| Circle::new((t, v), 7, INK.filled())))?;
+
+        // The numbers beside the curve: the marked counts, the sizes, the worst ramps.
+        let mut lines: Vec<(String, RGBColor)> = Vec::new();
+        lines.push(("Falls larger than (summary.json)".into(), INK));
+        for &(t, v) in &marked {
+            let from_csv = over(t) as f64 / days;
+            lines.push((format!("  {} MW: {} a day", fmt_sig(t, 3), fmt_sig(v, 4)), INK));
+            // The two files must tell one story: say so when they do not.
+            if (from_csv - v).abs() > 0.005 * v.max(1.0 / days) + 0.5 / days {
+                lines.push((format!("  drops.csv says {} a day", fmt_sig(from_csv, 4)), DROP));
+            }
+        }
+        if let Some(&(t, v)) = marked.iter().rev().find(|m| m.1 > 0.0) {
+            lines.push((format!("  (over {} MW: one every {})", fmt_sig(t, 3), fmt_duration_h(24.0 / v)), MUTED));
+        }
+        if marked.is_empty() {
+            for t in [10.0, 50.0, 90.0] {
+                lines.push((format!("  {t} MW: {} a day", fmt_sig(over(t) as f64 / days, 4)), INK));
+            }
+        }
+        if let Some(d) = &s.power.drops {
+            lines.push((String::new(), INK));
+            lines.push(("Size of the falls".into(), INK));
+            for (name, v) in [("median", d.p50_mw), ("95th percentile", d.p95_mw), ("99th percentile", d.p99_mw), ("largest", d.max_mw)] {
+                if let Some(v) = v {
+                    lines.push((format!("  {name}: {} MW", fmt_sig(v, 4)), INK));
+                }
+            }
+            if !d.worst_ramp_mw.is_empty() {
+                lines.push((String::new(), INK));
+                lines.push(("Worst fall within".into(), INK));
+                for w in ["1s", "1min", "15min"] {
+                    if let Some(v) = d.worst_ramp_mw.get(w) {
+                        lines.push((format!("  {}: {} MW", ramp_window(w), fmt_sig(*v, 4)), INK));
+                    }
+                }
+            }
+        }
+        if let Some(r) = &s.power.rises
+            && let Some(&(t, v)) = r.over().iter().rev().find(|o| o.1 > 0.0).or(r.over().first())
+        {
+            lines.push((String::new(), INK));
+            lines.push((format!("Rises larger than {} MW:", fmt_sig(t, 3)), MUTED));
+            lines.push((format!("  {} a day, largest {} MW", fmt_sig(v, 4), r.max_mw.map_or("–".into(), |m| fmt_sig(m, 4))), MUTED));
+        }
+        let left = text_anchor::Pos::new(text_anchor::HPos::Left, text_anchor::VPos::Center);
+        let mut y = 24;
+        for (text, colour) in lines {
+            if !text.is_empty() {
+                side.draw(&Text::new(text, (12, y), font_c(NOTE_PX, colour).pos(left)))?;
+            }
+            y += 30;
+        }
+        Ok(())
+    }
+}
+
+/// A count a day for a log axis: "100", "1", "0.01".
+fn fmt_rate(v: f64) -> String {
+    if v >= 1.0 { fmt_tick(v.round()) } else { fmt_sig(v, 1) }
+}
+
+fn ramp_window(w: &str) -> &str {
+    match w {
+        "1s" => "1 s",
+        "1min" => "1 min",
+        "15min" => "15 min",
+        other => other,
     }
 }
 
@@ -272,13 +606,13 @@ impl Chart for ZoomChart<'_> {
             None => s.power.max_drop_at_hours,
         };
         let drop_mw = fall.map(|f| f.1).unwrap_or(s.power.max_drop_mw);
-        let when = if t0 >= 24.0 { format!("{t0:.2} h (day {:.1})", t0 / 24.0) } else { format!("{t0:.2} h") };
         let window = ZOOM_WINDOW_MINUTES as f64;
         let before = rows.first().map(|r| (t0 - r.time_h) * 60.0).unwrap_or(window);
         let from =
             if before < window - 0.1 { format!("the start of the run ({before:.0} min before)") } else { format!("{window} min before") };
-        let sub = format!("{} · exact power steps from {from} to {window} min after the drop at {when}", subtitle_base(s));
-        let area = heading(root, &format!("Largest power drop: {} MW in one instant", fmt_sig(drop_mw, 3)), &sub)?;
+        let sub = format!("{} · exact power steps from {from} to {window} min after the fall on {}", subtitle_base(s), fmt_when(t0));
+        let title = format!("Largest power drop: {} MW in one instant", fmt_sig(drop_mw, 3));
+        let area = heading(root, &title, &sub)?;
         if rows.is_empty() {
             return centred_note(&area, "no power drop recorded (power_zoom.csv is empty)");
         }
@@ -299,7 +633,7 @@ impl Chart for ZoomChart<'_> {
         chart
             .configure_mesh()
             .house()
-            .x_desc("minutes relative to the drop")
+            .x_desc("minutes before (−) and after the drop")
             .y_desc("power (MW)")
             .x_label_formatter(&|v| fmt_tick(*v))
             .y_label_formatter(&|v| fmt_tick(*v))
@@ -329,10 +663,18 @@ impl Chart for ZoomChart<'_> {
             let floor = chart.backend_coord(&(0.0, lowest)).1;
             let axis = chart.backend_coord(&(0.0, 0.0)).1;
             let ceiling = chart.backend_coord(&(0.0, peak)).1;
-            let cy = if axis - floor >= 90 { (floor + axis) / 2 } else { ceiling - 42 };
+            // How common falls this large are: the count a day over the largest threshold below it.
+            let near = s.power.drops.as_ref().and_then(|sw| sw.over().into_iter().rev().find(|o| o.1 > 0.0 && o.0 < d));
+            let block = if near.is_some() { 100 } else { 70 };
+            let cy = if axis - floor >= block + 20 { (floor + axis) / 2 } else { ceiling - block / 2 - 12 };
+            let top = cy - block / 2;
             let centre = text_anchor::Pos::new(text_anchor::HPos::Center, text_anchor::VPos::Center);
-            root.draw(&Text::new(format!("−{} MW in one instant", fmt_sig(d, 3)), (cx, cy - 15), font_c(28, DROP).pos(centre)))?;
-            root.draw(&Text::new(format!("facility {hi:.1} → {lo:.1} MW"), (cx, cy + 17), font_c(NOTE_PX, DROP).pos(centre)))?;
+            root.draw(&Text::new(format!("−{} MW in one instant", fmt_sig(d, 3)), (cx, top + 18), font_c(28, DROP).pos(centre)))?;
+            root.draw(&Text::new(format!("facility {hi:.1} → {lo:.1} MW"), (cx, top + 50), font_c(NOTE_PX, DROP).pos(centre)))?;
+            if let Some((t, v)) = near {
+                let note = format!("{} falls a day larger than {} MW (power_drops)", fmt_sig(v, 4), fmt_sig(t, 3));
+                root.draw(&Text::new(note, (cx, top + 80), font_c(NOTE_PX, MUTED).pos(centre)))?;
+            }
         }
         chart.configure_series_labels().house(SeriesLabelPosition::LowerRight).draw()?;
         Ok(())
@@ -341,19 +683,30 @@ impl Chart for ZoomChart<'_> {
 
 // ---------------------------------------------------------------- failures per day
 
-/// Categories in the order of the Llama 3 taxonomy, each with its colour.
-const CATEGORIES: [(&str, RGBColor); 6] = [
-    ("GPU", RGBColor(0xe1, 0x57, 0x59)),
-    ("Dependency", RGBColor(0xb0, 0x7a, 0xa1)),
-    ("Network", RGBColor(0x4e, 0x79, 0xa7)),
-    ("Unplanned maintenance", RGBColor(0xed, 0xc9, 0x48)),
-    ("Host", RGBColor(0x76, 0xb7, 0xb2)),
-    ("Unknown", RGBColor(0xba, 0xb0, 0xac)),
-];
+/// Categories in the order of the Llama 3 taxonomy.
+const CATEGORIES: [&str; 6] = ["GPU", "Dependency", "Network", "Unplanned maintenance", "Host", "Unknown"];
+const PERMANENT: RGBColor = RGBColor(0xb2, 0x3a, 0x30);
+const TRANSIENT: RGBColor = RGBColor(0x8f, 0xb4, 0xd9);
+const OTHER_OUTCOME: RGBColor = RGBColor(0xba, 0xb0, 0xac);
 
 struct FailuresChart<'a> {
     s: &'a RunSummary,
     rows: &'a [FailureRow],
+}
+
+/// Outcome class of a failure row: 0 permanent, 1 transient, 2 not recorded.
+fn outcome_of(r: &FailureRow) -> usize {
+    match r.outcome.as_str() {
+        "permanent" => 0,
+        "transient" => 1,
+        _ => 2,
+    }
+}
+
+/// A bin for failure counts over `span_h`: a week for long runs, shorter for short
+/// ones, so that there are at most about 30 bars.
+fn failure_bin_hours(span_h: f64) -> f64 {
+    [1.0, 3.0, 6.0, 12.0, 24.0, 168.0].into_iter().find(|b| span_h / b <= 30.0).unwrap_or(168.0 * (span_h / 168.0 / 30.0).ceil())
 }
 
 impl Chart for FailuresChart<'_> {
@@ -363,65 +716,153 @@ impl Chart for FailuresChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult<DB> {
         let s = self.s;
         let last_h = self.rows.iter().map(|r| r.time_h).fold(0.0, f64::max);
-        let days = ((s.horizon_days.max(last_h / 24.0)).ceil() as usize).max(1);
-        // Known categories first, in taxonomy order; any other after them.
-        let mut cats: Vec<(String, RGBColor)> = CATEGORIES.iter().map(|(n, c)| (n.to_string(), *c)).collect();
+        let span_h = (s.horizon_days * 24.0).max(last_h).max(1e-9);
+        let unit = TimeUnit::for_span_hours(span_h);
+        let bin_h = failure_bin_hours(span_h);
+        let nbins = (span_h / bin_h).ceil().max(1.0) as usize;
+        let mut counts = vec![[0u64; 3]; nbins];
+        let mut totals = [0u64; 3];
         for r in self.rows {
-            if !cats.iter().any(|(n, _)| *n == r.category) {
-                let c = PALETTE[(cats.len() + 2) % PALETTE.len()];
-                cats.push((r.category.clone(), c));
-            }
-        }
-        let mut counts = vec![vec![0u64; cats.len()]; days];
-        let mut totals = vec![0u64; cats.len()];
-        for r in self.rows {
-            let d = ((r.time_h / 24.0).floor().max(0.0) as usize).min(days - 1);
-            let c = cats.iter().position(|(n, _)| *n == r.category).unwrap_or(0);
-            counts[d][c] += 1;
-            totals[c] += 1;
+            let b = ((r.time_h / bin_h).floor().max(0.0) as usize).min(nbins - 1);
+            counts[b][outcome_of(r)] += 1;
+            totals[outcome_of(r)] += 1;
         }
         let n = self.rows.len() as u64;
-        let per_day = n as f64 / s.horizon_days.max(1e-9);
-        let sub =
-            format!("{} · {} failures, {} per day on average, stacked by category", subtitle_base(s), fmt_int(n), fmt_sig(per_day, 3));
-        let area = heading(root, "Failures per day by category", &sub)?;
-        let max_day = counts.iter().map(|d| d.iter().sum::<u64>()).max().unwrap_or(0) as f64;
-        let mut chart = framed(&area, 36, 80).build_cartesian_2d(0.0..days as f64, 0.0..headroom(max_day, 1.45).max(5.0))?;
+        let days = span_h / 24.0;
+        let per_day = |k: u64| fmt_sig(k as f64 / days, 3);
+        let recorded = totals[0] + totals[1] > 0 || n == 0;
+        let sub = if recorded {
+            format!(
+                "{} · {} failures, {} a day: {} permanent ({} a day), {} transient ({} a day)",
+                subtitle_base(s),
+                fmt_int(n),
+                per_day(n),
+                fmt_int(totals[0]),
+                per_day(totals[0]),
+                fmt_int(totals[1]),
+                per_day(totals[1])
+            )
+        } else {
+            format!(
+                "{} · {} failures, {} a day · failures.csv has no outcome column (an older run)",
+                subtitle_base(s),
+                fmt_int(n),
+                per_day(n)
+            )
+        };
+        let per = bin_name(bin_h);
+        let area = heading(root, &format!("Failures a day, {}: permanent ones need a repair crew", by_phrase(&per)), &sub)?;
+        let outcomes = [
+            (PERMANENT, "permanent: a repair crew swaps or fixes the part"),
+            (TRANSIENT, "transient: back after a reboot, no crew"),
+            (OTHER_OUTCOME, "outcome not recorded"),
+        ];
+        let mut keys: Vec<Key> = (0..3)
+            .filter(|&k| totals[k] > 0 || (k < 2 && recorded))
+            .map(|k| Key::new(Swatch::Band(outcomes[k].0, 1.0), outcomes[k].1))
+            .collect();
+        if n > 0 {
+            keys.push(Key::new(Swatch::Dashed(INK), format!("mean over the run: {} a day", per_day(n))));
+        }
+        let area = legend_band(&area, &keys, 112)?;
+        let (w, _) = area.dim_in_pixel();
+        let (left, right) = area.split_horizontally(w * 62 / 100);
+
+        // Left: failures a day in each bin (a week for long runs), permanent at the bottom.
+        let rate = |b: usize, k: u64| {
+            let width_h = ((b + 1) as f64 * bin_h).min(span_h) - b as f64 * bin_h;
+            k as f64 / (width_h / 24.0).max(1e-9)
+        };
+        let max = (0..nbins).map(|b| rate(b, counts[b].iter().sum())).fold(0.0, f64::max);
+        let x1 = unit.of_hours(span_h);
+        let mut chart = ChartBuilder::on(&left)
+            .margin_left(16)
+            .margin_right(24)
+            .margin_bottom(12)
+            .margin_top(4)
+            .x_label_area_size(58)
+            .y_label_area_size(86)
+            .build_cartesian_2d(0.0..x1, 0.0..headroom(max, 1.15).max(1.0))?;
         chart
             .configure_mesh()
             .house()
             .disable_x_mesh()
-            .x_desc("day of the run")
-            .y_desc("failures per day")
-            .x_labels((days + 1).min(12))
-            .x_label_formatter(&|v| if (v - v.round()).abs() < 1e-9 { fmt_tick(*v) } else { String::new() })
+            .x_desc(format!("time since start ({})", unit.name()))
+            .y_desc(format!("failures a day, mean of each {per}"))
+            .x_label_formatter(&|v| fmt_tick(*v))
             .y_label_formatter(&|v| fmt_tick(*v))
             .draw()?;
-        let gap = if days <= 60 { 0.12 } else { 0.0 };
-        for (ci, (name, colour)) in cats.iter().enumerate() {
-            if totals[ci] == 0 {
-                continue;
-            }
-            let bars = counts.iter().enumerate().filter(|(_, d)| d[ci] > 0).map(|(day, d)| {
-                let base: u64 = d[..ci].iter().sum();
-                let x = day as f64;
-                Rectangle::new([(x + gap, base as f64), (x + 1.0 - gap, (base + d[ci]) as f64)], colour.filled())
-            });
-            let c = *colour;
-            chart
-                .draw_series(bars)?
-                .label(format!("{name} ({})", fmt_int(totals[ci])))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 22, y + 8)], c.filled()));
+        let gap = 0.08 * bin_h;
+        for k in 0..3 {
+            chart.draw_series(counts.iter().enumerate().filter(|(_, c)| c[k] > 0).map(|(b, c)| {
+                let base = rate(b, c[..k].iter().sum());
+                let top = rate(b, c[..=k].iter().sum());
+                let (a, z) = (unit.of_hours(b as f64 * bin_h + gap), unit.of_hours(((b + 1) as f64 * bin_h).min(span_h) - gap));
+                Rectangle::new([(a, base), (z, top)], outcomes[k].0.filled())
+            }))?;
         }
         if n > 0 {
-            chart
-                .draw_series(DashedLineSeries::new(vec![(0.0, per_day), (days as f64, per_day)], 10, 6, INK.mix(0.7).stroke_width(2)))?
-                .label(format!("mean {} per day", fmt_sig(per_day, 3)))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], INK.mix(0.7).stroke_width(2)));
+            let mean = n as f64 / days;
+            chart.draw_series(DashedLineSeries::new(vec![(0.0, mean), (x1, mean)], 10, 6, INK.mix(0.7).stroke_width(2)))?;
         } else {
             centred_note(&chart.plotting_area().strip_coord_spec(), "no failures in this run")?;
         }
-        chart.configure_series_labels().house(SeriesLabelPosition::UpperRight).draw()?;
+
+        // Right: the whole run by category, split the same way.
+        let mut cats: Vec<String> = CATEGORIES.iter().map(|c| c.to_string()).collect();
+        for r in self.rows {
+            if !cats.contains(&r.category) {
+                cats.push(r.category.clone());
+            }
+        }
+        let mut by_cat = vec![[0u64; 3]; cats.len()];
+        for r in self.rows {
+            let c = cats.iter().position(|c| *c == r.category).unwrap_or(0);
+            by_cat[c][outcome_of(r)] += 1;
+        }
+        let nc = cats.len() as u32;
+        let cmax = by_cat.iter().map(|c| c.iter().sum::<u64>()).max().unwrap_or(0) as f64;
+        right.draw(&Text::new("by category, whole run", (20, 12), font_c(NOTE_PX, MUTED)))?;
+        let (_, right) = right.split_vertically(36);
+        let mut bars = ChartBuilder::on(&right)
+            .margin_left(8)
+            .margin_right(24)
+            .margin_bottom(12)
+            .x_label_area_size(58)
+            .y_label_area_size(238)
+            .build_cartesian_2d(0.0..headroom(cmax, 1.3).max(1.0), (0..nc - 1).into_segmented())?;
+        let names = cats.clone();
+        let label = move |v: &SegmentValue<u32>| match v {
+            SegmentValue::CenterOf(i) if *i < nc => names[(nc - 1 - i) as usize].clone(),
+            _ => String::new(),
+        };
+        bars.configure_mesh()
+            .house()
+            .disable_y_mesh()
+            .x_labels(4)
+            .x_desc("failures in the run")
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .y_label_formatter(&label)
+            .draw()?;
+        for (ci, c) in by_cat.iter().enumerate() {
+            let row = nc - 1 - ci as u32;
+            let mut base = 0.0;
+            for k in 0..3 {
+                if c[k] == 0 {
+                    continue;
+                }
+                let mut bar = Rectangle::new(
+                    [(base, SegmentValue::Exact(row)), (base + c[k] as f64, SegmentValue::Exact(row + 1))],
+                    outcomes[k].0.filled(),
+                );
+                bar.set_margin(8, 8, 0, 0);
+                bars.draw_series(std::iter::once(bar))?;
+                base += c[k] as f64;
+            }
+            let end = bars.backend_coord(&(base, SegmentValue::CenterOf(row)));
+            let style = font(NOTE_PX).pos(text_anchor::Pos::new(text_anchor::HPos::Left, text_anchor::VPos::Center));
+            root.draw(&Text::new(fmt_int(c.iter().sum()), (end.0 + 8, end.1), style))?;
+        }
         Ok(())
     }
 }
@@ -439,13 +880,17 @@ impl Chart for BreakdownChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult<DB> {
         let s = self.s;
         let b = &s.time_breakdown;
+        let idle = match &s.idle_split {
+            Some(i) => format!("no job: hot spares {} (darker), free {}", fmt_pct(i.hot_spares), fmt_pct(i.free)),
+            None => "no job".to_string(),
+        };
         let buckets: [(&str, &str, f64, RGBColor); 7] = [
             ("useful", "work kept", b.useful, RGBColor(0x4c, 0x9a, 0x4a)),
             ("checkpoint", "writing checkpoints", b.checkpoint, RGBColor(0x4e, 0x79, 0xa7)),
             ("restart", "detect, reschedule, reload", b.restart, RGBColor(0xf2, 0x8e, 0x2b)),
             ("lost", "work thrown away by failures", b.lost, RGBColor(0xd6, 0x3c, 0x3e)),
             ("waiting", "allocated, waiting for nodes", b.waiting, RGBColor(0xb0, 0x7a, 0xa1)),
-            ("idle", "no job", b.idle, RGBColor(0xa5, 0x9c, 0x94)),
+            ("idle", &idle, b.idle, RGBColor(0xa5, 0x9c, 0x94)),
             ("down", "failed, in repair", b.down, RGBColor(0x4a, 0x4a, 0x4a)),
         ];
         let sub = format!(
@@ -475,12 +920,21 @@ impl Chart for BreakdownChart<'_> {
             .x_label_formatter(&|v| format!("{}%", fmt_tick(*v)))
             .y_label_formatter(&label)
             .draw()?;
-        for (k, (_, what, share, colour)) in buckets.iter().enumerate() {
+        for (k, (name, what, share, colour)) in buckets.iter().enumerate() {
             let row = n - 1 - k as u32;
             let pct = 100.0 * share.clamp(0.0, 1.0);
-            let mut bar = Rectangle::new([(0.0, SegmentValue::Exact(row)), (pct, SegmentValue::Exact(row + 1))], colour.filled());
-            bar.set_margin(9, 9, 0, 0);
-            chart.draw_series(std::iter::once(bar))?;
+            // Idle splits into hot spares (darker, first) and free chips.
+            let split = match (*name, &s.idle_split) {
+                ("idle", Some(i)) => 100.0 * i.hot_spares.clamp(0.0, share.clamp(0.0, 1.0)),
+                _ => 0.0,
+            };
+            for (from, to, c) in [(0.0, split, RGBColor(0x7d, 0x74, 0x6c)), (split, pct, *colour)] {
+                if to > from {
+                    let mut bar = Rectangle::new([(from, SegmentValue::Exact(row)), (to, SegmentValue::Exact(row + 1))], c.filled());
+                    bar.set_margin(9, 9, 0, 0);
+                    chart.draw_series(std::iter::once(bar))?;
+                }
+            }
             let end = chart.backend_coord(&(pct, SegmentValue::CenterOf(row)));
             let plot = root;
             let (px, py) = end;
@@ -572,6 +1026,15 @@ fn bin_name(h: f64) -> String {
     }
 }
 
+/// Where a frontier job's work ends: (hours since start, finished for real).
+fn finish_of(f: &Frontier) -> Option<(f64, bool)> {
+    match (f.finished_hours, f.projected_finish_days) {
+        (Some(h), _) => Some((h, true)),
+        (None, Some(d)) if d.is_finite() && d > 0.0 => Some((24.0 * d, false)),
+        _ => None,
+    }
+}
+
 impl Chart for FrontierChart<'_> {
     fn stem(&self) -> String {
         "frontier_progress".into()
@@ -580,79 +1043,161 @@ impl Chart for FrontierChart<'_> {
         let s = self.s;
         let jobs = job_traces(self.rows);
         let horizon_h = jobs.iter().map(|j| j.end_h).fold(s.horizon_days * 24.0, f64::max);
-        let unit = TimeUnit::for_span_hours(horizon_h);
+        let info = |j: &JobTrace| s.frontier.iter().find(|f| f.name == j.name);
+        // Show a projected finish when it is no further out than three times the run.
+        let projected: Vec<Option<f64>> = jobs
+            .iter()
+            .map(|j| info(j).and_then(finish_of).filter(|&(h, done)| !done && h > horizon_h && h <= 3.0 * horizon_h).map(|p| p.0))
+            .collect();
+        let end_h = projected.iter().flatten().fold(horizon_h, |a, &b| a.max(b * 1.03));
+        let unit = TimeUnit::for_span_hours(end_h);
         let u = |h: f64| unit.of_hours(h);
         let total_int: usize = jobs.iter().map(|j| j.interruptions.len()).sum();
         let title = format!("Frontier training progress — ETTR {}", fmt_sig(s.ettr, 3));
-        let sub = format!("{} · saved work vs wall time; shaded: time lost to checkpoints, restarts and recomputation", subtitle_base(s));
+        let sub =
+            format!("{} · saved work against wall time; shaded: time lost to checkpoints, restarts and recomputation", subtitle_base(s));
         let area = heading(root, &title, &sub)?;
         if jobs.is_empty() {
             return centred_note(&area, "no frontier job in this run");
         }
+        let x1 = u(end_h);
+        let targets: Vec<Option<f64>> = jobs.iter().map(|j| info(j).and_then(|f| f.work_hours).filter(|w| *w > 0.0)).collect();
+        // The ideal line stops at the work target; the target itself is drawn when it is within
+        // reach of the chart (finished, projected on it, or at most half again the run's span).
+        let shown_target: Vec<Option<f64>> = jobs
+            .iter()
+            .enumerate()
+            .map(|(k, j)| {
+                let done = info(j).and_then(finish_of).is_some_and(|f| f.1);
+                targets[k].filter(|&w| done || projected[k].is_some() || w <= 1.5 * (j.end_h - j.start_h))
+            })
+            .collect();
+        let y_max = jobs
+            .iter()
+            .enumerate()
+            .map(|(k, j)| {
+                let saved = j.saved.iter().map(|p| p.1).fold(0.0, f64::max);
+                let ideal = targets[k].map_or(j.end_h - j.start_h, |w| w.min(j.end_h - j.start_h));
+                ideal.max(saved).max(shown_target[k].unwrap_or(0.0))
+            })
+            .fold(0.0, f64::max);
+
+        // The legend first: it sits above the chart, where no line runs.
+        let mut keys = Vec::new();
+        let plot_w_guess = area.dim_in_pixel().0 as usize - 150;
+        for (k, j) in jobs.iter().enumerate() {
+            let colour = PALETTE[k % PALETTE.len()];
+            let f = info(j);
+            let chips = f.map(|f| format!(" on {} chips", fmt_int(f.chips))).unwrap_or_default();
+            let ettr = f.map(|f| f.ettr).unwrap_or_else(|| j.saved.last().map(|l| l.1).unwrap_or(0.0) / (j.end_h - j.start_h).max(1e-9));
+            keys.push(Key::new(Swatch::Line(colour, 3), format!("{}{chips}: saved work, ETTR {}", j.name, fmt_sig(ettr, 3))));
+            if k == 0 {
+                keys.push(Key::new(Swatch::Band(DROP, 0.16), format!("shortfall: 1 − ETTR = {}", fmt_pct(1.0 - ettr))));
+                keys.push(Key::new(Swatch::Line(MUTED, 2), "ideal: work = wall time"));
+            }
+            if let Some(w) = targets[k] {
+                let off = if shown_target[k].is_none() { ", off the chart" } else { "" };
+                let what = format!("work target: {} h at full size ({} days{off})", fmt_int(w.round() as u64), fmt_sig(w / 24.0, 4));
+                keys.push(Key::new(if off.is_empty() { Swatch::Dashed(colour) } else { Swatch::Band(WHITE, 0.0) }, what));
+            }
+            match (f.and_then(finish_of), projected[k]) {
+                (Some((h, true)), _) => keys.push(Key::new(Swatch::Dot(colour), format!("finished on day {}", fmt_sig(h / 24.0, 4)))),
+                (Some(_), Some(h)) => {
+                    keys.push(Key::new(Swatch::Dotted(colour), format!("at the rate kept: done on day {}", fmt_sig(h / 24.0, 4))))
+                }
+                (Some((h, false)), None) if h > horizon_h => keys.push(Key::new(
+                    Swatch::Dotted(colour),
+                    format!("at the rate kept: done on day {} (off the chart)", fmt_sig(h / 24.0, 4)),
+                )),
+                _ => {}
+            }
+            let n = j.interruptions.len();
+            let mtbi = f.filter(|f| f.mtbi_hours > 0.0).map(|f| format!(", one per {}", fmt_duration_h(f.mtbi_hours))).unwrap_or_default();
+            if n > 0 && n * 14 <= plot_w_guess {
+                keys.push(Key::new(Swatch::Cross(DROP), format!("interruption ({}{mtbi})", fmt_int(n as u64))));
+            } else if n > 0 && n * 3 <= plot_w_guess {
+                keys.push(Key::new(Swatch::Tick(DROP), format!("interruptions ({}{mtbi}), ticked on the time axis", fmt_int(n as u64))));
+            }
+        }
+        if end_h > horizon_h {
+            keys.push(Key::new(Swatch::Band(GRID, 1.0), "after the run: projection only"));
+        }
+        let area = legend_band(&area, &keys, 112)?;
         let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 * 70 / 100);
-        let x1 = u(horizon_h);
-        let ideal_max = jobs.iter().map(|j| j.end_h - j.start_h).fold(0.0, f64::max);
+        let ytop = headroom(u(y_max), 1.06);
         let mut chart = ChartBuilder::on(&top)
             .margin_left(16)
             .margin_right(36)
             .margin_top(4)
             .x_label_area_size(36)
             .y_label_area_size(96)
-            .build_cartesian_2d(0.0..x1, 0.0..headroom(u(ideal_max), 1.06))?;
+            .build_cartesian_2d(0.0..x1, 0.0..ytop)?;
+        if end_h > horizon_h {
+            chart.draw_series(std::iter::once(Rectangle::new([(u(horizon_h), 0.0), (x1, ytop)], GRID.mix(0.6).filled())))?;
+        }
         chart
             .configure_mesh()
             .house()
-            .y_desc(format!("useful work ({})", unit.name()))
+            .y_desc(format!("useful work ({} at full size)", unit.name()))
             .x_label_formatter(&|v| fmt_tick(*v))
             .y_label_formatter(&|v| fmt_tick(*v))
             .draw()?;
         let plot_w = chart.plotting_area().dim_in_pixel().0 as usize;
         for (k, j) in jobs.iter().enumerate() {
             let colour = PALETTE[k % PALETTE.len()];
-            let info = s.frontier.iter().find(|f| f.name == j.name);
+            let f = info(j);
             let curve: Vec<(f64, f64)> = step_curve(&j.saved).into_iter().map(|(t, w)| (u(t), u(w))).collect();
             let curve = decimate(&curve, 0.0, x1, plot_w.max(1));
-            let ideal = [(u(j.start_h), 0.0), (u(j.end_h), u(j.end_h - j.start_h))];
-            // The gap between ideal and actual.
-            let gap: Vec<(f64, f64)> = curve.iter().copied().chain([ideal[1], ideal[0]]).collect();
-            let ettr = info.map(|f| f.ettr).unwrap_or_else(|| j.saved.last().map(|l| l.1).unwrap_or(0.0) / (j.end_h - j.start_h).max(1e-9));
-            chart
-                .draw_series(std::iter::once(Polygon::new(gap, DROP.mix(0.10).filled())))?
-                .label(format!("shortfall: 1 − ETTR = {}", fmt_pct(1.0 - ettr)))
-                .legend(|(x, y)| Rectangle::new([(x, y - 8), (x + 28, y + 8)], DROP.mix(0.16).filled()));
-            chart
-                .draw_series(LineSeries::new(ideal, MUTED.stroke_width(2)))?
-                .label("ideal: work = wall time")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], MUTED.stroke_width(2)));
-            let chips = info.map(|f| format!(" on {} chips", fmt_int(f.chips))).unwrap_or_default();
-            chart
-                .draw_series(LineSeries::new(curve, colour.stroke_width(3)))?
-                .label(format!("{}{chips}: saved work, ETTR {}", j.name, fmt_sig(ettr, 3)))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], colour.stroke_width(3)));
+            // The gap between ideal and actual over the run; the ideal stops at the work target.
+            let cap = targets[k].unwrap_or(f64::INFINITY);
+            let mut upper = vec![(u(j.end_h), u((j.end_h - j.start_h).min(cap)))];
+            if j.start_h + cap < j.end_h {
+                upper.push((u(j.start_h + cap), u(cap)));
+            }
+            upper.push((u(j.start_h), 0.0));
+            let gap: Vec<(f64, f64)> = curve.iter().copied().chain(upper).collect();
+            chart.draw_series(std::iter::once(Polygon::new(gap, DROP.mix(0.10).filled())))?;
+            // The ideal line runs until it reaches the work target (or the edge of the chart).
+            let ideal_end = match targets[k] {
+                Some(w) => (j.start_h + w).min(end_h),
+                None => j.end_h,
+            };
+            chart.draw_series(LineSeries::new([(u(j.start_h), 0.0), (u(ideal_end), u(ideal_end - j.start_h))], MUTED.stroke_width(2)))?;
+            if let Some(w) = shown_target[k] {
+                chart.draw_series(DashedLineSeries::new(vec![(0.0, u(w)), (x1, u(w))], 12, 7, colour.stroke_width(2)))?;
+            }
+            let last = j.saved.last().map(|l| l.1).unwrap_or(0.0);
+            let done_work = f.and_then(|f| f.useful_hours).unwrap_or(last).max(last);
+            match (f.and_then(finish_of), projected[k], targets[k]) {
+                (Some((h, true)), _, Some(w)) => {
+                    chart.draw_series(std::iter::once(Circle::new((u(h), u(w)), 7, colour.filled())))?;
+                }
+                (_, Some(h), Some(w)) => {
+                    chart.draw_series(DashedLineSeries::new(
+                        vec![(u(j.end_h), u(done_work)), (u(h), u(w))],
+                        3,
+                        6,
+                        colour.stroke_width(3),
+                    ))?;
+                    chart.draw_series(std::iter::once(Circle::new((u(h), u(w)), 7, colour.filled())))?;
+                }
+                _ => {}
+            }
+            chart.draw_series(LineSeries::new(curve, colour.stroke_width(3)))?;
             // Interruptions: crosses on the curve while they stay apart, else thin rug ticks along
             // the time axis while those stay apart; the panel below counts them in any case.
             let n = j.interruptions.len();
-            let mtbi = info.map(|f| format!(", one per {}", fmt_duration_h(f.mtbi_hours))).unwrap_or_default();
-            let label = format!("interruption ({}{mtbi})", fmt_int(n as u64));
-            if n > 0 && n * 14 <= plot_w {
-                chart
-                    .draw_series(j.interruptions.iter().map(|&(t, w)| Cross::new((u(t), u(w)), 5, DROP.stroke_width(2))))?
-                    .label(label)
-                    .legend(|(x, y)| Cross::new((x + 14, y), 5, DROP.stroke_width(2)));
-            } else if n > 0 && n * 3 <= plot_w {
+            if n > 0 && n * 14 <= plot_w_guess {
+                chart.draw_series(j.interruptions.iter().map(|&(t, w)| Cross::new((u(t), u(w)), 5, DROP.stroke_width(2))))?;
+            } else if n > 0 && n * 3 <= plot_w_guess {
                 let (_, ys) = chart.plotting_area().get_pixel_range();
                 let lane = ys.end - 4 - (k as i32) * 22;
                 let ticks: Vec<i32> = j.interruptions.iter().map(|&(t, _)| chart.backend_coord(&(u(t), 0.0)).0).collect();
                 for x in ticks {
                     root.draw(&PathElement::new(vec![(x, lane - 16), (x, lane)], DROP.mix(0.75).stroke_width(1)))?;
                 }
-                chart
-                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-                    .label(format!("{label}: ticks on the time axis"))
-                    .legend(|(x, y)| PathElement::new(vec![(x + 14, y - 8), (x + 14, y + 8)], DROP.stroke_width(1)));
             }
         }
-        chart.configure_series_labels().house(SeriesLabelPosition::UpperLeft).draw()?;
 
         // Bottom panel: interruptions per bin, stacked by job, on the same time axis.
         let bin_h = count_bin_hours(horizon_h);
@@ -664,6 +1209,7 @@ impl Chart for FrontierChart<'_> {
             }
         }
         let max = counts.iter().map(|c| c.iter().sum::<u64>()).max().unwrap_or(0) as f64;
+        let hist_top = headroom(max, 1.6).max(1.0);
         let mut hist = ChartBuilder::on(&bottom)
             .margin_left(16)
             .margin_right(36)
@@ -671,7 +1217,10 @@ impl Chart for FrontierChart<'_> {
             .margin_bottom(8)
             .x_label_area_size(56)
             .y_label_area_size(96)
-            .build_cartesian_2d(0.0..x1, 0.0..headroom(max, 1.6).max(1.0))?;
+            .build_cartesian_2d(0.0..x1, 0.0..hist_top)?;
+        if end_h > horizon_h {
+            hist.draw_series(std::iter::once(Rectangle::new([(u(horizon_h), 0.0), (x1, hist_top)], GRID.mix(0.6).filled())))?;
+        }
         hist.configure_mesh()
             .house()
             .disable_x_mesh()
@@ -686,7 +1235,7 @@ impl Chart for FrontierChart<'_> {
             let colour = if jobs.len() == 1 { DROP } else { PALETTE[k % PALETTE.len()] };
             hist.draw_series(counts.iter().enumerate().filter(|(_, c)| c[k] > 0).map(|(b, c)| {
                 let base: u64 = c[..k].iter().sum();
-                let (a, z) = (u((b as f64 + gap) * bin_h), u((b as f64 + 1.0 - gap) * bin_h).min(x1));
+                let (a, z) = (u((b as f64 + gap) * bin_h), u((b as f64 + 1.0 - gap) * bin_h).min(u(horizon_h)));
                 Rectangle::new([(a, base as f64), (z, (base + c[k]) as f64)], colour.mix(0.8).filled())
             }))?;
         }

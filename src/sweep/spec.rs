@@ -4,6 +4,7 @@
 
 use crate::config::{self, Count, FileSystem, InputError, Positive, Scenario, parse_ron};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -20,6 +21,11 @@ pub struct SweepFile {
     pub replications: Count,
     /// Summary fields to collect, by path into summary.json, e.g. `ettr`, `power.max_drop_mw`, `frontier.0.ettr`.
     pub metrics: Vec<String>,
+    /// Labels for charts, by metric or parameter path, e.g.
+    /// `{"workload.frontier[0].checkpoint.interval_hours": "Checkpoint interval (h)"}`;
+    /// optional: known paths have labels already.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -96,6 +102,7 @@ pub struct Sweep {
     pub params: Vec<(String, Vec<f64>)>,
     pub replications: u32,
     pub metrics: Vec<String>,
+    pub labels: BTreeMap<String, String>,
 }
 
 /// The sweep's identity, written as `sweep.json` beside its results.
@@ -108,6 +115,9 @@ pub struct SweepMeta {
     pub replications: u32,
     pub parameters: Vec<ParamMeta>,
     pub metrics: Vec<String>,
+    /// Chart labels from the sweep file (they do not make it another sweep).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -141,6 +151,17 @@ impl Sweep {
             let vals = p.values.expand().map_err(|m| InputError::new(&shown, Some(format!("parameters[{i}].values")), m))?;
             params.push((p.path.clone(), vals));
         }
+        let named: Vec<&String> = file.metrics.iter().chain(file.parameters.iter().map(|p| &p.path)).collect();
+        if let Some(k) = file.labels.keys().find(|k| !named.contains(k)) {
+            return Err(InputError::new(
+                &shown,
+                Some(format!("labels.{k}")),
+                format!(
+                    "names neither a metric nor a parameter of this sweep; allowed: {}",
+                    named.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
         let sweep = Sweep {
             name: file.name,
             base_path: file.base,
@@ -149,6 +170,7 @@ impl Sweep {
             params,
             replications: file.replications.get(),
             metrics: file.metrics,
+            labels: file.labels,
         };
         sweep.check(&shown)?;
         Ok(sweep)
@@ -224,6 +246,7 @@ impl Sweep {
             replications: self.replications,
             parameters: self.params.iter().map(|(p, v)| ParamMeta { path: p.clone(), values: v.clone() }).collect(),
             metrics: self.metrics.clone(),
+            labels: self.labels.clone(),
         }
     }
 
