@@ -176,7 +176,7 @@ fn emit(args: std::fmt::Arguments) {
 
 /// "1 run", "2 runs".
 fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    output::count(n as u64, one, many)
 }
 
 enum Failure {
@@ -358,7 +358,8 @@ fn check(file: &Path) -> Result<(), Failure> {
             ))
         }),
     ];
-    let said = match kinds.iter().find(|k| k.0 == folder) {
+    let kind = if kinds.iter().any(|k| k.0 == folder) { folder } else { kind_by_fields(&text).unwrap_or("") };
+    let said = match kinds.iter().find(|k| k.0 == kind) {
         Some((_, checker)) => checker(file, &name, &text)?,
         None => {
             let mut best: Option<InputError> = None;
@@ -384,6 +385,30 @@ fn check(file: &Path) -> Result<(), Failure> {
     };
     say!("{name}: ok ({said})\n");
     Ok(())
+}
+
+/// The kind of model file whose distinctive top-level fields `text` names, for
+/// a file outside `models/<kind>/`: a sweep's `base` then gets its own error,
+/// not a scenario's "unknown field".
+fn kind_by_fields(text: &str) -> Option<&'static str> {
+    let has = |field: &str| {
+        text.match_indices(field).any(|(i, _)| {
+            let before = text[..i].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+            let after = text[i + field.len()..].trim_start();
+            before && after.starts_with(':')
+        })
+    };
+    [
+        ("sweeps", &["base", "parameters", "metrics"][..]),
+        ("scenarios", &["facility", "failure", "power", "workload", "horizon_days"]),
+        ("workload", &["frontier", "tenants"]),
+        ("failure", &["classes", "repair"]),
+        ("power", &["chip_watts"]),
+        ("facility", &["chips_per_node"]),
+    ]
+    .into_iter()
+    .find(|(_, fields)| fields.iter().all(|f| has(f)))
+    .map(|(kind, _)| kind)
 }
 
 /// An output folder must be creatable; say so before any simulating.

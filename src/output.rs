@@ -225,13 +225,13 @@ pub fn human_summary(r: &Report) -> String {
             (None, None) => "no progress".into(),
         };
         out += &format!(
-            "  frontier   `{}` on {} chips: ETTR {:.3}, {}; {:.0} h of its {:.0} h of work done, {}\n",
+            "  frontier   `{}` on {} chips: ETTR {:.3}, {}; {} h of its {} h of work done, {}\n",
             f.name,
             thousands(f.chips),
             f.ettr,
             every,
-            f.useful_hours,
-            f.work_hours,
+            thousands(f.useful_hours.round() as u64),
+            thousands(f.work_hours.round() as u64),
             finish
         );
     }

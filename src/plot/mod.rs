@@ -152,22 +152,6 @@ where
     }
 }
 
-/// The legend box every chart shares: `chart.configure_series_labels().house(position)`.
-pub(crate) trait HouseLegend {
-    fn house(&mut self, position: SeriesLabelPosition) -> &mut Self;
-}
-
-impl<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate> HouseLegend for plotters::chart::SeriesLabelStyle<'a, '_, DB, CT> {
-    fn house(&mut self, position: SeriesLabelPosition) -> &mut Self {
-        self.position(position)
-            .margin(14)
-            .label_font(font(LEGEND_PX))
-            .background_style(WHITE.mix(0.92))
-            .border_style(GRID_BOLD)
-            .legend_area_size(36)
-    }
-}
-
 pub(crate) fn font(px: u32) -> TextStyle<'static> {
     font_c(px, INK)
 }

@@ -257,7 +257,8 @@ fn fall_classes(s: &RunSummary) -> Vec<f64> {
 
 fn class_label(cuts: &[f64], c: usize) -> String {
     match c {
-        0 => format!("up to {} MW", fmt_sig(cuts[0], 3)),
+        // Listed falls are those where IT draw fell by 1 MW or more: facility by at least as much.
+        0 => format!("1–{} MW", fmt_sig(cuts[0], 3)),
         c if c == cuts.len() => format!("over {} MW", fmt_sig(cuts[c - 1], 3)),
         c => format!("{}–{} MW", fmt_sig(cuts[c - 1], 3), fmt_sig(cuts[c], 3)),
     }
@@ -616,6 +617,9 @@ impl Chart for ZoomChart<'_> {
         if rows.is_empty() {
             return centred_note(&area, "no power drop recorded (power_zoom.csv is empty)");
         }
+        // The legend above the plot, as on the other charts: never over a line.
+        let keys = [Key::new(Swatch::Line(FACILITY, 3), "facility"), Key::new(Swatch::Line(IT, 3), "IT")];
+        let area = legend_band(&area, &keys, 112)?;
         let min = |t: f64| (t - t0) * 60.0;
         let x0 = min(rows[0].time_h).min(0.0);
         let x1 = min(rows[rows.len() - 1].time_h).max(window);
@@ -638,14 +642,8 @@ impl Chart for ZoomChart<'_> {
             .x_label_formatter(&|v| fmt_tick(*v))
             .y_label_formatter(&|v| fmt_tick(*v))
             .draw()?;
-        chart
-            .draw_series(LineSeries::new(steps(|r| r.facility_mw), FACILITY.stroke_width(3)))?
-            .label("facility")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], FACILITY.stroke_width(3)));
-        chart
-            .draw_series(LineSeries::new(steps(|r| r.it_mw), IT.stroke_width(3)))?
-            .label("IT")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], IT.stroke_width(3)));
+        chart.draw_series(LineSeries::new(steps(|r| r.facility_mw), FACILITY.stroke_width(3)))?;
+        chart.draw_series(LineSeries::new(steps(|r| r.it_mw), IT.stroke_width(3)))?;
         if let Some((i, d)) = fall {
             let (hi, lo) = (rows[i - 1].facility_mw, rows[i].facility_mw);
             // A double-headed arrow just left of the cliff.
@@ -676,7 +674,6 @@ impl Chart for ZoomChart<'_> {
                 root.draw(&Text::new(note, (cx, top + 80), font_c(NOTE_PX, MUTED).pos(centre)))?;
             }
         }
-        chart.configure_series_labels().house(SeriesLabelPosition::LowerRight).draw()?;
         Ok(())
     }
 }

@@ -476,12 +476,20 @@ impl Chart for LinesChart<'_> {
             .collect();
 
         let title = format!("{} vs {}", metric.q.name, p0.q.lower());
+        let reps = sw.reps();
+        // One run a point has no spread: say so rather than promise a band.
+        let spread = if reps == "1" {
+            "one run a point, so no confidence interval".to_string()
+        } else {
+            format!(
+                "mean of {reps} runs a point; {}: 95% confidence interval{}",
+                if band_alpha.is_some() { "band" } else { "whiskers" },
+                if sw.clipped(self.m) { ", cut at the metric's range" } else { "" }
+            )
+        };
         let sub = format!(
-            "{} · mean of {} runs a point; {}: 95% confidence interval{}{}{}",
+            "{} · {spread}{}{}",
             sw.heading_base(),
-            sw.reps(),
-            if band_alpha.is_some() { "band" } else { "whiskers" },
-            if sw.clipped(self.m) { ", cut at the metric's range" } else { "" },
             match scale {
                 XScale::Log => " · log x axis",
                 XScale::Categories if nums.len() == p0.values.len() => " · x: swept values, evenly spaced",
@@ -695,7 +703,9 @@ impl Chart for HeatmapChart<'_> {
         let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let norm = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
         let title = format!("{} over {} × {}", metric.q.name, p0.q.lower(), p1.q.lower());
-        let sub = format!("{} · mean of {} runs a cell{}", sw.heading_base(), sw.reps(), sw.held(2));
+        let reps = sw.reps();
+        let runs = if reps == "1" { "one run a cell".to_string() } else { format!("mean of {reps} runs a cell") };
+        let sub = format!("{} · {runs}{}", sw.heading_base(), sw.held(2));
         let area = heading(root, &title, &sub)?;
         if vals.is_empty() {
             return centred_note(&area, "points.csv has no finite values for this metric");
