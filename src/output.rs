@@ -163,17 +163,9 @@ pub fn remove_run_outputs(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(removed)
 }
 
-/// `n` with thousands separators: 100224 → "100,224".
+/// `n` with thousands separators: 100224 → "100,224" (as on the charts).
 pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::plot::fmt_int(n)
 }
 
 /// `n` and the noun, singular for one: "1 day", "3 days".
