@@ -284,3 +284,30 @@ fn traces_grow_with_time_and_interruptions_not_with_checkpoints() {
     // Saved work never decreases along the trace.
     assert!(f.progress.windows(2).all(|w| w[0].1 <= w[1].1));
 }
+
+/// A tenant job larger than what the frontier job leaves would block an FCFS
+/// queue for good; it is rejected at submission (and counted), and the rest flow.
+#[test]
+fn a_tenant_job_that_can_never_fit_is_rejected_not_left_to_block_the_queue() {
+    let s = common::scenario(&format!(
+        "(name: \"blocked\", horizon_days: 10.0, seed: 2, power_bin_minutes: 60.0,
+          facility: (name: \"f\", chip: \"x\", chips_per_node: 4, nodes_per_rack: 4, racks_per_pod: 2, pods: 1),
+          failure: (name: \"none\", classes: [], repair: (crews: 1, spare_nodes: 0, swap: Fixed(hours: 1.0))),
+          power: {},
+          workload: (name: \"w\",
+            frontier: [(name: \"big\", chips: 24, work_hours: 1000.0, checkpoint: None, restart_hours: 0.0, hot_spare_nodes: 0)],
+            tenants: [(name: \"t\", arrivals_per_hour: 1.0, chips: Choice([(4, 1.0), (12, 1.0)]), work_hours: Exponential(mean_hours: 0.5),
+                       p_checkpoint: 0.0, checkpoint: (interval_hours: 1.0, write_hours: 0.0), restart_hours: 0.0)]))",
+        common::power_ron()
+    ));
+    let sum = Simulation::new(&s).run().summary();
+    let t = &sum.tenants["t"];
+    // 12 chips need 3 nodes; the frontier job leaves 2.
+    assert!(t.jobs_rejected > 50, "{t:?}");
+    assert_eq!(sum.jobs.rejected, t.jobs_rejected);
+    let admitted = t.jobs_submitted;
+    assert!(t.jobs_started as f64 >= 0.95 * admitted as f64, "the queue flows: {t:?}");
+    // The jobs block's mean wait is the tenants' (the frontier job's zero wait is left out).
+    assert!((sum.jobs.mean_wait_h - t.wait_mean_h).abs() < 1e-12, "{} vs {}", sum.jobs.mean_wait_h, t.wait_mean_h);
+    assert!(t.wait_p50_h <= t.wait_p95_h && t.wait_p95_h <= t.wait_p99_h);
+}

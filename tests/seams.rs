@@ -82,14 +82,15 @@ impl Policy for FirstFit {
     }
 }
 
-/// The frontier job holds 5 of 8 nodes; a 4-node job arrives at 1 h and a
-/// 1-node job at 2 h. FCFS keeps the small job behind the blocked head; a
-/// policy written here starts it at once.
+/// The frontier job and its spare hold 5 of 8 nodes, leaving 3. A 2-node job
+/// (10 h) arrives at 0.5 h, a 3-node job at 1 h and a 1-node job at 2 h. FCFS
+/// keeps the small job behind the blocked 3-node head; a policy written here
+/// starts it at once.
 #[test]
 fn a_policy_from_outside_the_crate_decides_who_starts() {
     let s = small_site(true, REPAIR, 1.0);
     let run = |policy: Option<Box<dyn Policy>>| {
-        let mut b = Simulation::builder(&s).job_source(Box::new(Listed { jobs: vec![(1.0, 16), (2.0, 4)], at: 0.0 }));
+        let mut b = Simulation::builder(&s).job_source(Box::new(Listed { jobs: LISTED.to_vec(), at: 0.0 }));
         if let Some(p) = policy {
             b = b.policy(p);
         }
@@ -99,16 +100,21 @@ fn a_policy_from_outside_the_crate_decides_who_starts() {
         (state, sim.run())
     };
     let ((queued, free), fcfs) = run(None);
-    assert_eq!((queued, free), (2, 3), "FCFS: both wait, the 4-node head does not fit in 3 free nodes");
-    assert_eq!(fcfs.jobs_started, 1, "only the frontier job ever starts");
+    assert_eq!((queued, free), (2, 1), "FCFS: both wait, the 3-node head does not fit in 1 free node");
+    // Waits: 0, then 9.5 h (until the 2-node job ends at 10.5 h), then 18.5 h (until the 3-node job ends).
+    assert!((fcfs.mean_wait_hours - 28.0 / 3.0).abs() < 1e-9, "{}", fcfs.mean_wait_hours);
     let ((queued, free), ff) = run(Some(Box::new(FirstFit)));
-    assert_eq!((queued, free), (1, 2), "first fit: the 1-node job runs, the 4-node job waits");
-    assert_eq!((ff.jobs_started, ff.jobs_completed), (2, 1));
-    assert_eq!(ff.mean_wait_hours, 0.0, "the small job started on arrival (the frontier job waits zero too)");
+    assert_eq!((queued, free), (1, 0), "first fit: the 1-node job runs, the 3-node job waits");
+    // Waits: 0, 0, and 11 h for the 3-node job (until 12 h, when both others have ended).
+    assert!((ff.mean_wait_hours - 11.0 / 3.0).abs() < 1e-9, "{}", ff.mean_wait_hours);
+    assert_eq!((fcfs.jobs_completed, ff.jobs_completed), (2, 3), "first fit also finishes the 3-node job by 24 h");
 }
 
-/// The pod fails at 3 h and interrupts the running 1-node job: FCFS puts it
-/// back at the front, ahead of the 4-node job that came first; first fit at the back.
+/// (arrival hour, chips) of the listed jobs, 10 h each: 2 nodes, 3 nodes, 1 node.
+const LISTED: [(f64, u32); 3] = [(0.5, 8), (1.0, 12), (2.0, 4)];
+
+/// The pod fails at 3 h and interrupts the running tenant jobs: FCFS puts
+/// them back at the front; first fit at the back; a third policy at the front.
 #[test]
 fn the_policy_decides_where_an_interrupted_job_waits() {
     let s = small_site(true, REPAIR, 1.0);
@@ -116,16 +122,16 @@ fn the_policy_decides_where_an_interrupted_job_waits() {
     let order = |policy: Box<dyn Policy>| {
         let mut sim = Simulation::builder(&s)
             .failure_class(pod.clone())
-            .job_source(Box::new(Listed { jobs: vec![(1.0, 16), (2.0, 4)], at: 0.0 }))
+            .job_source(Box::new(Listed { jobs: LISTED.to_vec(), at: 0.0 }))
             .policy(policy)
             .build();
         sim.run_until(hours(3.5));
         sim.queue().map(|j| (j.nodes, j.interruptions)).collect::<Vec<_>>()
     };
-    // Under FCFS the small job never started (it waited behind the 4-node job): nothing to requeue.
-    assert_eq!(order(Box::new(gigasim::sim::sched::Fcfs)), vec![(4, 0), (1, 0)]);
-    assert_eq!(order(Box::new(FirstFit)), vec![(4, 0), (1, 1)], "the interrupted job waits at the back");
-    assert_eq!(order(Box::new(FrontRequeue)), vec![(1, 1), (4, 0)], "or at the front, if the policy says so");
+    // FCFS: only the 2-node job was running (the 1-node job waited behind the 3-node one).
+    assert_eq!(order(Box::new(gigasim::sim::sched::Fcfs)), vec![(2, 1), (3, 0), (1, 0)]);
+    assert_eq!(order(Box::new(FirstFit)), vec![(3, 0), (2, 1), (1, 1)], "interrupted jobs wait at the back");
+    assert_eq!(order(Box::new(FrontRequeue)), vec![(1, 1), (2, 1), (3, 0)], "or at the front, if the policy says so");
 }
 
 /// First fit, but an interrupted job goes back to the front.

@@ -18,7 +18,7 @@ pub use failures::{Failure, FailureClass, FailureEvent};
 pub use jobs::{CheckpointPolicy, JobEvent, JobRequest, JobSource, Milestone, Phase, PoissonTenants};
 pub use nodes::Role;
 pub use power::{ChipState, MeterSnapshot, PowerBin, PowerStage};
-pub use record::{ClassInfo, FailureRecord, FrontierStats, JobTag, Recorder};
+pub use record::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobTag, Recorder};
 pub use sched::{Cause, Policy};
 pub use topology::Topology;
 
@@ -100,6 +100,8 @@ pub struct Simulation {
     pub(crate) horizon: SimTime,
     /// The power bin: a frontier trace keeps at most one checkpoint per bin.
     pub(crate) trace_bin_ms: u64,
+    /// Nodes the frontier jobs and their hot spares leave to tenants.
+    pub(crate) tenant_nodes: u32,
     pub(crate) events: Scheduler<Event>,
     pub(crate) stats: RunStats,
     pub(crate) meter: Meter,
@@ -178,6 +180,15 @@ impl Simulation {
             topo,
             horizon,
             trace_bin_ms: bin_ms,
+            tenant_nodes: {
+                let held: u64 = scenario
+                    .workload
+                    .frontier
+                    .iter()
+                    .map(|f| f.chips.get().div_ceil(topo.chips_per_node) as u64 + f.hot_spare_nodes as u64)
+                    .sum();
+                (topo.nodes() as u64).saturating_sub(held) as u32
+            },
             events: Scheduler::with_capacity(1024),
             stats: RunStats::default(),
             meter,

@@ -96,6 +96,22 @@ pub struct Recorder {
     pub classes: Vec<ClassInfo>,
     /// Names of the frontier jobs, then of the job sources.
     pub groups: Vec<String>,
+    /// Counts per group, in the order of `groups`.
+    pub by_group: Vec<GroupStats>,
+}
+
+/// What the jobs of one group (a frontier job, or a job source) went through.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GroupStats {
+    pub submitted: u64,
+    /// Asked for more chips than the site can ever give it: never queued.
+    pub rejected: u64,
+    pub started: u64,
+    pub completed: u64,
+    pub interruptions: u64,
+    /// Each started job's wait from submission to first start, ms.
+    pub waits_ms: Vec<u64>,
 }
 
 impl Recorder {
@@ -115,21 +131,25 @@ impl Recorder {
             wait_ms: 0,
             serial: 0,
             classes,
+            by_group: vec![GroupStats::default(); groups.len()],
             groups,
         }
     }
-    /// A job was submitted: its serial number.
-    pub(crate) fn submit(&mut self) -> u64 {
+    /// A job of `group` was submitted: its serial number.
+    pub(crate) fn submit(&mut self, group: u16) -> u64 {
         self.submitted += 1;
+        self.by_group[group as usize].submitted += 1;
         self.serial += 1;
         self.serial - 1
     }
-    pub(crate) fn complete(&mut self) {
+    pub(crate) fn complete(&mut self, group: u16) {
         self.completed += 1;
+        self.by_group[group as usize].completed += 1;
     }
-    /// A source asked for a job the site cannot run.
-    pub(crate) fn reject(&mut self) {
+    /// A source of `group` asked for a job the site cannot run.
+    pub(crate) fn reject(&mut self, group: u16) {
         self.rejected += 1;
+        self.by_group[group as usize].rejected += 1;
     }
     pub(crate) fn count_failure(&mut self, class: u16, permanent: bool) {
         let c = &mut self.classes[class as usize];
@@ -140,12 +160,16 @@ impl Recorder {
     pub(crate) fn failure(&mut self, time: SimTime, class: u16, unit: u32, permanent: bool, jobs_hit: Vec<JobTag>) {
         self.failures.push(FailureRecord { time, class, unit, permanent, jobs_hit });
     }
-    pub(crate) fn interrupted(&mut self, lost_chip_ms: u128) {
+    pub(crate) fn interrupted(&mut self, group: u16, lost_chip_ms: u128) {
         self.interruptions += 1;
         self.lost_chip_ms += lost_chip_ms;
+        self.by_group[group as usize].interruptions += 1;
     }
-    pub(crate) fn started(&mut self, wait: Duration) {
+    pub(crate) fn started(&mut self, group: u16, wait: Duration) {
         self.started += 1;
         self.wait_ms += wait.as_millis() as u128;
+        let g = &mut self.by_group[group as usize];
+        g.started += 1;
+        g.waits_ms.push(wait.as_millis());
     }
 }

@@ -20,7 +20,7 @@ impl Simulation {
         let needed = req.chips.div_ceil(self.topo.chips_per_node);
         let now = self.events.now();
         let job = Job {
-            serial: self.rec.submit(),
+            serial: self.rec.submit(group),
             group,
             frontier,
             needed,
@@ -82,7 +82,7 @@ impl Simulation {
             let j = self.new_job(i as u16, true, &req, f.hot_spare_nodes, f.borrow_free_nodes);
             self.jobs[j].first_start = Some(self.events.now());
             self.mark(j, Milestone::Start);
-            self.rec.started(Duration::ZERO);
+            self.rec.started(i as u16, Duration::ZERO);
             self.take_nodes(j);
             for _ in 0..f.hot_spare_nodes {
                 let n = self.pool.take_free().expect("validated: frontier jobs fit the facility");
@@ -194,7 +194,7 @@ impl Simulation {
 
     fn finish_job(&mut self, j: u32) {
         self.jobs[j].finished = Some(self.events.now());
-        self.rec.complete();
+        self.rec.complete(self.jobs[j].group);
         self.release(j);
         self.set_phase(j, Phase::Done);
         if !self.jobs[j].frontier {
@@ -223,7 +223,7 @@ impl Simulation {
             job.interruptions += 1;
             job.seg_len = 0;
             self.mark(j, Milestone::Interruption);
-            self.rec.interrupted(lost_chip_ms);
+            self.rec.interrupted(self.jobs[j].group, lost_chip_ms);
             self.jobs.cancel_pending(j);
         }
         let job = &mut self.jobs[j];
@@ -284,14 +284,17 @@ impl Simulation {
 
     pub(crate) fn on_arrival(&mut self, s: u16) {
         if let Some(req) = self.arrivals.take(s) {
-            let fits = req.chips >= 1 && req.chips as u64 <= self.topo.chips() as u64 && req.work_hours.is_finite() && req.work_hours > 0.0;
+            // Tenants get what the frontier jobs and their spares leave: a job larger
+            // than that would wait for ever at the head of the queue.
+            let nodes = req.chips.div_ceil(self.topo.chips_per_node);
+            let fits = req.chips >= 1 && nodes <= self.tenant_nodes && req.work_hours.is_finite() && req.work_hours > 0.0;
+            let group = self.tenant_group(s);
             if fits {
-                let group = self.tenant_group(s);
                 let j = self.new_job(group, false, &req, 0, false);
                 let q = self.queued(j);
                 self.queue.submit(q);
             } else {
-                self.rec.reject();
+                self.rec.reject(group);
             }
         }
         self.schedule_next_arrival(s);
@@ -316,7 +319,7 @@ impl Simulation {
             if job.first_start.is_none() {
                 job.first_start = Some(now);
                 let wait = now.since(job.submitted);
-                self.rec.started(wait);
+                self.rec.started(job.group, wait);
             }
             self.begin(j);
         }
