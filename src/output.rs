@@ -112,6 +112,31 @@ pub fn drops_csv(r: &Report) -> Vec<u8> {
     w.into_inner().expect("in-memory flush")
 }
 
+/// One row per tenant job: who, how big, when it was submitted, started and
+/// finished, how it ended, and what failures cost it.
+pub fn jobs_csv(r: &Report) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["job", "tenant", "chips", "submitted_h", "started_h", "finished_h", "wait_h", "state", "interruptions", "lost_chip_h"])
+        .expect("in-memory write");
+    let h = |t: crate::engine::SimTime| format!("{:.6}", t.as_hours());
+    for j in &r.jobs {
+        w.write_record([
+            r.job_label(j.tag),
+            r.groups[j.tag.group as usize].clone(),
+            j.chips.to_string(),
+            h(j.submitted),
+            j.started.map(h).unwrap_or_default(),
+            j.finished.map(h).unwrap_or_default(),
+            j.started.map(|s| format!("{:.6}", s.since(j.submitted).as_hours())).unwrap_or_default(),
+            j.state.to_string(),
+            j.interruptions.to_string(),
+            format!("{:.6}", j.lost_chip_ms as f64 / 3.6e6),
+        ])
+        .expect("in-memory write");
+    }
+    w.into_inner().expect("in-memory flush")
+}
+
 /// Write every output file of a run into `dir`; returns the paths written.
 pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -122,6 +147,7 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         ("power_zoom.csv", power_zoom_csv(r)),
         ("drops.csv", drops_csv(r)),
         ("frontier.csv", frontier_csv(r)),
+        ("jobs.csv", jobs_csv(r)),
     ];
     let mut out = Vec::new();
     for (name, bytes) in files {
@@ -133,7 +159,7 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The data files [`write_run`] writes into a run's folder.
-pub const RUN_FILES: [&str; 6] = ["summary.json", "failures.csv", "power.csv", "power_zoom.csv", "drops.csv", "frontier.csv"];
+pub const RUN_FILES: [&str; 7] = ["summary.json", "failures.csv", "power.csv", "power_zoom.csv", "drops.csv", "frontier.csv", "jobs.csv"];
 
 /// The charts `plot::run_charts` draws into a run's `charts/` folder, each as `STEM.svg` and `STEM.png`.
 pub const RUN_CHARTS: &[&str] = &crate::plot::RUN_CHART_STEMS;

@@ -8,7 +8,7 @@ use crate::sim::{Detail, RunSnapshot, Simulation};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub use crate::sim::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobTag};
+pub use crate::sim::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag};
 
 impl Simulation {
     /// Run to the horizon and report.
@@ -126,6 +126,8 @@ pub struct Report {
     pub mean_wait_hours: f64,
     /// Counts and waits per group, in the order of `groups`.
     pub by_group: Vec<GroupStats>,
+    /// Every tenant job, by serial (at [`Detail::Full`]; empty otherwise).
+    pub jobs: Vec<JobRecord>,
     pub frontier: Vec<FrontierStats>,
     pub stats: RunStats,
 }
@@ -252,6 +254,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
             if n > 0 { sum as f64 / n as f64 / 3_600_000.0 } else { 0.0 }
         },
         by_group: rec.by_group,
+        jobs: rec.jobs,
         frontier,
         stats,
     }

@@ -311,3 +311,31 @@ fn a_tenant_job_that_can_never_fit_is_rejected_not_left_to_block_the_queue() {
     assert!((sum.jobs.mean_wait_h - t.wait_mean_h).abs() < 1e-12, "{} vs {}", sum.jobs.mean_wait_h, t.wait_mean_h);
     assert!(t.wait_p50_h <= t.wait_p95_h && t.wait_p95_h <= t.wait_p99_h);
 }
+
+/// jobs.csv holds every tenant job once, and agrees with the tenants' counts.
+#[test]
+fn the_job_table_agrees_with_the_tenant_counts() {
+    let r = Simulation::new(&default_days(10.0)).run();
+    let s = r.summary();
+    let csv = String::from_utf8(output::jobs_csv(&r)).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let submitted: u64 = s.tenants.values().map(|t| t.jobs_submitted).sum();
+    let completed: u64 = s.tenants.values().map(|t| t.jobs_completed).sum();
+    let started: u64 = s.tenants.values().map(|t| t.jobs_started).sum();
+    assert_eq!(rows.len() as u64, submitted);
+    assert_eq!(rows.iter().filter(|r| r[7] == "completed").count() as u64, completed);
+    assert_eq!(rows.iter().filter(|r| !r[4].is_empty()).count() as u64, started);
+    let mut names: Vec<&str> = rows.iter().map(|r| r[0]).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), rows.len(), "each job once");
+    for t in s.tenants.keys() {
+        let waits: Vec<f64> = rows.iter().filter(|r| r[1] == t && !r[6].is_empty()).map(|r| r[6].parse().unwrap()).collect();
+        let mean = waits.iter().sum::<f64>() / waits.len() as f64;
+        // The file rounds to the microhour: the mean agrees to that.
+        assert!((mean - s.tenants[t].wait_mean_h).abs() < 1e-6, "{t}: {mean} vs {}", s.tenants[t].wait_mean_h);
+    }
+    // At Summary detail the table is not kept.
+    let lean = Simulation::builder(&default_days(10.0)).detail(Detail::Summary).build().run();
+    assert!(lean.jobs.is_empty());
+}

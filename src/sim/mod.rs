@@ -18,7 +18,7 @@ pub use failures::{Failure, FailureClass, FailureEvent};
 pub use jobs::{CheckpointPolicy, JobEvent, JobRequest, JobSource, Milestone, Phase, PoissonTenants};
 pub use nodes::Role;
 pub use power::{ChipState, MeterSnapshot, PowerBin, PowerStage};
-pub use record::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobTag, Recorder};
+pub use record::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, Recorder};
 pub use sched::{Cause, Policy};
 pub use topology::Topology;
 
@@ -229,6 +229,10 @@ impl Simulation {
     pub fn into_snapshot(mut self) -> RunSnapshot {
         self.run_until(self.horizon);
         self.meter.advance(self.horizon);
+        for j in self.jobs.live_tenants() {
+            self.record_job(j);
+        }
+        self.rec.jobs.sort_by_key(|r| r.tag.serial);
         let frontier = (0..self.scenario.workload.frontier.len()).map(|j| self.frontier_stats(j as u32, self.horizon)).collect();
         RunSnapshot {
             scenario: self.scenario.name.clone(),

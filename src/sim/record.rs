@@ -98,6 +98,24 @@ pub struct Recorder {
     pub groups: Vec<String>,
     /// Counts per group, in the order of `groups`.
     pub by_group: Vec<GroupStats>,
+    /// Every tenant job, at `Detail::Full` (finished ones as they finish, the rest at the end).
+    pub jobs: Vec<JobRecord>,
+}
+
+/// One tenant job as the run saw it (kept at `Detail::Full`): a row of jobs.csv.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct JobRecord {
+    pub tag: JobTag,
+    pub chips: u64,
+    pub submitted: SimTime,
+    pub started: Option<SimTime>,
+    pub finished: Option<SimTime>,
+    /// Where it stood at the end: "completed", or its phase at the horizon.
+    pub state: &'static str,
+    pub interruptions: u32,
+    /// Computed work a failure threw away, chip-ms.
+    pub lost_chip_ms: u128,
 }
 
 /// What the jobs of one group (a frontier job, or a job source) went through.
@@ -132,6 +150,7 @@ impl Recorder {
             serial: 0,
             classes,
             by_group: vec![GroupStats::default(); groups.len()],
+            jobs: Vec::new(),
             groups,
         }
     }

@@ -7,7 +7,7 @@ use super::{Ckpt, Job, JobEvent, JobRequest, Milestone, Phase};
 use crate::config::FrontierJob;
 use crate::engine::{Duration, SimTime};
 use crate::sim::power::ChipState;
-use crate::sim::record::{FrontierStats, JobTag};
+use crate::sim::record::{FrontierStats, JobRecord, JobTag};
 use crate::sim::sched::{Cause, Decision, QueuedJob};
 use crate::sim::{Detail, Simulation};
 
@@ -198,9 +198,28 @@ impl Simulation {
         self.release(j);
         self.set_phase(j, Phase::Done);
         if !self.jobs[j].frontier {
+            self.record_job(j);
             self.jobs.retire(j);
         }
         self.try_schedule();
+    }
+
+    /// Write tenant job `j` down for jobs.csv (at `Detail::Full`).
+    pub(crate) fn record_job(&mut self, j: u32) {
+        if self.detail != Detail::Full {
+            return;
+        }
+        let job = &self.jobs[j];
+        self.rec.jobs.push(JobRecord {
+            tag: JobTag { group: job.group, serial: job.serial },
+            chips: job.chips,
+            submitted: job.submitted,
+            started: job.first_start,
+            finished: job.finished,
+            state: job.phase.label(),
+            interruptions: job.interruptions,
+            lost_chip_ms: job.lost_chip_ms,
+        });
     }
 
     /// Give back every node the job owns.

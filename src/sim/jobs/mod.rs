@@ -150,6 +150,16 @@ pub enum Phase {
 }
 
 impl Phase {
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Queued => "queued",
+            Phase::Waiting => "waiting",
+            Phase::Restarting => "restarting",
+            Phase::Running => "running",
+            Phase::Checkpointing => "checkpointing",
+            Phase::Done => "completed",
+        }
+    }
     pub fn chip_state(self) -> ChipState {
         match self {
             Phase::Queued | Phase::Done => ChipState::Idle,

@@ -45,6 +45,11 @@ impl JobTable {
     pub fn get(&self, j: u32) -> Option<&Job> {
         self.list.get(j as usize)
     }
+    /// Slots of the tenant jobs not yet done (queued, waiting or running).
+    pub fn live_tenants(&self) -> Vec<u32> {
+        let free: std::collections::HashSet<u32> = self.free.iter().copied().collect();
+        (0..self.list.len() as u32).filter(|j| !free.contains(j) && !self.list[*j as usize].frontier).collect()
+    }
 }
 
 impl Index<u32> for JobTable {
