@@ -5,6 +5,23 @@ use crate::report::Report;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
+/// A CSV table built in memory: writing to a `Vec` cannot fail.
+struct Table(csv::Writer<Vec<u8>>);
+
+impl Table {
+    fn new<const N: usize>(header: [&str; N]) -> Self {
+        let mut t = Table(csv::Writer::from_writer(Vec::new()));
+        t.row(header);
+        t
+    }
+    fn row<I: IntoIterator<Item = T>, T: AsRef<[u8]>>(&mut self, record: I) {
+        self.0.write_record(record).expect("writing to memory cannot fail");
+    }
+    fn bytes(self) -> Vec<u8> {
+        self.0.into_inner().expect("flushing to memory cannot fail")
+    }
+}
+
 /// Write `bytes` to `path` atomically (temporary file, then rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension(format!("{}.partial", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
@@ -20,16 +37,14 @@ pub fn summary_json(r: &Report) -> String {
 
 /// One row per failure: when, what, where, whom it interrupted.
 pub fn failures_csv(r: &Report) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
     let t = &r.topology;
-    w.write_record(["time_h", "day", "class", "category", "level", "unit", "chip", "node", "rack", "pod", "outcome", "jobs_hit"])
-        .expect("in-memory write");
+    let mut w = Table::new(["time_h", "day", "class", "category", "level", "unit", "chip", "node", "rack", "pod", "outcome", "jobs_hit"]);
     for f in &r.failures {
         let c = &r.classes[f.class as usize];
         let at = t.place(c.level, f.unit);
         let text = |x: Option<u32>| x.map(|v| v.to_string()).unwrap_or_default();
         let jobs: Vec<String> = f.jobs_hit.iter().map(|&j| r.job_label(j)).collect();
-        w.write_record([
+        w.row([
             format!("{:.6}", f.time.as_hours()),
             format!("{}", (f.time.as_hours() / 24.0).floor() as u64),
             c.name.clone(),
@@ -42,85 +57,76 @@ pub fn failures_csv(r: &Report) -> Vec<u8> {
             at.pod.to_string(),
             if f.permanent { "permanent" } else { "transient" }.to_string(),
             jobs.join(";"),
-        ])
-        .expect("in-memory write");
+        ]);
     }
-    w.into_inner().expect("in-memory flush")
+    w.bytes()
 }
 
 /// Bin averages of IT and facility power (energy-conserving), with the exact
 /// lowest and highest facility draw held inside each bin.
 pub fn power_csv(r: &Report) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["start_h", "end_h", "it_mw", "facility_mw", "facility_min_mw", "facility_max_mw"]).expect("in-memory write");
+    let mut w = Table::new(["start_h", "end_h", "it_mw", "facility_mw", "facility_min_mw", "facility_max_mw"]);
     for (i, (b, &(mean, min, max))) in r.power_bins.iter().zip(&r.power.bins_mw).enumerate() {
         let (start, end) = r.bin_span_ms(i);
         if end <= start {
             continue;
         }
         let it_mw = b.it_wms / (end - start) as f64 / 1e6;
-        w.write_record([
+        w.row([
             format!("{:.6}", start as f64 / 3.6e6),
             format!("{:.6}", end as f64 / 3.6e6),
             format!("{it_mw:.6}"),
             format!("{mean:.6}"),
             format!("{min:.6}"),
             format!("{max:.6}"),
-        ])
-        .expect("in-memory write");
+        ]);
     }
-    w.into_inner().expect("in-memory flush")
+    w.bytes()
 }
 
 /// Each frontier job's saved work over time, with its checkpoints and interruptions.
 pub fn frontier_csv(r: &Report) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["time_h", "job", "event", "work_saved_h"]).expect("in-memory write");
+    let mut w = Table::new(["time_h", "job", "event", "work_saved_h"]);
     for f in &r.frontier {
         for &(t, saved, m) in &f.progress {
-            w.write_record([format!("{t:.6}"), f.name.clone(), m.label().to_string(), format!("{saved:.6}")]).expect("in-memory write");
+            w.row([format!("{t:.6}"), f.name.clone(), m.label().to_string(), format!("{saved:.6}")]);
         }
-        w.write_record([
+        w.row([
             format!("{:.6}", r.horizon_hours().min(f.finished_hours.unwrap_or(f64::INFINITY))),
             f.name.clone(),
             "end".into(),
             format!("{:.6}", f.useful_hours),
-        ])
-        .expect("in-memory write");
+        ]);
     }
-    w.into_inner().expect("in-memory flush")
+    w.bytes()
 }
 
 /// Exact power steps around the largest drop: each row holds from its time until the next row's.
 pub fn power_zoom_csv(r: &Report) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["time_h", "it_mw", "facility_mw"]).expect("in-memory write");
+    let mut w = Table::new(["time_h", "it_mw", "facility_mw"]);
     for (&(t, it), &(_, facility)) in r.zoom.iter().zip(&r.power.zoom) {
-        w.write_record([format!("{:.7}", t.as_hours()), format!("{:.6}", it / 1e6), format!("{:.6}", facility / 1e6)])
-            .expect("in-memory write");
+        w.row([format!("{:.7}", t.as_hours()), format!("{:.6}", it / 1e6), format!("{:.6}", facility / 1e6)]);
     }
-    w.into_inner().expect("in-memory flush")
+    w.bytes()
 }
 
 /// The fall in facility draw at every instant IT draw fell by at least 1 MW.
 pub fn drops_csv(r: &Report) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["time_h", "facility_drop_mw"]).expect("in-memory write");
+    let mut w = Table::new(["time_h", "facility_drop_mw"]);
     for &(t, watts) in &r.power.drops {
-        w.write_record([format!("{:.7}", t.as_hours()), format!("{:.6}", watts / 1e6)]).expect("in-memory write");
+        w.row([format!("{:.7}", t.as_hours()), format!("{:.6}", watts / 1e6)]);
     }
-    w.into_inner().expect("in-memory flush")
+    w.bytes()
 }
 
 /// One row per tenant job: who, how big, when it was submitted, started and
 /// finished, how it ended, and what failures cost it.
 pub fn jobs_csv(r: &Report) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["job", "tenant", "chips", "submitted_h", "started_h", "finished_h", "wait_h", "state", "interruptions", "lost_chip_h"])
-        .expect("in-memory write");
+    let mut w =
+        Table::new(["job", "tenant", "chips", "submitted_h", "started_h", "finished_h", "wait_h", "state", "interruptions", "lost_chip_h"]);
     let h = |t: crate::engine::SimTime| format!("{:.6}", t.as_hours());
     for j in &r.jobs {
-        w.write_record([
+        w.row([
             r.job_label(j.tag),
             r.groups[j.tag.group as usize].clone(),
             j.chips.to_string(),
@@ -131,10 +137,9 @@ pub fn jobs_csv(r: &Report) -> Vec<u8> {
             j.state.to_string(),
             j.interruptions.to_string(),
             format!("{:.6}", j.lost_chip_ms as f64 / 3.6e6),
-        ])
-        .expect("in-memory write");
+        ]);
     }
-    w.into_inner().expect("in-memory flush")
+    w.bytes()
 }
 
 /// Write every output file of a run into `dir`; returns the paths written.
