@@ -91,7 +91,6 @@ pub struct Recorder {
     pub completed: u64,
     pub rejected: u64,
     pub started: u64,
-    pub wait_ms: u128,
     serial: u64,
     pub classes: Vec<ClassInfo>,
     /// Names of the frontier jobs, then of the job sources.
@@ -146,7 +145,6 @@ impl Recorder {
             completed: 0,
             rejected: 0,
             started: 0,
-            wait_ms: 0,
             serial: 0,
             classes,
             by_group: vec![GroupStats::default(); groups.len()],
@@ -186,7 +184,6 @@ impl Recorder {
     }
     pub(crate) fn started(&mut self, group: u16, wait: Duration) {
         self.started += 1;
-        self.wait_ms += wait.as_millis() as u128;
         let g = &mut self.by_group[group as usize];
         g.started += 1;
         g.waits_ms.push(wait.as_millis());
