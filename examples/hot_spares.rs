@@ -15,7 +15,7 @@ fn main() -> anyhow::Result<()> {
         base_path: config::DEFAULT_SCENARIO.into(),
         base: config::default_scenario(),
         // Without borrowing, a job short of healthy nodes waits for its own repairs.
-        set: vec!["horizon_days=30".into(), "workload.frontier[0].borrow_free_nodes=false".into()],
+        set: vec!["horizon_days=30".into(), "workload.frontier[0].recovery=WaitForRepair".into()],
         params: vec![("workload.frontier[0].hot_spare_nodes".into(), spares.to_vec()), ("failure.repair.crews".into(), crews.to_vec())],
         replications: 2,
         metrics: vec!["goodput".into(), "ettr".into(), "time_breakdown.waiting".into()],

@@ -110,7 +110,7 @@ for pods in 22 87 348; do
         read -r w r e < <(measure "$SREPS" "$OUT/scale-$pods-$days" "$SCEN" --horizon-days "$days" \
             --set "facility.pods=$pods" --set "workload.frontier[0].chips=$fchips" \
             --set "workload.frontier[0].hot_spare_nodes=$spares" \
-            --set "workload.tenants[0].arrivals_per_hour=$small" --set "workload.tenants[1].arrivals_per_hour=$medium")
+            --set "workload.tenants[1].classes[0].arrivals_per_hour=$small" --set "workload.tenants[2].classes[0].arrivals_per_hour=$medium")
         SW[$pods-$days]=$w; SR[$pods-$days]=$r; SE[$pods-$days]=$e
     done
 done

@@ -120,15 +120,31 @@ pub fn drops_csv(r: &Report) -> Vec<u8> {
 }
 
 /// One row per tenant job: who, how big, when it was submitted, started and
-/// finished, how it ended, and what failures cost it.
+/// finished, how it ended, and what failures and preemptions cost it.
 pub fn jobs_csv(r: &Report) -> Vec<u8> {
-    let mut w =
-        Table::new(["job", "tenant", "chips", "submitted_h", "started_h", "finished_h", "wait_h", "state", "interruptions", "lost_chip_h"]);
+    let mut w = Table::new([
+        "job",
+        "tenant",
+        "chips",
+        "submitted_h",
+        "started_h",
+        "finished_h",
+        "wait_h",
+        "state",
+        "interruptions",
+        "lost_chip_h",
+        "class",
+        "size_class",
+        "run_h",
+        "walltime_h",
+        "preemptions",
+    ]);
     let h = |t: crate::engine::SimTime| format!("{:.6}", t.as_hours());
+    let ms_h = |ms: u64| format!("{:.6}", ms as f64 / 3.6e6);
     for j in &r.jobs {
         w.row([
             r.job_label(j.tag),
-            r.groups[j.tag.group as usize].clone(),
+            r.tenants.get(j.tenant as usize).cloned().unwrap_or_default(),
             j.chips.to_string(),
             h(j.submitted),
             j.started.map(h).unwrap_or_default(),
@@ -137,6 +153,11 @@ pub fn jobs_csv(r: &Report) -> Vec<u8> {
             j.state.to_string(),
             j.interruptions.to_string(),
             format!("{:.6}", j.lost_chip_ms as f64 / 3.6e6),
+            r.groups[j.tag.group as usize].clone(),
+            crate::sim::SIZE_CLASSES[crate::sim::size_class(j.chips) as usize].1.to_string(),
+            ms_h(j.work_ms),
+            j.walltime_ms.map(ms_h).unwrap_or_default(),
+            j.preemptions.to_string(),
         ]);
     }
     w.bytes()

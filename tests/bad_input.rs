@@ -529,7 +529,7 @@ fn tenant_job_larger_than_facility() {
     let site = Site::new();
     let e = site.edit(WORKLOAD, "(1024, 0.15)", "(200000, 0.15)");
     for run in site.check_and_run() {
-        expect_bad(&run, WORKLOAD, At::Line(e.line()), &["tenants[1].chips", "200000"], &["allowed: at most"]);
+        expect_bad(&run, WORKLOAD, At::Line(e.line()), &["tenants[2].classes[0].chips", "200000"], &["allowed: at most"]);
     }
 }
 

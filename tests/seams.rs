@@ -25,7 +25,7 @@ fn clockwork(level: Level, every: f64, outcome: Outcome) -> FailureClass {
 fn small_site(frontier: bool, repair: &str, days: f64) -> Scenario {
     let job = if frontier {
         "(name: \"big\", chips: 16, work_hours: 1000.0, checkpoint: Some((interval_hours: 1.0, write_hours: 0.1)),
-          restart_hours: 0.5, hot_spare_nodes: 1, borrow_free_nodes: false)"
+          restart_hours: 0.5, hot_spare_nodes: 1, recovery: WaitForRepair)"
     } else {
         ""
     };
@@ -175,9 +175,9 @@ fn harsh_enough() -> Scenario {
              (name: \"gpu\", category: Gpu, level: Chip, ttf: Exponential(mean_hours: 2000.0), outcome: Mixed(p_permanent: 0.3, reboot: Fixed(hours: 0.3), repair: Fixed(hours: 8.0)))]),
           power: {},
           workload: (name: \"w\",
-            frontier: [(name: \"big\", chips: 160, work_hours: 2000.0, checkpoint: Some((interval_hours: 0.5, write_hours: 0.05)), restart_hours: 0.2, hot_spare_nodes: 2, borrow_free_nodes: true)],
-            tenants: [(name: \"t\", arrivals_per_hour: 2.0, chips: Choice([(4, 1.0), (16, 1.0)]), work_hours: Exponential(mean_hours: 3.0),
-                       p_checkpoint: 0.5, checkpoint: (interval_hours: 1.0, write_hours: 0.1, at_end: false), restart_hours: 0.1)]))",
+            frontier: [(name: \"big\", chips: 160, work_hours: 2000.0, checkpoint: Some((interval_hours: 0.5, write_hours: 0.05)), restart_hours: 0.2, hot_spare_nodes: 2, recovery: BorrowFree)],
+            tenants: [(name: \"t\", classes: [(name: \"t\", arrivals_per_hour: 2.0, chips: Choice([(4, 1.0), (16, 1.0)]), work_hours: Exponential(mean_hours: 3.0),
+                       p_checkpoint: 0.5, checkpoint: (interval_hours: 1.0, write_hours: 0.1, at_end: false), restart_hours: 0.1)])]))",
         common::power_ron()
     ))
 }

@@ -4,6 +4,7 @@
 
 use super::law::{DurationLaw, Law};
 use super::model::*;
+use super::workload::*;
 
 /// Which model a problem is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,20 +132,52 @@ impl FailureModel {
 impl Workload {
     pub fn check(&self) -> Result<(), Problem> {
         let p = Part::Workload;
+        let mut names = std::collections::HashSet::new();
         for (i, t) in self.tenants.iter().enumerate() {
-            law(p, format!("tenants[{i}].work_hours"), &t.work_hours)?;
-            if let SizeLaw::Choice(v) = &t.chips
-                && v.is_empty()
-            {
-                return problem(p, format!("tenants[{i}].chips"), "an empty Choice; allowed: at least one (chips, weight) pair");
+            if !names.insert(t.name.as_str()) {
+                return problem(p, format!("tenants[{i}].name"), format!("`{}` names two tenants; allowed: one tenant per name", t.name));
             }
-            if t.arrivals_per_hour.get() > MAX_RATE_PER_HOUR {
+            for (k, c) in t.classes.iter().enumerate() {
+                let at = format!("tenants[{i}].classes[{k}]");
+                law(p, format!("{at}.work_hours"), &c.work_hours)?;
+                if let WallTime::Hours(l) = &c.walltime {
+                    law(p, format!("{at}.walltime"), l)?;
+                }
+                if let SizeLaw::Choice(v) = &c.chips
+                    && v.is_empty()
+                {
+                    return problem(p, format!("{at}.chips"), "an empty Choice; allowed: at least one (chips, weight) pair");
+                }
+                if c.arrivals_per_hour.get() > MAX_RATE_PER_HOUR {
+                    return problem(
+                        p,
+                        format!("{at}.arrivals_per_hour"),
+                        format!("got {}; allowed: at most {MAX_RATE_PER_HOUR:e} per hour", c.arrivals_per_hour),
+                    );
+                }
+            }
+        }
+        let known = || self.tenants.iter().map(|t| format!("`{}`", t.name)).collect::<Vec<_>>().join(", ");
+        for (i, f) in self.frontier.iter().enumerate() {
+            if let Some(t) = &f.tenant
+                && self.tenant_index(t).is_none()
+            {
                 return problem(
                     p,
-                    format!("tenants[{i}].arrivals_per_hour"),
-                    format!("got {}; allowed: at most {MAX_RATE_PER_HOUR:e} per hour", t.arrivals_per_hour),
+                    format!("frontier[{i}].tenant"),
+                    format!("no tenant `{t}`; allowed: one of the workload's tenants ({})", known()),
                 );
             }
+        }
+        if let Some(t) = &self.default_tenant
+            && self.tenant_index(t).is_none()
+        {
+            return problem(p, "default_tenant", format!("no tenant `{t}`; allowed: one of the workload's tenants ({})", known()));
+        }
+        if let Some(b) = &self.scheduler.backfill
+            && b.max_jobs_tested == 0
+        {
+            return problem(p, "scheduler.backfill.max_jobs_tested", "got 0; allowed: a whole number from 1 up");
         }
         Ok(())
     }
@@ -194,16 +227,14 @@ impl Scenario {
             }
         }
         for (i, t) in self.workload.tenants.iter().enumerate() {
-            let sizes: Vec<u32> = match &t.chips {
-                SizeLaw::Fixed(c) => vec![c.get()],
-                SizeLaw::Choice(v) => v.iter().map(|(c, _)| c.get()).collect(),
-            };
-            if let Some(&big) = sizes.iter().find(|&&c| c as u64 > chips) {
-                return problem(
-                    Part::Workload,
-                    format!("tenants[{i}].chips"),
-                    format!("a job of {big} chips is larger than the facility `{}` ({chips} chips); allowed: at most {chips}", f.name),
-                );
+            for (k, c) in t.classes.iter().enumerate() {
+                if let Some(&big) = c.chips.sizes().iter().find(|&&c| c as u64 > chips) {
+                    return problem(
+                        Part::Workload,
+                        format!("tenants[{i}].classes[{k}].chips"),
+                        format!("a job of {big} chips is larger than the facility `{}` ({chips} chips); allowed: at most {chips}", f.name),
+                    );
+                }
             }
         }
         Ok(())
@@ -211,10 +242,9 @@ impl Scenario {
 }
 
 /// Line and column (1-based) of the field at `path` (e.g. `frontier[1].chips`,
-/// `classes[0].outcome.reboot`) in RON text, found by walking the keys in order:
-/// after `name:` with an index i, the next key is taken at its (i+1)-th
-/// occurrence. Comments are skipped. Good for the model files' shapes, where
-/// each list element has each key once.
+/// `tenants[2].classes[0].outcome.reboot`) in RON text, found by walking the
+/// keys in order: after `name:` with an index i, the search goes on from the
+/// start of the list's element i. Comments are skipped.
 pub fn locate_path(text: &str, path: &str) -> Option<(usize, usize)> {
     // Blank out comments, keeping byte offsets.
     let mut code = String::with_capacity(text.len());
@@ -228,22 +258,54 @@ pub fn locate_path(text: &str, path: &str) -> Option<(usize, usize)> {
             None => code.push_str(line),
         }
     }
-    let (mut pos, mut nth, mut last) = (0, 1, None);
+    let (mut pos, mut last) = (0, None);
     for token in path.split('.').filter(|t| !t.is_empty()) {
         let (name, index) = match token.split_once('[') {
             Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
             None => (token, None),
         };
-        for _ in 0..nth {
-            let s = find_key(&code, name, pos)?;
-            last = Some(s);
-            pos = s + name.len();
+        let s = find_key(&code, name, pos)?;
+        last = Some(s);
+        pos = s + name.len();
+        if let Some(i) = index {
+            pos = nth_element(&code, pos, i)?;
         }
-        nth = index.map_or(1, |i| i + 1);
     }
     let start = last?;
     let before = &text[..start];
     Some((before.matches('\n').count() + 1, start - before.rfind('\n').map_or(0, |i| i + 1) + 1))
+}
+
+/// Byte offset of the start of element `i` of the list that opens after `from`
+/// (skipping nested brackets and strings).
+fn nth_element(code: &str, from: usize, i: usize) -> Option<usize> {
+    let b = code.as_bytes();
+    let open = from + code.get(from..)?.find('[')?;
+    if i == 0 {
+        return Some(open + 1);
+    }
+    let (mut depth, mut seen, mut in_str) = (0usize, 0usize, false);
+    for (k, &c) in b.iter().enumerate().skip(open + 1) {
+        if in_str {
+            in_str = !(c == b'"' && b[k - 1] != b'\\');
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b'}' if depth > 0 => depth -= 1,
+            b']' if depth > 0 => depth -= 1,
+            b']' | b')' | b'}' => return None,
+            b',' if depth == 0 => {
+                seen += 1;
+                if seen == i {
+                    return Some(k + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Byte offset of `name` used as a key (`name:`, whole word) at or after `from`.

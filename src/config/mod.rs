@@ -5,6 +5,8 @@ mod law;
 mod load;
 mod model;
 mod num;
+mod trace;
+mod workload;
 
 pub use checks::{MAX_CHIPS, MAX_POWER_BINS, MAX_RATE_PER_HOUR, Part, Problem, locate_path};
 pub use law::{DurationLaw, Law, exp_draw, gamma};
@@ -14,3 +16,5 @@ pub use load::{
 };
 pub use model::*;
 pub use num::{AtLeastOne, Count, NonNeg, Positive, Prob};
+pub use trace::{TraceGrouping, TraceJob, TraceOptions, parse_trace, read_trace};
+pub use workload::*;

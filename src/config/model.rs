@@ -3,6 +3,7 @@
 
 use super::law::Law;
 use super::num::{AtLeastOne, Count, NonNeg, Positive, Prob};
+use super::workload::Workload;
 use serde::{Deserialize, Serialize};
 
 /// `models/facility/*.ron`: the physical hierarchy site → pods → racks → nodes → chips.
@@ -154,87 +155,6 @@ pub struct PowerModel {
     pub rack_overhead_watts: NonNeg,
     /// Power usage effectiveness: facility draw = IT draw × PUE.
     pub pue: AtLeastOne,
-}
-
-/// Checkpoint policy: write every `interval_hours` of computed work.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Checkpointing {
-    pub interval_hours: Positive,
-    /// Time the job stalls while a checkpoint is written.
-    pub write_hours: NonNeg,
-    /// Also write a checkpoint when the last piece of work is done.
-    #[serde(default = "yes")]
-    pub at_end: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// A gang-scheduled training job that owns part of the site from the start.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FrontierJob {
-    pub name: String,
-    /// Chips computing; rounded up to whole nodes.
-    pub chips: Count,
-    /// Failure-free compute time needed, in hours at full size.
-    pub work_hours: Positive,
-    pub checkpoint: Option<Checkpointing>,
-    /// Time from an interruption (with healthy nodes at hand) to computing again.
-    pub restart_hours: NonNeg,
-    /// Healthy extra nodes the job holds to swap in at once after a failure.
-    #[serde(deserialize_with = "super::num::whole_u32")]
-    pub hot_spare_nodes: u32,
-    /// When short of healthy nodes, take free healthy nodes from the shared pool.
-    #[serde(default)]
-    pub borrow_free_nodes: bool,
-}
-
-/// Job sizes in chips.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub enum SizeLaw {
-    Fixed(Count),
-    /// (chips, weight) pairs; weights need not sum to 1.
-    Choice(Vec<(Count, Positive)>),
-}
-
-/// A tenant class: jobs arriving as a Poisson stream, served first come first served.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TenantClass {
-    pub name: String,
-    pub arrivals_per_hour: Positive,
-    pub chips: SizeLaw,
-    /// Failure-free run time of one job, in hours.
-    pub work_hours: Law,
-    /// Share of jobs that checkpoint (with `checkpoint`); the others lose all work on a failure.
-    pub p_checkpoint: Prob,
-    pub checkpoint: Checkpointing,
-    pub restart_hours: NonNeg,
-}
-
-/// How the queue of tenant jobs is served.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SchedulerSpec {
-    /// Strict first come, first served: the head of the queue starts when it
-    /// fits and nothing passes it; an interrupted job goes back to the front.
-    #[default]
-    Fcfs,
-}
-
-/// `models/workload/*.ron`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Workload {
-    pub name: String,
-    pub frontier: Vec<FrontierJob>,
-    pub tenants: Vec<TenantClass>,
-    /// The queue's policy (optional; `Fcfs` when left out).
-    #[serde(default)]
-    pub scheduler: SchedulerSpec,
 }
 
 /// `models/scenarios/*.ron` as written: model files named by path relative to it.

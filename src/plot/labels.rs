@@ -435,7 +435,7 @@ mod tests {
 
     #[test]
     fn unknown_paths_fall_back_to_their_last_component() {
-        assert_eq!(parameter("workload.tenants[0].chips").name, "Chips");
+        assert_eq!(parameter("workload.tenants[0].classes[0].chips").name, "Chips");
         let f = parameter("failure.classes[2].ttf.mean_hours");
         assert_eq!((f.name.as_str(), f.unit), ("Ttf mean", Unit::Hours));
         assert_eq!(metric("power.some_new_peak_mw").name, "Some new peak");

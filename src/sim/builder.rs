@@ -11,7 +11,8 @@ pub struct SimulationBuilder {
     pub(super) seed: u64,
     pub(super) detail: Detail,
     pub(super) classes: Vec<FailureClass>,
-    pub(super) sources: Vec<Box<dyn JobSource>>,
+    /// Job sources, each with the tenant its jobs belong to (`None`: a tenant named after it).
+    pub(super) sources: Vec<(Box<dyn JobSource>, Option<u16>)>,
     pub(super) policy: Option<Box<dyn Policy>>,
     pub(super) stages: Vec<Box<dyn PowerStage>>,
     pub(super) flow: Option<Box<dyn RepairFlow>>,
@@ -39,10 +40,10 @@ impl SimulationBuilder {
     }
     /// Add a stream of jobs from a user type implementing `JobSource`.
     pub fn job_source(mut self, s: Box<dyn JobSource>) -> Self {
-        self.sources.push(s);
+        self.sources.push((s, None));
         self
     }
-    /// Drop the tenant classes of the scenario's workload (frontier jobs stay).
+    /// Drop the job classes of the scenario's workload (frontier jobs stay).
     pub fn without_model_tenants(mut self) -> Self {
         self.sources.clear();
         self

@@ -11,6 +11,7 @@ pub mod power;
 mod record;
 pub mod sched;
 pub mod topology;
+mod usage;
 
 pub use builder::SimulationBuilder;
 pub use failures::repair::{Crews, OutageView, RepairEvent, RepairFlow, RepairStage, StandardFlow};
@@ -18,9 +19,10 @@ pub use failures::{Failure, FailureClass, FailureEvent};
 pub use jobs::{CheckpointPolicy, JobEvent, JobRequest, JobSource, Milestone, Phase, PoissonTenants};
 pub use nodes::Role;
 pub use power::{ChipState, MeterSnapshot, PowerBin, PowerStage};
-pub use record::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, Recorder};
+pub use record::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, NO_TENANT, Recorder, SIZE_CLASSES, size_class};
 pub use sched::{Cause, Policy};
 pub use topology::Topology;
+pub use usage::UsageSnapshot;
 
 use crate::config::{Problem, Scenario};
 use crate::engine::{self, RunStats, Scheduler, SimTime, Streams, stream_id};
@@ -29,7 +31,8 @@ use failures::repair::{Flow, Repair};
 use jobs::{Arrivals, JobTable};
 use nodes::{Healed, NodePool, Struck};
 use power::{Chain, Ledger, Meter};
-use sched::Sched;
+use sched::{Room, Sched, TenantInfo};
+use usage::Usage;
 
 /// Events are small `Copy` values. Each family (failures, repair, jobs) has its
 /// own event type and handler; the queue holds them flattened into one enum, so
@@ -43,6 +46,7 @@ pub enum Event {
     RepairSpareBack,
     JobPhaseEnd { job: u32, epoch: u32 },
     JobArrival { source: u16 },
+    JobWallTime { job: u32, attempt: u32 },
 }
 
 impl From<FailureEvent> for Event {
@@ -71,6 +75,7 @@ impl From<JobEvent> for Event {
         match e {
             JobEvent::PhaseEnd { job, epoch } => Event::JobPhaseEnd { job, epoch },
             JobEvent::Arrival { source } => Event::JobArrival { source },
+            JobEvent::WallTime { job, attempt } => Event::JobWallTime { job, attempt },
         }
     }
 }
@@ -111,6 +116,13 @@ pub struct Simulation {
     pub(crate) jobs: JobTable,
     pub(crate) queue: Sched,
     pub(crate) arrivals: Arrivals,
+    /// The tenant of each group's jobs (frontier jobs, then job sources).
+    pub(crate) group_tenant: Vec<u16>,
+    pub(crate) usage: Usage,
+    /// Scratch: the free room handed to the policy.
+    pub(crate) room: Room,
+    /// Attempts started so far: each attempt's number is unique.
+    pub(crate) attempts: u32,
     /// (job, struck while computing) for the failure being handled.
     hit_scratch: Vec<(u32, bool)>,
     pub(crate) rec: Recorder,
@@ -127,6 +139,10 @@ pub struct RunSnapshot {
     pub detail: Detail,
     pub meter: MeterSnapshot,
     pub record: Recorder,
+    pub usage: UsageSnapshot,
+    /// Each tenant's entitled share (normalised), and the policy's name.
+    pub shares: Vec<f64>,
+    pub policy: String,
     pub frontier: Vec<FrontierStats>,
     pub stats: RunStats,
 }
@@ -144,7 +160,11 @@ impl Simulation {
 
     pub fn builder(scenario: &Scenario) -> SimulationBuilder {
         let classes = scenario.failure.classes.iter().map(FailureClass::from_spec).collect();
-        let sources = scenario.workload.tenants.iter().map(|t| Box::new(PoissonTenants::from_spec(t)) as Box<dyn JobSource>).collect();
+        let sources = scenario
+            .workload
+            .classes()
+            .map(|(t, c)| (Box::new(PoissonTenants::from_spec(c, t as u16)) as Box<dyn JobSource>, Some(t as u16)))
+            .collect();
         SimulationBuilder {
             scenario: scenario.clone(),
             seed: scenario.seed,
@@ -169,11 +189,23 @@ impl Simulation {
         }
         let ledger = Ledger::new(topo.chips() as u64, topo.nodes() as u64);
         let meter = Meter::new(ledger, chain, horizon, bin_ms, detail == Detail::Full);
-        let groups =
-            scenario.workload.frontier.iter().map(|f| f.name.clone()).chain(sources.iter().map(|s| s.name().to_string())).collect();
-        let rec = Recorder::new(&classes, groups);
+        let w = &scenario.workload;
+        let mut tenants: Vec<String> = w.tenants.iter().map(|t| t.name.clone()).collect();
+        let mut group_tenant: Vec<u16> =
+            w.frontier.iter().map(|f| f.tenant.as_deref().and_then(|t| w.tenant_index(t)).map_or(NO_TENANT, |i| i as u16)).collect();
+        for (src, t) in &sources {
+            group_tenant.push(t.unwrap_or_else(|| {
+                tenants.push(src.name().to_string());
+                (tenants.len() - 1) as u16
+            }));
+        }
+        let groups = w.frontier.iter().map(|f| f.name.clone()).chain(sources.iter().map(|s| s.0.name().to_string())).collect();
+        let infos = tenant_infos(&scenario, &tenants);
+        let rec = Recorder::new(&classes, groups, tenants);
         let source_rngs = (0..sources.len()).map(|i| streams.rng(PURPOSE_SOURCE, i as u64, 0)).collect();
-        let policy = policy.unwrap_or_else(|| sched::policy_for(scenario.workload.scheduler));
+        let sources = sources.into_iter().map(|s| s.0).collect();
+        let policy = policy.unwrap_or_else(|| sched::policy_for(&scenario.workload.scheduler));
+        let usage = Usage::new(infos.len(), detail == Detail::Full);
         let mut sim = Simulation {
             seed,
             detail,
@@ -196,8 +228,12 @@ impl Simulation {
             failures: Failures::new(classes, &topo, streams),
             repair: Repair::new(&scenario.failure.repair, &streams, flow.map_or(Flow::Standard(StandardFlow), Flow::Custom)),
             jobs: JobTable::default(),
-            queue: Sched::new(policy),
+            queue: Sched::new(policy, infos),
             arrivals: Arrivals::new(sources, source_rngs),
+            group_tenant,
+            usage,
+            room: Room::nodes(0, topo.chips_per_node),
+            attempts: 0,
             hit_scratch: Vec::new(),
             rec,
             scenario,
@@ -229,9 +265,24 @@ impl Simulation {
     pub fn into_snapshot(mut self) -> RunSnapshot {
         self.run_until(self.horizon);
         self.meter.advance(self.horizon);
+        self.usage.advance(self.horizon);
         for j in self.jobs.live_tenants() {
+            let job = &self.jobs[j];
+            let useful = job.work_done as u128 * job.chips as u128;
+            let k = self.keys(j);
+            self.rec.unfinished(k, useful);
             self.record_job(j);
         }
+        for j in 0..self.scenario.workload.frontier.len() as u32 {
+            let job = &self.jobs[j];
+            if job.finished.is_none() {
+                let useful = (job.work_done + job.unsaved_work(self.horizon)) as u128 * job.chips as u128;
+                let k = self.keys(j);
+                self.rec.unfinished(k, useful);
+            }
+        }
+        let shares = self.queue.tenants().iter().map(|t| t.share).collect();
+        let policy = self.queue.policy_name().to_string();
         self.rec.jobs.sort_by_key(|r| r.tag.serial);
         let frontier = (0..self.scenario.workload.frontier.len()).map(|j| self.frontier_stats(j as u32, self.horizon)).collect();
         RunSnapshot {
@@ -242,6 +293,9 @@ impl Simulation {
             topology: self.topo,
             detail: self.detail,
             meter: self.meter.snapshot(),
+            usage: self.usage.snapshot(self.horizon.as_hours()),
+            shares,
+            policy,
             record: self.rec,
             frontier,
             stats: self.stats,
@@ -306,6 +360,7 @@ impl Simulation {
         match ev {
             Event::JobPhaseEnd { job, .. } => self.on_phase_end(job),
             Event::JobArrival { source } => self.on_arrival(source),
+            Event::JobWallTime { job, .. } => self.on_walltime(job),
             Event::FailureTick { class } => self.on_failure(FailureEvent::ClassTick { class }),
             Event::FailureClock { class, unit } => self.on_failure(FailureEvent::UnitClock { class, unit }),
             Event::RepairStageDone { outage } => {
@@ -346,12 +401,26 @@ impl Simulation {
         }
         self.hit_scratch = hits;
         self.repair.begin(id, &mut self.events);
+        self.try_schedule();
     }
 
     fn strike(&mut self, n: u32) {
         let cpn = self.topo.chips_per_node as u64;
         let (from, hit) = match self.pool.strike(n) {
             Struck::AlreadyDown => return,
+            Struck::Shared => {
+                self.meter.node_down();
+                let mut idle = cpn;
+                for i in 0..self.pool.jobs_on(n).len() {
+                    let j = self.pool.jobs_on(n)[i];
+                    let job = &self.jobs[j];
+                    idle -= job.chips;
+                    self.meter.shift(job.phase.chip_state(), ChipState::Down, job.chips);
+                    self.hit_scratch.push((j, true));
+                }
+                self.meter.shift(ChipState::Idle, ChipState::Down, idle);
+                return;
+            }
             Struck::Free => (ChipState::Idle, None),
             Struck::Spare { owner } => (ChipState::Spare, Some((owner, false))),
             Struck::Active { owner } => (self.jobs[owner].phase.chip_state(), Some((owner, true))),
@@ -399,6 +468,7 @@ impl engine::Model for Simulation {
     fn is_current(&self, ev: &Event) -> bool {
         match *ev {
             Event::JobPhaseEnd { job, epoch } => self.jobs.epoch(job) == epoch,
+            Event::JobWallTime { job, attempt } => self.walltime_current(job, attempt),
             _ => true,
         }
     }
@@ -407,4 +477,35 @@ impl engine::Model for Simulation {
     fn handle(&mut self, ev: Event) {
         self.dispatch(ev)
     }
+}
+
+/// What the scheduler knows of each tenant: the workload's tenants (shares
+/// normalised over all of them, a share in chips as a fraction of the site),
+/// then one per job source added in code, entitled to nothing.
+fn tenant_infos(s: &Scenario, names: &[String]) -> Vec<TenantInfo> {
+    use crate::config::Share;
+    let chips = s.facility.chips().max(1) as f64;
+    let raw: Vec<f64> = s
+        .workload
+        .tenants
+        .iter()
+        .map(|t| match t.share {
+            Share::Fraction(f) => f.get(),
+            Share::Chips(c) => c.get() as f64 / chips,
+        })
+        .collect();
+    let total: f64 = raw.iter().sum();
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let t = s.workload.tenants.get(i);
+            TenantInfo {
+                name: name.clone(),
+                share: if total > 0.0 { raw.get(i).copied().unwrap_or(0.0) / total } else { 0.0 },
+                tier: t.map_or(0, |t| t.priority_tier),
+                preemptible: t.is_some_and(|t| t.preemptible),
+            }
+        })
+        .collect()
 }

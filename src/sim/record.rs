@@ -6,7 +6,7 @@ use super::jobs::Milestone;
 use crate::config::{Category, Level};
 use crate::engine::{Duration, SimTime};
 
-/// A job named in reports: its group (frontier job or tenant class) and serial number.
+/// A job named in reports: its group (frontier job or job class) and serial number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct JobTag {
     pub group: u16,
@@ -91,12 +91,19 @@ pub struct Recorder {
     pub completed: u64,
     pub rejected: u64,
     pub started: u64,
+    /// Tenant jobs a frontier job's recovery preempted.
+    pub second_order_preemptions: u64,
     serial: u64,
     pub classes: Vec<ClassInfo>,
     /// Names of the frontier jobs, then of the job sources.
     pub groups: Vec<String>,
     /// Counts per group, in the order of `groups`.
     pub by_group: Vec<GroupStats>,
+    /// Names of the tenants, and counts per tenant in that order.
+    pub tenants: Vec<String>,
+    pub by_tenant: Vec<GroupStats>,
+    /// Counts per size class of tenant jobs, in the order of [`SIZE_CLASSES`].
+    pub by_size: Vec<GroupStats>,
     /// Every tenant job, at `Detail::Full` (finished ones as they finish, the rest at the end).
     pub jobs: Vec<JobRecord>,
 }
@@ -106,18 +113,31 @@ pub struct Recorder {
 #[non_exhaustive]
 pub struct JobRecord {
     pub tag: JobTag,
+    pub tenant: u16,
     pub chips: u64,
+    /// Failure-free run time asked for, ms.
+    pub work_ms: u64,
+    pub walltime_ms: Option<u64>,
     pub submitted: SimTime,
     pub started: Option<SimTime>,
     pub finished: Option<SimTime>,
     /// Where it stood at the end: "completed", or its phase at the horizon.
     pub state: &'static str,
     pub interruptions: u32,
+    pub preemptions: u32,
     /// Computed work a failure threw away, chip-ms.
     pub lost_chip_ms: u128,
 }
 
-/// What the jobs of one group (a frontier job, or a job source) went through.
+/// Size classes of tenant jobs, by chips: (largest in class, label).
+pub const SIZE_CLASSES: [(u64, &str); 5] = [(1, "1"), (7, "2-7"), (63, "8-63"), (255, "64-255"), (u64::MAX, "256+")];
+
+pub fn size_class(chips: u64) -> u8 {
+    SIZE_CLASSES.iter().position(|c| chips <= c.0).unwrap_or(SIZE_CLASSES.len() - 1) as u8
+}
+
+/// What the jobs of one group (a frontier job, a job class), one tenant or one
+/// size class went through.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GroupStats {
@@ -126,13 +146,35 @@ pub struct GroupStats {
     pub rejected: u64,
     pub started: u64,
     pub completed: u64,
+    /// Killed at their wall time and not requeued.
+    pub killed: u64,
+    /// Jobs preempted at least once, and preemptions in all.
+    pub preempted: u64,
+    pub preemptions: u64,
     pub interruptions: u64,
-    /// Each started job's wait from submission to first start, ms.
+    /// Each started queued job's wait from submission to first start, ms.
     pub waits_ms: Vec<u64>,
+    /// Sum of the bounded slowdowns of completed jobs.
+    pub slowdown_sum: f64,
+    /// Chip-time of work saved (completed jobs' work, others' checkpointed work), chip-ms.
+    pub useful_chip_ms: u128,
+    /// Computed work thrown away by interruptions, chip-ms.
+    pub lost_chip_ms: u128,
+}
+
+/// The tenant of a frontier job that names none.
+pub const NO_TENANT: u16 = u16::MAX;
+
+/// Which tallies a job counts in: its group, its tenant and (tenant jobs) its size class.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Keys {
+    pub group: u16,
+    pub tenant: u16,
+    pub size: Option<u8>,
 }
 
 impl Recorder {
-    pub(crate) fn new(classes: &[FailureClass], groups: Vec<String>) -> Self {
+    pub(crate) fn new(classes: &[FailureClass], groups: Vec<String>, tenants: Vec<String>) -> Self {
         let classes = classes
             .iter()
             .map(|c| ClassInfo { name: c.name.clone(), category: c.category, level: c.level, failures: 0, permanent: 0 })
@@ -145,28 +187,64 @@ impl Recorder {
             completed: 0,
             rejected: 0,
             started: 0,
+            second_order_preemptions: 0,
             serial: 0,
             classes,
             by_group: vec![GroupStats::default(); groups.len()],
+            by_tenant: vec![GroupStats::default(); tenants.len()],
+            by_size: vec![GroupStats::default(); SIZE_CLASSES.len()],
             jobs: Vec::new(),
             groups,
+            tenants,
         }
     }
-    /// A job of `group` was submitted: its serial number.
-    pub(crate) fn submit(&mut self, group: u16) -> u64 {
+    fn each(&mut self, k: Keys, f: impl Fn(&mut GroupStats)) {
+        f(&mut self.by_group[k.group as usize]);
+        if let Some(t) = self.by_tenant.get_mut(k.tenant as usize) {
+            f(t);
+        }
+        if let Some(c) = k.size {
+            f(&mut self.by_size[c as usize]);
+        }
+    }
+    /// A job was submitted: its serial number.
+    pub(crate) fn submit(&mut self, k: Keys) -> u64 {
         self.submitted += 1;
-        self.by_group[group as usize].submitted += 1;
+        self.each(k, |g| g.submitted += 1);
         self.serial += 1;
         self.serial - 1
     }
-    pub(crate) fn complete(&mut self, group: u16) {
+    /// A job completed its work; `slowdown` is its bounded slowdown (tenant jobs).
+    pub(crate) fn complete(&mut self, k: Keys, slowdown: Option<f64>, useful_chip_ms: u128) {
         self.completed += 1;
-        self.by_group[group as usize].completed += 1;
+        self.each(k, |g| {
+            g.completed += 1;
+            g.slowdown_sum += slowdown.unwrap_or(0.0);
+            g.useful_chip_ms += useful_chip_ms;
+        });
     }
-    /// A source of `group` asked for a job the site cannot run.
-    pub(crate) fn reject(&mut self, group: u16) {
+    /// A job ended at its wall time; its checkpointed work still counts as useful.
+    pub(crate) fn killed(&mut self, k: Keys, useful_chip_ms: u128) {
+        self.each(k, |g| {
+            g.killed += 1;
+            g.useful_chip_ms += useful_chip_ms;
+        });
+    }
+    /// Saved work of a job still unfinished at the horizon.
+    pub(crate) fn unfinished(&mut self, k: Keys, useful_chip_ms: u128) {
+        self.each(k, |g| g.useful_chip_ms += useful_chip_ms);
+    }
+    /// A job was preempted (`first`: for the first time).
+    pub(crate) fn preempted(&mut self, k: Keys, first: bool) {
+        self.each(k, |g| {
+            g.preemptions += 1;
+            g.preempted += first as u64;
+        });
+    }
+    /// A source asked for a job the site cannot run.
+    pub(crate) fn reject(&mut self, k: Keys) {
         self.rejected += 1;
-        self.by_group[group as usize].rejected += 1;
+        self.each(k, |g| g.rejected += 1);
     }
     pub(crate) fn count_failure(&mut self, class: u16, permanent: bool) {
         let c = &mut self.classes[class as usize];
@@ -177,15 +255,22 @@ impl Recorder {
     pub(crate) fn failure(&mut self, time: SimTime, class: u16, unit: u32, permanent: bool, jobs_hit: Vec<JobTag>) {
         self.failures.push(FailureRecord { time, class, unit, permanent, jobs_hit });
     }
-    pub(crate) fn interrupted(&mut self, group: u16, lost_chip_ms: u128) {
+    pub(crate) fn interrupted(&mut self, k: Keys, lost_chip_ms: u128) {
         self.interruptions += 1;
         self.lost_chip_ms += lost_chip_ms;
-        self.by_group[group as usize].interruptions += 1;
+        self.each(k, |g| {
+            g.interruptions += 1;
+            g.lost_chip_ms += lost_chip_ms;
+        });
     }
-    pub(crate) fn started(&mut self, group: u16, wait: Duration) {
+    /// A job started for the first time; `wait` is `None` for frontier jobs, which never queue.
+    pub(crate) fn started(&mut self, k: Keys, wait: Option<Duration>) {
         self.started += 1;
-        let g = &mut self.by_group[group as usize];
-        g.started += 1;
-        g.waits_ms.push(wait.as_millis());
+        self.each(k, |g| {
+            g.started += 1;
+            if let Some(w) = wait {
+                g.waits_ms.push(w.as_millis());
+            }
+        });
     }
 }

@@ -44,7 +44,7 @@ impl OneJob {
               power: {power},
               workload: (name: \"w\", tenants: [], frontier: [(name: \"job\", chips: {chips}, work_hours: {work},
                   checkpoint: Some((interval_hours: {tau}, write_hours: {delta}, at_end: true)),
-                  restart_hours: {r}, hot_spare_nodes: 0, borrow_free_nodes: false)]))",
+                  restart_hours: {r}, hot_spare_nodes: 0, recovery: WaitForRepair)]))",
             h = self.horizon_days,
             seed = self.seed,
             cpn = s.chips_per_node,

@@ -4,11 +4,12 @@
 //! and the queue.
 
 use super::{Ckpt, Job, JobEvent, JobRequest, Milestone, Phase};
-use crate::config::FrontierJob;
+use crate::config::{FrontierJob, Recovery};
 use crate::engine::{Duration, SimTime};
 use crate::sim::power::ChipState;
-use crate::sim::record::{FrontierStats, JobRecord, JobTag};
-use crate::sim::sched::{Cause, Decision, QueuedJob};
+use crate::sim::record::{FrontierStats, JobRecord, JobTag, Keys, NO_TENANT, size_class};
+use crate::sim::sched::{Cause, Decision, QueuedJob, RunningJob};
+use crate::sim::usage::{FRAGMENTED, QUEUE};
 use crate::sim::{Detail, Simulation};
 
 fn ms(hours: f64) -> u64 {
@@ -16,15 +17,26 @@ fn ms(hours: f64) -> u64 {
 }
 
 impl Simulation {
-    fn new_job(&mut self, group: u16, frontier: bool, req: &JobRequest, spares: u32, borrow: bool) -> u32 {
-        let needed = req.chips.div_ceil(self.topo.chips_per_node);
+    fn new_job(&mut self, group: u16, frontier: bool, req: &JobRequest, spares: u32, recovery: Recovery) -> u32 {
+        let cpn = self.topo.chips_per_node;
+        let sub_node = !frontier && req.chips < cpn;
+        let needed = if sub_node { 1 } else { req.chips.div_ceil(cpn) };
+        let tenant = self.tenant_of(group, req);
+        let chips = if sub_node { req.chips as u64 } else { needed as u64 * cpn as u64 };
+        let size = (!frontier).then(|| size_class(chips));
         let now = self.events.now();
         let job = Job {
-            serial: self.rec.submit(group),
+            serial: self.rec.submit(Keys { group, tenant, size }),
             group,
             frontier,
+            tenant,
             needed,
-            chips: needed as u64 * self.topo.chips_per_node as u64,
+            chips,
+            node_chips: if sub_node { req.chips } else { cpn },
+            walltime: req.walltime_hours.filter(|h| h.is_finite() && *h > 0.0).map(ms),
+            requeue_on_timeout: req.requeue_on_timeout,
+            attempt: 0,
+            preemptions: 0,
             work_total: ms(req.work_hours).max(1),
             work_done: 0,
             seg_len: 0,
@@ -33,7 +45,7 @@ impl Simulation {
             ckpt: req.checkpoint.map(|c| Ckpt { interval: ms(c.interval_hours).max(1), write: ms(c.write_hours), at_end: c.at_end }),
             restart: Duration::from_hours(req.restart_hours),
             target_spares: spares,
-            borrow,
+            recovery,
             submitted: now,
             first_start: None,
             finished: None,
@@ -48,6 +60,16 @@ impl Simulation {
             self.pool.add_owner(slot);
         }
         slot
+    }
+
+    /// The tenant a request names, else its group's.
+    fn tenant_of(&self, group: u16, req: &JobRequest) -> u16 {
+        req.tenant.filter(|&t| (t as usize) < self.rec.tenants.len()).unwrap_or(self.group_tenant[group as usize])
+    }
+
+    pub(crate) fn keys(&self, j: u32) -> Keys {
+        let job = &self.jobs[j];
+        Keys { group: job.group, tenant: job.tenant, size: (!job.frontier).then(|| size_class(job.chips)) }
     }
 
     /// The group of source `s`'s jobs: after the frontier jobs (as in `Recorder::groups`).
@@ -66,9 +88,13 @@ impl Simulation {
             id: j,
             nodes: job.needed,
             chips: job.chips,
+            sub_node: job.node_chips < self.topo.chips_per_node,
             group: job.group,
+            tenant: job.tenant,
             submitted: job.submitted,
             interruptions: job.interruptions,
+            preemptions: job.preemptions,
+            walltime_ms: job.walltime,
         }
     }
 
@@ -79,10 +105,16 @@ impl Simulation {
             let req = JobRequest::new(f.chips.get(), f.work_hours.get())
                 .checkpoint(f.checkpoint.as_ref().map(Into::into))
                 .restart_hours(f.restart_hours.get());
-            let j = self.new_job(i as u16, true, &req, f.hot_spare_nodes, f.borrow_free_nodes);
+            let j = self.new_job(i as u16, true, &req, f.hot_spare_nodes, f.recovery);
             self.jobs[j].first_start = Some(self.events.now());
             self.mark(j, Milestone::Start);
-            self.rec.started(i as u16, Duration::ZERO);
+            let k = self.keys(j);
+            self.rec.started(k, None);
+            let chips = self.jobs[j].chips as i64;
+            self.hold(k.tenant, chips);
+            if k.tenant != NO_TENANT {
+                self.queue.usage(k.tenant, chips, self.events.now());
+            }
             self.take_nodes(j);
             for _ in 0..f.hot_spare_nodes {
                 let n = self.pool.take_free().expect("validated: frontier jobs fit the facility");
@@ -93,12 +125,16 @@ impl Simulation {
         }
     }
 
-    /// Job `j` takes the free nodes it needs to compute on.
+    /// Job `j` takes the free nodes (or, smaller than a node, the chips) it needs to compute on.
     fn take_nodes(&mut self, j: u32) {
-        let needed = self.jobs[j].needed;
-        for _ in 0..needed {
-            let n = self.pool.take_free().expect("checked: enough free nodes");
-            self.pool.hold_active(j, n);
+        let (needed, node_chips) = (self.jobs[j].needed, self.jobs[j].node_chips);
+        if node_chips < self.topo.chips_per_node {
+            self.pool.take_chips(j, node_chips).expect("checked: room on a node");
+        } else {
+            for _ in 0..needed {
+                let n = self.pool.take_free().expect("checked: enough free nodes");
+                self.pool.hold_active(j, n);
+            }
         }
         self.count_active(j, needed, ChipState::Idle);
     }
@@ -107,7 +143,18 @@ impl Simulation {
     /// for job `j`: their chips take its phase's state.
     fn count_active(&mut self, j: u32, nodes: u32, from: ChipState) {
         let state = self.jobs[j].phase.chip_state();
-        self.meter.shift(from, state, nodes as u64 * self.topo.chips_per_node as u64);
+        self.meter.shift(from, state, nodes as u64 * self.jobs[j].node_chips as u64);
+    }
+
+    /// Tenant `t` holds `delta` chips more from now: for shares and fair share.
+    pub(crate) fn hold(&mut self, t: u16, delta: i64) {
+        let now = self.events.now();
+        self.usage.advance(now);
+        if t == NO_TENANT {
+            self.usage.hold_untenanted(delta);
+        } else {
+            self.usage.hold(t, delta);
+        }
     }
 
     /// Note a milestone in a frontier job's progress trace, kept at [`Detail::Full`] only.
@@ -128,8 +175,8 @@ impl Simulation {
 
     #[inline]
     fn set_phase(&mut self, j: u32, p: Phase) {
-        let chips = self.pool.active(j) as u64 * self.topo.chips_per_node as u64;
         let job = &mut self.jobs[j];
+        let chips = self.pool.active(j) as u64 * job.node_chips as u64;
         self.meter.shift(job.phase.chip_state(), p.chip_state(), chips);
         job.phase = p;
         job.phase_start = self.events.now();
@@ -174,7 +221,7 @@ impl Simulation {
                 self.jobs[j].checkpoints += 1;
                 self.commit(j);
             }
-            Phase::Queued | Phase::Waiting | Phase::Done => unreachable!("no phase event is pending in {:?}", job.phase),
+            Phase::Queued | Phase::Waiting | Phase::Done | Phase::Killed => unreachable!("no phase event is pending in {:?}", job.phase),
         }
     }
 
@@ -193,13 +240,27 @@ impl Simulation {
     }
 
     fn finish_job(&mut self, j: u32) {
-        self.jobs[j].finished = Some(self.events.now());
-        self.rec.complete(self.jobs[j].group);
+        let now = self.events.now();
+        self.jobs[j].finished = Some(now);
+        let job = &self.jobs[j];
+        // Bounded slowdown: time in the system over the run time, runs under 10 s counted as 10 s.
+        let slowdown = (!job.frontier).then(|| {
+            let run = job.work_total.max(10_000) as f64;
+            (now.since(job.submitted).as_millis() as f64 / run).max(1.0)
+        });
+        let useful = job.work_done as u128 * job.chips as u128;
+        let k = self.keys(j);
+        self.rec.complete(k, slowdown, useful);
         self.release(j);
         self.set_phase(j, Phase::Done);
         if !self.jobs[j].frontier {
             self.record_job(j);
             self.jobs.retire(j);
+        } else {
+            self.hold(k.tenant, -(self.jobs[j].chips as i64));
+            if k.tenant != NO_TENANT {
+                self.queue.usage(k.tenant, -(self.jobs[j].chips as i64), now);
+            }
         }
         self.try_schedule();
     }
@@ -212,12 +273,16 @@ impl Simulation {
         let job = &self.jobs[j];
         self.rec.jobs.push(JobRecord {
             tag: JobTag { group: job.group, serial: job.serial },
+            tenant: job.tenant,
             chips: job.chips,
+            work_ms: job.work_total,
+            walltime_ms: job.walltime,
             submitted: job.submitted,
             started: job.first_start,
             finished: job.finished,
             state: job.phase.label(),
             interruptions: job.interruptions,
+            preemptions: job.preemptions,
             lost_chip_ms: job.lost_chip_ms,
         });
     }
@@ -227,14 +292,20 @@ impl Simulation {
         let state = self.jobs[j].phase.chip_state();
         let (active, spares) = self.pool.release_all(j);
         let cpn = self.topo.chips_per_node as u64;
-        self.meter.shift(state, ChipState::Idle, active as u64 * cpn);
+        self.meter.shift(state, ChipState::Idle, active as u64 * self.jobs[j].node_chips as u64);
         self.meter.shift(ChipState::Spare, ChipState::Idle, spares as u64 * cpn);
+        if !self.jobs[j].frontier && self.queue.stopped(j, self.events.now()).is_some() {
+            self.hold(self.jobs[j].tenant, -(self.jobs[j].chips as i64));
+        }
     }
 
     /// Job `j` stops before its work is done: unsaved work is lost; a frontier
-    /// job waits for healthy nodes, a tenant job goes back to the queue.
+    /// job waits for healthy nodes, a tenant job goes back to the queue (or,
+    /// killed at its wall time without requeue, ends). The caller runs the
+    /// schedule pass afterwards.
     pub(crate) fn interrupt(&mut self, j: u32, cause: Cause) {
         let now = self.events.now();
+        let k = self.keys(j);
         let job = &mut self.jobs[j];
         if matches!(job.phase, Phase::Running | Phase::Checkpointing | Phase::Restarting) {
             let lost_chip_ms = job.unsaved_work(now) as u128 * job.chips as u128;
@@ -242,27 +313,55 @@ impl Simulation {
             job.interruptions += 1;
             job.seg_len = 0;
             self.mark(j, Milestone::Interruption);
-            self.rec.interrupted(self.jobs[j].group, lost_chip_ms);
+            self.rec.interrupted(k, lost_chip_ms);
             self.jobs.cancel_pending(j);
         }
         let job = &mut self.jobs[j];
         job.resumed = true;
-        if job.frontier {
+        if cause == Cause::Preempted {
+            job.preemptions += 1;
+            let first = job.preemptions == 1;
+            self.rec.preempted(k, first);
+        }
+        if self.jobs[j].frontier {
             self.set_phase(j, Phase::Waiting);
             self.refill(j);
-        } else {
-            self.release(j);
-            self.set_phase(j, Phase::Queued);
-            let q = self.queued(j);
-            self.queue.requeue(q, cause);
-            self.try_schedule();
+            return;
         }
+        self.release(j);
+        if cause == Cause::WallTime && !self.jobs[j].requeue_on_timeout {
+            self.set_phase(j, Phase::Killed);
+            let job = &self.jobs[j];
+            self.rec.killed(k, job.work_done as u128 * job.chips as u128);
+            self.jobs[j].finished = Some(now);
+            self.record_job(j);
+            self.jobs.retire(j);
+            return;
+        }
+        self.set_phase(j, Phase::Queued);
+        let q = self.queued(j);
+        self.queue.requeue(q, cause);
     }
 
-    /// Make a waiting frontier job whole from its hot spares, then (if allowed)
-    /// from the free pool, and restart it once it is.
+    /// Attempt `attempt` of job `j` reached its requested wall time.
+    pub(crate) fn on_walltime(&mut self, j: u32) {
+        self.interrupt(j, Cause::WallTime);
+        self.try_schedule();
+    }
+
+    /// Whether a wall-time event still concerns the attempt running now.
+    pub(crate) fn walltime_current(&self, j: u32, attempt: u32) -> bool {
+        self.jobs
+            .get(j)
+            .is_some_and(|job| job.attempt == attempt && matches!(job.phase, Phase::Running | Phase::Checkpointing | Phase::Restarting))
+    }
+
+    /// Make a waiting frontier job whole from its hot spares, then (as its
+    /// recovery allows) from the free pool and from preempted tenant jobs, and
+    /// restart it once it is.
     fn refill(&mut self, j: u32) {
-        let (needed, borrow) = (self.jobs[j].needed, self.jobs[j].borrow);
+        let (needed, recovery) = (self.jobs[j].needed, self.jobs[j].recovery);
+        let borrow = recovery != Recovery::WaitForRepair;
         while self.pool.active(j) < needed {
             let from = if self.pool.activate_spare(j).is_some() {
                 ChipState::Spare
@@ -273,8 +372,28 @@ impl Simulation {
             };
             self.count_active(j, 1, from);
         }
+        if self.pool.active(j) < needed && recovery == Recovery::PreemptTenants {
+            self.preempt_for_frontier(j);
+        }
         if self.pool.active(j) == needed {
             self.begin(j);
+        }
+    }
+
+    /// Preempt whole-node tenant jobs, youngest first, until frontier job `j`
+    /// has the nodes it needs (second-order preemptions: the tenants pay for
+    /// the frontier job's failure).
+    fn preempt_for_frontier(&mut self, j: u32) {
+        let short = self.jobs[j].needed - self.pool.active(j);
+        let victims = self.queue.youngest_whole_node(short);
+        for v in victims {
+            self.rec.second_order_preemptions += 1;
+            self.interrupt(v, Cause::Preempted);
+        }
+        while self.pool.active(j) < self.jobs[j].needed {
+            let Some(n) = self.pool.take_free() else { break };
+            self.pool.hold_active(j, n);
+            self.count_active(j, 1, ChipState::Idle);
         }
     }
 
@@ -309,40 +428,114 @@ impl Simulation {
             let fits = req.chips >= 1 && nodes <= self.tenant_nodes && req.work_hours.is_finite() && req.work_hours > 0.0;
             let group = self.tenant_group(s);
             if fits {
-                let j = self.new_job(group, false, &req, 0, false);
+                let j = self.new_job(group, false, &req, 0, Recovery::WaitForRepair);
                 let q = self.queued(j);
                 self.queue.submit(q);
             } else {
-                self.rec.reject(group);
+                let tenant = self.tenant_of(group, &req);
+                let size = Some(size_class(req.chips as u64));
+                self.rec.submit(Keys { group, tenant, size });
+                self.rec.reject(Keys { group, tenant, size });
             }
         }
         self.schedule_next_arrival(s);
         self.try_schedule();
     }
 
-    /// Start the queued jobs the policy picks, in its order, while they fit.
+    /// Carry out the policy's decisions for this instant: preemptions, then
+    /// starts of queued jobs, in its order, while they fit.
     pub(crate) fn try_schedule(&mut self) {
         if self.queue.is_empty() {
+            self.note_queue();
             return;
         }
         let now = self.events.now();
-        let decisions = self.queue.decide(self.pool.free_count(), now);
+        self.fill_room();
+        let decisions = self.queue.decide(&self.room, now);
         for &d in &decisions {
-            let Decision::Start(j) = d;
-            let startable = self.jobs.get(j).is_some_and(|job| job.phase == Phase::Queued && job.needed <= self.pool.free_count());
-            if !startable || self.queue.take(j).is_none() {
-                continue;
+            match d {
+                Decision::Preempt(v) => {
+                    if self.queue.running(v).is_some() {
+                        self.interrupt(v, Cause::Preempted);
+                    }
+                }
+                Decision::Start(j) => self.start_queued(j, now),
             }
-            self.take_nodes(j);
-            let job = &mut self.jobs[j];
-            if job.first_start.is_none() {
-                job.first_start = Some(now);
-                let wait = now.since(job.submitted);
-                self.rec.started(job.group, wait);
-            }
-            self.begin(j);
         }
         self.queue.done(decisions);
+        self.note_queue();
+    }
+
+    fn start_queued(&mut self, j: u32, now: SimTime) {
+        let Some(job) = self.jobs.get(j) else { return };
+        let fits = job.phase == Phase::Queued
+            && if job.node_chips < self.topo.chips_per_node {
+                self.pool.free_count() > 0 || (job.node_chips..self.topo.chips_per_node).any(|k| self.pool.shared_with_free(k) > 0)
+            } else {
+                job.needed <= self.pool.free_count()
+            };
+        if !fits || self.queue.take(j).is_none() {
+            return;
+        }
+        self.take_nodes(j);
+        self.attempts += 1;
+        let k = self.keys(j);
+        let job = &mut self.jobs[j];
+        job.attempt = self.attempts;
+        if job.first_start.is_none() {
+            job.first_start = Some(now);
+            let wait = now.since(job.submitted);
+            self.rec.started(k, Some(wait));
+        }
+        let job = &self.jobs[j];
+        let r = RunningJob {
+            id: j,
+            nodes: job.needed,
+            chips: job.chips,
+            sub_node: job.node_chips < self.topo.chips_per_node,
+            tenant: job.tenant,
+            started: now,
+            ends_by: job.walltime.map(|w| now + Duration::from_millis(w)),
+            preemptions: job.preemptions,
+        };
+        if let Some(w) = job.walltime {
+            let attempt = job.attempt;
+            self.events.after(Duration::from_millis(w), JobEvent::WallTime { job: j, attempt }.into());
+        }
+        self.queue.started(r, now);
+        self.hold(k.tenant, r.chips as i64);
+        self.begin(j);
+    }
+
+    /// The free room as the policy plans with it.
+    fn fill_room(&mut self) {
+        self.room.free_nodes = self.pool.free_count();
+        for k in 1..self.topo.chips_per_node {
+            self.room.set_partial(k, self.pool.shared_with_free(k));
+        }
+    }
+
+    /// Queue length and fragmented chips from now: free chips no waiting job can
+    /// use (on shared nodes with too few chips free for the smallest waiting
+    /// job; and whole free nodes, if too few for the smallest whole-node job
+    /// and no waiting job fits in part of a node).
+    fn note_queue(&mut self) {
+        let now = self.events.now();
+        self.usage.advance(now);
+        self.usage.set(QUEUE, self.queue.len() as f64);
+        let frag = match self.queue.smallest() {
+            None => 0,
+            Some((sub_node, chips)) => {
+                self.fill_room();
+                let cpn = self.topo.chips_per_node as u64;
+                let small = if sub_node { chips } else { cpn };
+                let shared: u64 = (1..small.min(cpn)).map(|k| k * self.room.partial(k as u32) as u64).sum();
+                let nodes = if sub_node { 0 } else { chips.div_ceil(cpn) };
+                let whole = if !sub_node && (self.room.free_nodes as u64) < nodes { self.room.free_nodes as u64 * cpn } else { 0 };
+                shared + whole
+            }
+        };
+        self.usage.set(FRAGMENTED, frag as f64);
     }
 
     pub(crate) fn frontier_stats(&self, j: u32, now: SimTime) -> FrontierStats {

@@ -7,7 +7,7 @@ mod table;
 pub(crate) use table::{Arrivals, JobTable};
 
 use super::power::ChipState;
-use crate::config::{Checkpointing, DurationLaw, Law, SizeLaw, TenantClass, exp_draw};
+use crate::config::{Checkpointing, DurationLaw, JobClass, Law, SizeLaw, WallTime, exp_draw};
 use crate::engine::{Duration, SimRng, SimTime};
 use rand::RngExt;
 
@@ -18,6 +18,8 @@ pub enum JobEvent {
     PhaseEnd { job: u32, epoch: u32 },
     /// A job arrives from a job source.
     Arrival { source: u16 },
+    /// Attempt `attempt` of a job reaches its requested wall time.
+    WallTime { job: u32, attempt: u32 },
 }
 
 /// How a job checkpoints. `CheckpointPolicy::new(interval, write)`, then `.at_end(false)` if wanted.
@@ -58,12 +60,28 @@ pub struct JobRequest {
     pub checkpoint: Option<CheckpointPolicy>,
     /// Time from resuming to computing again after an interruption, in hours.
     pub restart_hours: f64,
+    /// The tenant it belongs to (index in the workload's tenants); `None`: its source's.
+    pub tenant: Option<u16>,
+    /// Requested wall time per attempt, hours; killed when an attempt runs longer.
+    pub walltime_hours: Option<f64>,
+    /// Back to the queue when killed at its wall time (else it ends as killed).
+    pub requeue_on_timeout: bool,
 }
 
 impl JobRequest {
     /// A job of `chips` chips needing `work_hours` of failure-free run time; no checkpoints, no restart time.
     pub fn new(chips: u32, work_hours: f64) -> Self {
-        Self { chips, work_hours, checkpoint: None, restart_hours: 0.0 }
+        Self { chips, work_hours, checkpoint: None, restart_hours: 0.0, tenant: None, walltime_hours: None, requeue_on_timeout: false }
+    }
+    pub fn tenant(mut self, tenant: Option<u16>) -> Self {
+        self.tenant = tenant;
+        self
+    }
+    /// Kill an attempt that runs longer than `hours` (`requeue`: then queue it again).
+    pub fn walltime(mut self, hours: Option<f64>, requeue: bool) -> Self {
+        self.walltime_hours = hours;
+        self.requeue_on_timeout = requeue;
+        self
     }
     pub fn checkpoint(mut self, policy: Option<CheckpointPolicy>) -> Self {
         self.checkpoint = policy;
@@ -84,10 +102,13 @@ pub trait JobSource: Send {
     fn next(&mut self, now_hours: f64, rng: &mut SimRng) -> Option<(f64, JobRequest)>;
 }
 
-/// Poisson arrivals of one tenant class from a workload file.
+/// Poisson arrivals of one job class of a tenant, from a workload file.
 #[derive(Clone, Debug)]
 pub struct PoissonTenants {
     name: String,
+    tenant: u16,
+    walltime: WallTime,
+    requeue_on_timeout: bool,
     mean_gap_hours: f64,
     /// (chips, cumulative weight) pairs.
     sizes: Vec<(u32, f64)>,
@@ -98,7 +119,8 @@ pub struct PoissonTenants {
 }
 
 impl PoissonTenants {
-    pub fn from_spec(t: &TenantClass) -> Self {
+    /// Class `t` of the tenant at index `tenant`.
+    pub fn from_spec(t: &JobClass, tenant: u16) -> Self {
         let mut acc = 0.0;
         let sizes = match &t.chips {
             SizeLaw::Fixed(c) => vec![(c.get(), 1.0)],
@@ -112,6 +134,9 @@ impl PoissonTenants {
         };
         Self {
             name: t.name.clone(),
+            tenant,
+            walltime: t.walltime.clone(),
+            requeue_on_timeout: t.requeue_on_timeout,
             mean_gap_hours: 1.0 / t.arrivals_per_hour.get(),
             sizes,
             work: t.work_hours.clone(),
@@ -133,7 +158,13 @@ impl JobSource for PoissonTenants {
         let chips = self.sizes.iter().find(|s| u < s.1).or(self.sizes.last()).map_or(1, |s| s.0);
         let work_hours = self.work.sample_hours(rng);
         let checkpoint = (rng.random::<f64>() < self.p_checkpoint).then_some(self.checkpoint);
-        Some((gap, JobRequest::new(chips, work_hours).checkpoint(checkpoint).restart_hours(self.restart_hours)))
+        let walltime = match &self.walltime {
+            WallTime::Unlimited => None,
+            WallTime::Factor(f) => Some(f.get() * work_hours),
+            WallTime::Hours(l) => Some(l.sample_hours(rng)),
+        };
+        let req = JobRequest::new(chips, work_hours).checkpoint(checkpoint).restart_hours(self.restart_hours);
+        Some((gap, req.tenant(Some(self.tenant)).walltime(walltime, self.requeue_on_timeout)))
     }
 }
 
@@ -147,6 +178,8 @@ pub enum Phase {
     Running,
     Checkpointing,
     Done,
+    /// Killed at its wall time and not requeued.
+    Killed,
 }
 
 impl Phase {
@@ -158,11 +191,12 @@ impl Phase {
             Phase::Running => "running",
             Phase::Checkpointing => "checkpointing",
             Phase::Done => "completed",
+            Phase::Killed => "killed",
         }
     }
     pub fn chip_state(self) -> ChipState {
         match self {
-            Phase::Queued | Phase::Done => ChipState::Idle,
+            Phase::Queued | Phase::Done | Phase::Killed => ChipState::Idle,
             Phase::Waiting => ChipState::Waiting,
             Phase::Restarting => ChipState::Restart,
             Phase::Running => ChipState::Busy,
@@ -204,9 +238,17 @@ pub(crate) struct Job {
     /// Frontier job index, or (number of frontier jobs + source index) for tenants.
     pub group: u16,
     pub frontier: bool,
-    /// Nodes it computes on.
+    pub tenant: u16,
+    /// Nodes it computes on (1 for a job smaller than a node).
     pub needed: u32,
     pub chips: u64,
+    /// Chips it computes on per node it holds: a node's, or fewer on a shared node.
+    pub node_chips: u32,
+    pub walltime: Option<u64>,
+    pub requeue_on_timeout: bool,
+    /// The current attempt's number, unique in the run: a stale wall-time event names another.
+    pub attempt: u32,
+    pub preemptions: u32,
     pub work_total: u64,
     /// Work saved by the last completed checkpoint (or completed segments), ms.
     pub work_done: u64,
@@ -216,7 +258,7 @@ pub(crate) struct Job {
     pub ckpt: Option<Ckpt>,
     pub restart: Duration,
     pub target_spares: u32,
-    pub borrow: bool,
+    pub recovery: crate::config::Recovery,
     pub submitted: SimTime,
     pub first_start: Option<SimTime>,
     pub finished: Option<SimTime>,
@@ -246,7 +288,7 @@ impl Job {
             Phase::Restarting => self.restart,
             Phase::Running => Duration::from_millis(self.seg_len),
             Phase::Checkpointing => Duration::from_millis(self.ckpt.map_or(0, |c| c.write)),
-            Phase::Queued | Phase::Waiting | Phase::Done => unreachable!("{p:?} has no timed end"),
+            Phase::Queued | Phase::Waiting | Phase::Done | Phase::Killed => unreachable!("{p:?} has no timed end"),
         }
     }
 }

@@ -1,10 +1,18 @@
-//! Who runs next. A [`Policy`] sees a read-only view of the queue and the free
-//! capacity and returns decisions; the job module carries them out. An
-//! interrupted job goes back into the queue where the policy says.
+//! Who runs next. A [`Policy`] sees a read-only view of the queue, the free
+//! room and the running jobs, and returns decisions; the job module carries
+//! them out. The queue keeps two orders at once, both O(log n) to change:
+//! queue order (submission, or the front for a requeued job) and, per tenant,
+//! age order, so that a priority policy never sorts the whole queue.
+
+mod room;
+mod slurm;
+
+pub use room::{Reservation, Room};
+pub use slurm::Slurm;
 
 use crate::config::SchedulerSpec;
 use crate::engine::SimTime;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why a job stopped before its work was done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,6 +20,10 @@ use std::collections::VecDeque;
 pub enum Cause {
     /// A failure struck one of its computing nodes.
     Failure,
+    /// It ran past its requested wall time.
+    WallTime,
+    /// A job of a higher tier (or a frontier job's recovery) took its chips.
+    Preempted,
 }
 
 /// A queued job as a policy sees it.
@@ -19,19 +31,53 @@ pub enum Cause {
 #[non_exhaustive]
 pub struct QueuedJob {
     pub id: u32,
-    /// Nodes it needs to start.
+    /// Whole nodes it needs to start (1 for a job smaller than a node, which shares one).
     pub nodes: u32,
     pub chips: u64,
-    /// Its group: frontier job index, then job sources (tenant classes) in order.
+    /// Fewer chips than a node has: it takes chips on a shared node.
+    pub sub_node: bool,
+    /// Its group: frontier job index, then job sources in order.
     pub group: u16,
+    pub tenant: u16,
     pub submitted: SimTime,
     /// Times it was interrupted before (0 for a job never started).
     pub interruptions: u32,
+    pub preemptions: u32,
+    /// Requested wall time per attempt, ms (`None`: unlimited).
+    pub walltime_ms: Option<u64>,
+}
+
+/// A running tenant job as a policy sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RunningJob {
+    pub id: u32,
+    pub nodes: u32,
+    pub chips: u64,
+    pub sub_node: bool,
+    pub tenant: u16,
+    pub started: SimTime,
+    /// Start plus requested wall time: when it ends at the latest.
+    pub ends_by: Option<SimTime>,
+    pub preemptions: u32,
+}
+
+/// What a policy knows of a tenant.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TenantInfo {
+    pub name: String,
+    /// Entitled share, normalised over all tenants.
+    pub share: f64,
+    pub tier: u32,
+    pub preemptible: bool,
 }
 
 /// What a policy sees when it decides.
 pub struct QueueView<'a> {
-    queue: &'a VecDeque<QueuedJob>,
+    q: &'a Sched,
+    pub room: &'a Room,
+    /// Healthy whole nodes owned by no job.
     pub free_nodes: u32,
     pub now: SimTime,
 }
@@ -39,13 +85,35 @@ pub struct QueueView<'a> {
 impl<'a> QueueView<'a> {
     /// Queued jobs in queue order.
     pub fn jobs(&self) -> impl Iterator<Item = &'a QueuedJob> + 'a {
-        self.queue.iter()
+        self.q.order.values()
+    }
+    /// Tenant `t`'s queued jobs, oldest submission first.
+    pub fn tenant_jobs(&self, t: u16) -> impl Iterator<Item = &'a QueuedJob> + 'a {
+        let q = self.q;
+        q.by_tenant[t as usize].iter().map(move |&(_, id)| &q.order[&q.seq_of[id as usize]])
+    }
+    pub fn tenants(&self) -> &'a [TenantInfo] {
+        &self.q.tenants
     }
     pub fn len(&self) -> usize {
-        self.queue.len()
+        self.q.order.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
+        self.q.order.is_empty()
+    }
+    /// Running tenant jobs with a wall time, by the time they end at the latest.
+    pub fn ends(&self) -> impl Iterator<Item = &'a RunningJob> + 'a {
+        let q = self.q;
+        q.ends.iter().map(move |&(_, id)| q.running[id as usize].as_ref().expect("listed jobs run"))
+    }
+    /// Running jobs of preemptible tenants, youngest first.
+    pub fn preemptible(&self) -> impl Iterator<Item = &'a RunningJob> + 'a {
+        let q = self.q;
+        q.victims.iter().rev().map(move |&(_, id)| q.running[id as usize].as_ref().expect("listed jobs run"))
+    }
+    /// Whole nodes held by running jobs of preemptible tenants.
+    pub fn preemptible_nodes(&self) -> u64 {
+        self.q.victim_nodes
     }
 }
 
@@ -53,11 +121,13 @@ impl<'a> QueueView<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Decision {
-    /// Start queued job `id` on free nodes (skipped if it is not queued or does not fit).
+    /// Start queued job `id` (skipped if it is not queued or does not fit).
     Start(u32),
+    /// Stop running job `id` and requeue it (skipped if it is not running).
+    Preempt(u32),
 }
 
-/// Where an interrupted job goes back into the queue.
+/// Where an interrupted job goes back into the queue order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Placement {
     Front,
@@ -68,34 +138,33 @@ pub enum Placement {
 /// [`SimulationBuilder::policy`](crate::SimulationBuilder::policy).
 pub trait Policy: Send {
     fn name(&self) -> &str;
-    /// Which queued jobs start now, given the free healthy nodes.
+    /// Which queued jobs start now (and which running ones to preempt for them).
     fn decide(&mut self, view: &QueueView, out: &mut Vec<Decision>);
     /// Where a job interrupted by `cause` waits to run again.
     fn requeue(&mut self, job: &QueuedJob, cause: Cause) -> Placement;
+    /// Tenant `tenant` holds `delta` chips more (or fewer) from `now` on.
+    fn usage(&mut self, _tenant: u16, _delta: i64, _now: SimTime) {}
 }
 
 /// The policy a workload file names.
-pub fn policy_for(spec: SchedulerSpec) -> Box<dyn Policy> {
-    match spec {
-        SchedulerSpec::Fcfs => Box::new(Fcfs),
-    }
+pub fn policy_for(spec: &SchedulerSpec) -> Box<dyn Policy> {
+    Box::new(Slurm::new(spec))
 }
 
-/// Strict first come, first served.
+/// Strict first come, first served (the same as `Slurm` with the `Fcfs` order alone).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Fcfs;
 
 impl Policy for Fcfs {
     fn name(&self) -> &str {
-        "FCFS"
+        "fcfs"
     }
     fn decide(&mut self, view: &QueueView, out: &mut Vec<Decision>) {
-        let mut free = view.free_nodes;
+        let mut room = view.room.clone();
         for j in view.jobs() {
-            if j.nodes > free {
+            if !room.take(j) {
                 break;
             }
-            free -= j.nodes;
             out.push(Decision::Start(j.id));
         }
     }
@@ -104,52 +173,171 @@ impl Policy for Fcfs {
     }
 }
 
-/// The queue and the policy that serves it.
+const NOT_QUEUED: i64 = i64::MIN;
+
+/// The queue, the running tenant jobs, and the policy that serves them.
 pub(crate) struct Sched {
-    queue: VecDeque<QueuedJob>,
+    order: BTreeMap<i64, QueuedJob>,
+    seq_of: Vec<i64>,
+    back: i64,
+    front: i64,
+    by_tenant: Vec<BTreeSet<(SimTime, u32)>>,
+    /// Queued jobs by size: the smallest tells which free chips no waiting job can use.
+    sizes: BTreeMap<(bool, u64), u32>,
+    running: Vec<Option<RunningJob>>,
+    ends: BTreeSet<(SimTime, u32)>,
+    victims: BTreeSet<(SimTime, u32)>,
+    victim_nodes: u64,
+    tenants: Vec<TenantInfo>,
     policy: Box<dyn Policy>,
     decisions: Vec<Decision>,
 }
 
 impl Sched {
-    pub fn new(policy: Box<dyn Policy>) -> Self {
-        Self { queue: VecDeque::new(), policy, decisions: Vec::new() }
-    }
-    pub fn len(&self) -> usize {
-        self.queue.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-    pub fn jobs(&self) -> impl Iterator<Item = &QueuedJob> {
-        self.queue.iter()
-    }
-    pub fn submit(&mut self, j: QueuedJob) {
-        self.queue.push_back(j);
-    }
-    pub fn requeue(&mut self, j: QueuedJob, cause: Cause) {
-        match self.policy.requeue(&j, cause) {
-            Placement::Front => self.queue.push_front(j),
-            Placement::Back => self.queue.push_back(j),
+    pub fn new(policy: Box<dyn Policy>, tenants: Vec<TenantInfo>) -> Self {
+        Self {
+            order: BTreeMap::new(),
+            seq_of: Vec::new(),
+            back: 0,
+            front: 0,
+            by_tenant: vec![BTreeSet::new(); tenants.len()],
+            sizes: BTreeMap::new(),
+            running: Vec::new(),
+            ends: BTreeSet::new(),
+            victims: BTreeSet::new(),
+            victim_nodes: 0,
+            tenants,
+            policy,
+            decisions: Vec::new(),
         }
     }
+    pub fn policy_name(&self) -> &str {
+        self.policy.name()
+    }
+    pub fn tenants(&self) -> &[TenantInfo] {
+        &self.tenants
+    }
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+    pub fn jobs(&self) -> impl Iterator<Item = &QueuedJob> {
+        self.order.values()
+    }
+    /// The smallest queued job: (whether it fits in part of a node, chips).
+    pub fn smallest(&self) -> Option<(bool, u64)> {
+        self.sizes.keys().next().map(|&(whole, chips)| (!whole, chips))
+    }
+
+    fn insert(&mut self, j: QueuedJob, seq: i64) {
+        let id = j.id as usize;
+        if self.seq_of.len() <= id {
+            self.seq_of.resize(id + 1, NOT_QUEUED);
+        }
+        self.seq_of[id] = seq;
+        self.by_tenant[j.tenant as usize].insert((j.submitted, j.id));
+        *self.sizes.entry((!j.sub_node, j.chips)).or_insert(0) += 1;
+        self.order.insert(seq, j);
+    }
+    pub fn submit(&mut self, j: QueuedJob) {
+        self.back += 1;
+        self.insert(j, self.back);
+    }
+    pub fn requeue(&mut self, j: QueuedJob, cause: Cause) {
+        let seq = match self.policy.requeue(&j, cause) {
+            Placement::Front => {
+                self.front -= 1;
+                self.front
+            }
+            Placement::Back => {
+                self.back += 1;
+                self.back
+            }
+        };
+        self.insert(j, seq);
+    }
+    /// Take job `id` out of the queue to start it; `None` if it is not queued.
+    pub fn take(&mut self, id: u32) -> Option<QueuedJob> {
+        let seq = *self.seq_of.get(id as usize)?;
+        if seq == NOT_QUEUED {
+            return None;
+        }
+        self.seq_of[id as usize] = NOT_QUEUED;
+        let j = self.order.remove(&seq)?;
+        self.by_tenant[j.tenant as usize].remove(&(j.submitted, j.id));
+        let key = (!j.sub_node, j.chips);
+        match self.sizes.get_mut(&key) {
+            Some(n) if *n > 1 => *n -= 1,
+            _ => {
+                self.sizes.remove(&key);
+            }
+        }
+        Some(j)
+    }
+
+    /// Tenant job `r` started.
+    pub fn started(&mut self, r: RunningJob, now: SimTime) {
+        let id = r.id as usize;
+        if self.running.len() <= id {
+            self.running.resize(id + 1, None);
+        }
+        if let Some(end) = r.ends_by {
+            self.ends.insert((end, r.id));
+        }
+        if self.tenants[r.tenant as usize].preemptible {
+            self.victims.insert((r.started, r.id));
+            self.victim_nodes += if r.sub_node { 0 } else { r.nodes as u64 };
+        }
+        self.running[id] = Some(r);
+        self.policy.usage(r.tenant, r.chips as i64, now);
+    }
+    /// Tenant job `id` stopped running (done, interrupted, killed or preempted).
+    pub fn stopped(&mut self, id: u32, now: SimTime) -> Option<RunningJob> {
+        let r = self.running.get_mut(id as usize)?.take()?;
+        if let Some(end) = r.ends_by {
+            self.ends.remove(&(end, r.id));
+        }
+        if self.victims.remove(&(r.started, r.id)) {
+            self.victim_nodes -= if r.sub_node { 0 } else { r.nodes as u64 };
+        }
+        self.policy.usage(r.tenant, -(r.chips as i64), now);
+        Some(r)
+    }
+    pub fn running(&self, id: u32) -> Option<&RunningJob> {
+        self.running.get(id as usize)?.as_ref()
+    }
+    /// Running whole-node tenant jobs, youngest first, until they hold `nodes` nodes.
+    pub fn youngest_whole_node(&self, nodes: u32) -> Vec<u32> {
+        let mut all: Vec<&RunningJob> = self.running.iter().flatten().filter(|r| !r.sub_node).collect();
+        all.sort_by_key(|r| std::cmp::Reverse((r.started, r.id)));
+        let mut got = 0;
+        all.into_iter()
+            .take_while(|r| {
+                let more = got < nodes;
+                got += r.nodes;
+                more
+            })
+            .map(|r| r.id)
+            .collect()
+    }
+    /// A frontier job of `tenant` holds `delta` chips more or fewer.
+    pub fn usage(&mut self, tenant: u16, delta: i64, now: SimTime) {
+        self.policy.usage(tenant, delta, now);
+    }
+
     /// The policy's decisions for this instant (taken out; hand them back with [`done`](Self::done)).
-    pub fn decide(&mut self, free_nodes: u32, now: SimTime) -> Vec<Decision> {
+    pub fn decide(&mut self, room: &Room, now: SimTime) -> Vec<Decision> {
         let mut out = std::mem::take(&mut self.decisions);
         out.clear();
-        self.policy.decide(&QueueView { queue: &self.queue, free_nodes, now }, &mut out);
+        let mut policy = std::mem::replace(&mut self.policy, Box::new(Fcfs));
+        policy.decide(&QueueView { q: self, room, free_nodes: room.free_nodes, now }, &mut out);
+        self.policy = policy;
         out
     }
     pub fn done(&mut self, d: Vec<Decision>) {
         self.decisions = d;
-    }
-    /// Take job `id` out of the queue to start it; `None` if it is not queued.
-    pub fn take(&mut self, id: u32) -> Option<QueuedJob> {
-        if self.queue.front().is_some_and(|j| j.id == id) {
-            return self.queue.pop_front();
-        }
-        let i = self.queue.iter().position(|j| j.id == id)?;
-        self.queue.remove(i)
     }
 }
 
@@ -157,20 +345,35 @@ impl Sched {
 mod tests {
     use super::*;
 
-    fn job(id: u32, nodes: u32) -> QueuedJob {
-        QueuedJob { id, nodes, chips: nodes as u64 * 4, group: 0, submitted: SimTime::ZERO, interruptions: 0 }
+    pub(super) fn job(id: u32, nodes: u32) -> QueuedJob {
+        QueuedJob {
+            id,
+            nodes,
+            chips: nodes as u64 * 4,
+            sub_node: false,
+            group: 0,
+            tenant: 0,
+            submitted: SimTime::ZERO,
+            interruptions: 0,
+            preemptions: 0,
+            walltime_ms: None,
+        }
+    }
+
+    fn one_tenant() -> Vec<TenantInfo> {
+        vec![TenantInfo { name: "t".into(), share: 1.0, tier: 0, preemptible: false }]
     }
 
     #[test]
     fn fcfs_starts_the_head_while_it_fits_and_nothing_passes_it() {
-        let mut q = Sched::new(Box::new(Fcfs));
+        let mut q = Sched::new(Box::new(Fcfs), one_tenant());
         for (id, nodes) in [(1, 2), (2, 3), (3, 1)] {
             q.submit(job(id, nodes));
         }
-        let d = q.decide(5, SimTime::ZERO);
+        let d = q.decide(&Room::nodes(5, 4), SimTime::ZERO);
         assert_eq!(d, vec![Decision::Start(1), Decision::Start(2)], "2 + 3 nodes fit in 5");
         q.done(d);
-        let d = q.decide(4, SimTime::ZERO);
+        let d = q.decide(&Room::nodes(4, 4), SimTime::ZERO);
         assert_eq!(d, vec![Decision::Start(1)], "job 2 (3 nodes) does not fit in the 2 left; job 3 may not pass it");
         q.done(d);
         assert_eq!(q.take(2).map(|j| j.id), Some(2), "taken from the middle");
@@ -180,10 +383,10 @@ mod tests {
 
     #[test]
     fn fcfs_requeues_an_interrupted_job_at_the_front() {
-        let mut q = Sched::new(Box::new(Fcfs));
+        let mut q = Sched::new(Box::new(Fcfs), one_tenant());
         q.submit(job(1, 1));
         q.requeue(job(9, 1), Cause::Failure);
-        let d = q.decide(1, SimTime::ZERO);
+        let d = q.decide(&Room::nodes(1, 4), SimTime::ZERO);
         assert_eq!(d, vec![Decision::Start(9)]);
     }
 }

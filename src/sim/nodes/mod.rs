@@ -2,8 +2,11 @@
 //! indexed sets a node can sit in (the free pool, an owner's nodes, its spares).
 //! Jobs and failures change it only through the methods here.
 
+mod packing;
+
 use crate::config::Level;
 use crate::sim::topology::Topology;
+use packing::Packing;
 
 pub const NONE: u32 = u32::MAX;
 
@@ -15,6 +18,8 @@ pub enum Role {
     Active,
     /// Owned but not active: a hot spare, or a broken node awaiting repair.
     Spare,
+    /// Shared by jobs smaller than a node (owned by none of them).
+    Shared,
 }
 
 /// The nodes one owner (a job slot) holds.
@@ -25,6 +30,8 @@ pub struct Holding {
     /// Healthy owned nodes that are not active.
     spares: Vec<u32>,
     active: u32,
+    /// A job smaller than a node: the shared node it sits on and its chips there.
+    shared: Option<(u32, u32)>,
 }
 
 /// What covering a node with one more outage did to it.
@@ -41,6 +48,8 @@ pub enum Struck {
     Active {
         owner: u32,
     },
+    /// Shared by sub-node jobs ([`NodePool::jobs_on`]), none of them active on it any more.
+    Shared,
 }
 
 /// What lifting one outage from a node did to it.
@@ -69,6 +78,7 @@ pub struct NodePool {
     /// Healthy nodes owned by no job.
     free: Vec<u32>,
     holdings: Vec<Holding>,
+    packing: Packing,
     topo: Topology,
 }
 
@@ -85,6 +95,7 @@ impl NodePool {
             slot: vec![NONE; nodes],
             free: Vec::with_capacity(nodes),
             holdings: Vec::new(),
+            packing: Packing::new(topo.chips_per_node),
             topo,
         };
         // Pushed high to low so that allocation pops node 0 first: jobs get contiguous racks.
@@ -120,6 +131,14 @@ impl NodePool {
     pub fn spares(&self, owner: u32) -> u32 {
         self.holdings.get(owner as usize).map_or(0, |h| h.spares.len() as u32)
     }
+    /// Sub-node jobs on node `n`.
+    pub fn jobs_on(&self, n: u32) -> &[u32] {
+        self.packing.jobs_on(n)
+    }
+    /// Healthy shared nodes with exactly `k` free chips.
+    pub fn shared_with_free(&self, k: u32) -> u32 {
+        self.packing.with_free(k)
+    }
     /// Whether the unit `unit` at `level` is up (a chip is up when its node is).
     pub fn unit_up(&self, level: Level, unit: u32) -> bool {
         match level {
@@ -144,6 +163,24 @@ impl NodePool {
     #[inline]
     pub fn take_free(&mut self) -> Option<u32> {
         set_pop(&mut self.free, &mut self.pos)
+    }
+
+    /// `owner`, a job of `chips` chips (fewer than a node has), takes them on
+    /// the fullest shared node they fit on, else on a free node; `None` if neither exists.
+    pub fn take_chips(&mut self, owner: u32, chips: u32) -> Option<u32> {
+        let n = match self.packing.best_fit(chips) {
+            Some(n) => n,
+            None => {
+                let n = self.take_free()?;
+                self.role[n as usize] = Role::Shared;
+                n
+            }
+        };
+        self.packing.place(n, owner, chips, self.outages.len());
+        let h = &mut self.holdings[owner as usize];
+        h.shared = Some((n, chips));
+        h.active = 1;
+        Some(n)
     }
 
     /// `owner` takes node `n` (just taken from the free pool) and computes on it.
@@ -202,6 +239,12 @@ impl NodePool {
         let held = (h.active, h.spares.len() as u32);
         h.active = 0;
         h.spares.clear();
+        if let Some((n, chips)) = h.shared.take() {
+            let healthy = self.healthy(n);
+            if self.packing.leave(n, owner, chips, healthy) == 0 {
+                self.free_node(n);
+            }
+        }
         for &n in &nodes {
             self.free_node(n);
         }
@@ -262,6 +305,13 @@ impl NodePool {
                 self.role[i] = Role::Spare;
                 Struck::Active { owner }
             }
+            Role::Shared => {
+                self.packing.unlist(n);
+                for &j in self.packing.jobs_on(n) {
+                    self.holdings[j as usize].active = 0;
+                }
+                Struck::Shared
+            }
         }
     }
 
@@ -279,21 +329,21 @@ impl NodePool {
                 Healed::Free
             }
             Role::Spare => Healed::Owned { owner: self.owner[i] },
-            Role::Active => unreachable!("an active node is healthy"),
+            Role::Active | Role::Shared => unreachable!("an active or shared node is healthy: its jobs left it when it went down"),
         }
     }
 }
 
 /// Add `n` to an indexed set.
 #[inline]
-fn set_push(set: &mut Vec<u32>, pos: &mut [u32], n: u32) {
+pub(super) fn set_push(set: &mut Vec<u32>, pos: &mut [u32], n: u32) {
     pos[n as usize] = set.len() as u32;
     set.push(n);
 }
 
 /// Remove `n` from an indexed set in O(1) (swap-remove).
 #[inline]
-fn set_remove(set: &mut Vec<u32>, pos: &mut [u32], n: u32) {
+pub(super) fn set_remove(set: &mut Vec<u32>, pos: &mut [u32], n: u32) {
     let i = pos[n as usize] as usize;
     debug_assert_eq!(set[i], n);
     let last = set.pop().expect("non-empty set");
@@ -306,7 +356,7 @@ fn set_remove(set: &mut Vec<u32>, pos: &mut [u32], n: u32) {
 
 /// Take the most recently added node out of an indexed set.
 #[inline]
-fn set_pop(set: &mut Vec<u32>, pos: &mut [u32]) -> Option<u32> {
+pub(super) fn set_pop(set: &mut Vec<u32>, pos: &mut [u32]) -> Option<u32> {
     let n = set.pop()?;
     pos[n as usize] = NONE;
     Some(n)

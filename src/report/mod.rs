@@ -8,7 +8,10 @@ use crate::sim::{Detail, RunSnapshot, Simulation};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub use crate::sim::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag};
+mod tenants;
+
+pub use crate::sim::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, UsageSnapshot};
+pub use tenants::{SchedulerSummary, TenantSummary};
 
 impl Simulation {
     /// Run to the horizon and report.
@@ -126,6 +129,19 @@ pub struct Report {
     pub mean_wait_hours: f64,
     /// Counts and waits per group, in the order of `groups`.
     pub by_group: Vec<GroupStats>,
+    /// Tenant names, and counts per tenant in that order.
+    pub tenants: Vec<String>,
+    pub by_tenant: Vec<GroupStats>,
+    /// Counts per size class of tenant jobs (`sim::SIZE_CLASSES`).
+    pub by_size: Vec<GroupStats>,
+    /// Tenant jobs a frontier job's recovery preempted.
+    pub second_order_preemptions: u64,
+    /// Chips held per tenant over time, queue length, fragmentation.
+    pub usage: UsageSnapshot,
+    /// Each tenant's entitled share (normalised).
+    pub shares: Vec<f64>,
+    /// The scheduling policy's name.
+    pub policy: String,
     /// Every tenant job, by serial (at [`Detail::Full`]; empty otherwise).
     pub jobs: Vec<JobRecord>,
     pub frontier: Vec<FrontierStats>,
@@ -209,7 +225,8 @@ fn facility_power(
 }
 
 pub(crate) fn build(snap: RunSnapshot) -> Report {
-    let RunSnapshot { scenario, facility, seed, horizon, topology, detail, meter: m, record: rec, frontier, stats } = snap;
+    let RunSnapshot { scenario, facility, seed, horizon, topology, detail, meter: m, record: rec, frontier, stats, usage, shares, policy } =
+        snap;
     let it_energy_wh = m.it.wms / WMS_PER_WH;
     let (power, zoom) = facility_power(&m.it, it_energy_wh, m.facility, horizon.as_millis());
     let it = m.it;
@@ -248,12 +265,19 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         jobs_started: rec.started,
         jobs_rejected: rec.rejected,
         mean_wait_hours: {
-            // Tenants only: frontier jobs start at time zero and would pull the mean down.
-            let waits = rec.by_group.iter().skip(frontier.len()).flat_map(|g| &g.waits_ms);
+            // Queued jobs only: frontier jobs start at time zero and record no wait.
+            let waits = rec.by_group.iter().flat_map(|g| &g.waits_ms);
             let (n, sum) = waits.fold((0u64, 0u128), |(n, s), &w| (n + 1, s + w as u128));
             if n > 0 { sum as f64 / n as f64 / 3_600_000.0 } else { 0.0 }
         },
         by_group: rec.by_group,
+        tenants: rec.tenants,
+        by_tenant: rec.by_tenant,
+        by_size: rec.by_size,
+        second_order_preemptions: rec.second_order_preemptions,
+        usage,
+        shares,
+        policy,
         jobs: rec.jobs,
         frontier,
         stats,
@@ -352,16 +376,10 @@ impl Report {
                 rejected: self.jobs_rejected,
                 mean_wait_h: self.mean_wait_hours,
             },
-            tenants: {
-                let mut out = BTreeMap::new();
-                for (i, g) in self.by_group.iter().enumerate().skip(self.frontier.len()) {
-                    let name = &self.groups[i];
-                    // Two sources of one name stay apart.
-                    let key = if out.contains_key(name) { format!("{name}#{i}") } else { name.clone() };
-                    out.insert(key, TenantSummary::of(g));
-                }
-                out
-            },
+            tenants: self.tenant_summaries(),
+            job_classes: self.class_summaries(),
+            size_classes: self.size_summaries(),
+            scheduler: self.scheduler_summary(),
             frontier: self
                 .frontier
                 .iter()
@@ -410,8 +428,13 @@ pub struct Summary {
     pub energy: Energy,
     pub power: Power,
     pub jobs: Jobs,
-    /// Per tenant (job source, e.g. a tenant class of the workload), by name.
+    /// Per tenant of the workload (and per job source added in code), by name.
     pub tenants: BTreeMap<String, TenantSummary>,
+    /// Per job class (a frontier job or a tenant's class), by name.
+    pub job_classes: BTreeMap<String, TenantSummary>,
+    /// Per size class of tenant jobs, by chips ("1", "2-7", "8-63", "64-255", "256+").
+    pub size_classes: BTreeMap<String, TenantSummary>,
+    pub scheduler: SchedulerSummary,
     pub frontier: Vec<FrontierSummary>,
     /// Events processed (deterministic).
     pub events: u64,
@@ -434,49 +457,6 @@ pub struct Breakdown {
     pub waiting: f64,
     pub idle: f64,
     pub down: f64,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct TenantSummary {
-    pub jobs_submitted: u64,
-    /// Asked for more chips than the frontier jobs and their spares leave: never queued.
-    pub jobs_rejected: u64,
-    pub jobs_started: u64,
-    pub jobs_completed: u64,
-    /// Failures that struck its jobs while they computed, checkpointed or restarted.
-    pub interruptions: u64,
-    /// Wait from submission to first start over its started jobs: mean and
-    /// nearest-rank percentiles, hours (0 when none started).
-    pub wait_mean_h: f64,
-    pub wait_p50_h: f64,
-    pub wait_p95_h: f64,
-    pub wait_p99_h: f64,
-}
-
-impl TenantSummary {
-    fn of(g: &GroupStats) -> Self {
-        let mut w = g.waits_ms.clone();
-        w.sort_unstable();
-        let h = |ms: u64| ms as f64 / 3_600_000.0;
-        let rank = |p: f64| {
-            if w.is_empty() {
-                return 0.0;
-            }
-            let r = ((p / 100.0 * w.len() as f64).ceil() as usize).clamp(1, w.len());
-            h(w[r - 1])
-        };
-        TenantSummary {
-            jobs_submitted: g.submitted,
-            jobs_rejected: g.rejected,
-            jobs_started: g.started,
-            jobs_completed: g.completed,
-            interruptions: g.interruptions,
-            wait_mean_h: if w.is_empty() { 0.0 } else { w.iter().map(|&x| x as u128).sum::<u128>() as f64 / w.len() as f64 / 3_600_000.0 },
-            wait_p50_h: rank(50.0),
-            wait_p95_h: rank(95.0),
-            wait_p99_h: rank(99.0),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -1,0 +1,291 @@
+//! The workload schema (`models/workload/*.ron`): frontier jobs, tenants with
+//! their entitled shares and job classes, the scheduler, and an optional trace.
+
+use super::law::Law;
+use super::num::{Count, NonNeg, Positive, Prob};
+use serde::{Deserialize, Serialize};
+
+/// Checkpoint policy: write every `interval_hours` of computed work.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpointing {
+    pub interval_hours: Positive,
+    /// Time the job stalls while a checkpoint is written.
+    pub write_hours: NonNeg,
+    /// Also write a checkpoint when the last piece of work is done.
+    #[serde(default = "yes")]
+    pub at_end: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a frontier job does when a failure leaves it short of nodes and its hot spares are gone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Recovery {
+    /// Wait until its own broken nodes are repaired.
+    #[default]
+    WaitForRepair,
+    /// Take free healthy nodes from the shared pool, if any.
+    BorrowFree,
+    /// Take free nodes, then preempt (requeue) tenant jobs for the rest: the
+    /// tenants' jobs it stops are counted as second-order preemptions.
+    PreemptTenants,
+}
+
+/// A gang-scheduled training job that owns part of the site from the start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontierJob {
+    pub name: String,
+    /// The tenant it belongs to (its chip-time counts toward that tenant's share).
+    #[serde(default)]
+    pub tenant: Option<String>,
+    /// Chips computing; rounded up to whole nodes.
+    pub chips: Count,
+    /// Failure-free compute time needed, in hours at full size.
+    pub work_hours: Positive,
+    pub checkpoint: Option<Checkpointing>,
+    /// Time from an interruption (with healthy nodes at hand) to computing again.
+    pub restart_hours: NonNeg,
+    /// Healthy extra nodes the job holds to swap in at once after a failure.
+    #[serde(deserialize_with = "super::num::whole_u32")]
+    pub hot_spare_nodes: u32,
+    /// Where it finds nodes when short of them and out of spares.
+    #[serde(default)]
+    pub recovery: Recovery,
+}
+
+/// Job sizes in chips.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum SizeLaw {
+    Fixed(Count),
+    /// (chips, weight) pairs; weights need not sum to 1.
+    Choice(Vec<(Count, Positive)>),
+}
+
+impl SizeLaw {
+    pub fn sizes(&self) -> Vec<u32> {
+        match self {
+            SizeLaw::Fixed(c) => vec![c.get()],
+            SizeLaw::Choice(v) => v.iter().map(|(c, _)| c.get()).collect(),
+        }
+    }
+}
+
+/// The wall time a job asks for; it is killed when one attempt runs longer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum WallTime {
+    /// No limit.
+    #[default]
+    Unlimited,
+    /// This many times the job's failure-free run time.
+    Factor(Positive),
+    /// Drawn from a law, whatever the job's run time.
+    Hours(Law),
+}
+
+/// Where a job's nodes may lie.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Placement {
+    /// Any free nodes.
+    #[default]
+    Anywhere,
+    /// A job no larger than a rack runs inside one rack (the scale-up domain,
+    /// e.g. one NVL72); larger jobs take any nodes.
+    OneRack,
+}
+
+/// A class of a tenant's jobs: Poisson arrivals with size and duration laws.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobClass {
+    pub name: String,
+    pub arrivals_per_hour: Positive,
+    pub chips: SizeLaw,
+    /// Failure-free run time of one job, in hours.
+    pub work_hours: Law,
+    /// Share of jobs that checkpoint (with `checkpoint`); the others lose all work on a failure.
+    pub p_checkpoint: Prob,
+    pub checkpoint: Checkpointing,
+    pub restart_hours: NonNeg,
+    #[serde(default)]
+    pub walltime: WallTime,
+    /// A job killed at its wall time goes back to the queue (else it ends as killed).
+    #[serde(default)]
+    pub requeue_on_timeout: bool,
+    #[serde(default)]
+    pub placement: Placement,
+}
+
+/// A tenant's entitlement.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Share {
+    /// A fraction of the site.
+    Fraction(Prob),
+    /// A number of chips.
+    Chips(Count),
+}
+
+impl Default for Share {
+    fn default() -> Self {
+        Share::Fraction(Prob::new(0.0))
+    }
+}
+
+/// A community or organisation using the site.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tenant {
+    pub name: String,
+    #[serde(default)]
+    pub share: Share,
+    /// QOS tier: a higher tier is served first and may preempt lower tiers' preemptible jobs.
+    #[serde(default, deserialize_with = "super::num::whole_u32")]
+    pub priority_tier: u32,
+    /// Its jobs may be preempted by a higher tier or a frontier job's recovery.
+    #[serde(default)]
+    pub preemptible: bool,
+    #[serde(default)]
+    pub classes: Vec<JobClass>,
+}
+
+/// The order in which queued jobs are considered.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Order {
+    /// First come, first served; an interrupted job goes back to the front.
+    #[default]
+    Fcfs,
+    /// Slurm's multifactor priority with classic fair share: a higher
+    /// priority tier first, then weight_fair_share × 2^(−usage/share) +
+    /// weight_age × min(1, age/max_age), usage decaying with a half-life.
+    FairShare {
+        #[serde(default = "week")]
+        half_life_hours: Positive,
+        #[serde(default = "w_fs")]
+        weight_fair_share: NonNeg,
+        #[serde(default = "w_age")]
+        weight_age: NonNeg,
+        #[serde(default = "week")]
+        max_age_hours: Positive,
+    },
+}
+
+fn week() -> Positive {
+    Positive::new(168.0)
+}
+fn w_fs() -> NonNeg {
+    NonNeg::new(10_000.0)
+}
+fn w_age() -> NonNeg {
+    NonNeg::new(1_000.0)
+}
+
+/// EASY backfill: the first job that cannot start gets a reservation at the
+/// earliest time the requested wall times of running jobs free enough room;
+/// later jobs start now only if they do not delay it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backfill {
+    /// Queued jobs tested per pass (Slurm's bf_max_job_test).
+    #[serde(default = "hundred", deserialize_with = "super::num::whole_u32")]
+    pub max_jobs_tested: u32,
+}
+
+fn zero() -> NonNeg {
+    NonNeg::new(0.0)
+}
+
+fn hundred() -> u32 {
+    100
+}
+
+/// Preemption by priority tier: a job that cannot start stops preemptible
+/// jobs of lower tiers, youngest first, and they go back to the queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preemption {
+    /// How often one job may be preempted; then it runs to its end.
+    #[serde(default = "three", deserialize_with = "super::num::whole_u32")]
+    pub max_per_job: u32,
+}
+
+fn three() -> u32 {
+    3
+}
+
+/// How the queue is served: an order, optionally with backfill and preemption.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerSpec {
+    #[serde(default)]
+    pub order: Order,
+    #[serde(default)]
+    pub backfill: Option<Backfill>,
+    #[serde(default)]
+    pub preemption: Option<Preemption>,
+}
+
+impl SchedulerSpec {
+    /// The combination's name, e.g. `fair_share+backfill+preemption`.
+    pub fn policy_name(&self) -> String {
+        let mut s = match self.order {
+            Order::Fcfs => "fcfs",
+            Order::FairShare { .. } => "fair_share",
+        }
+        .to_string();
+        if self.backfill.is_some() {
+            s += "+backfill";
+        }
+        if self.preemption.is_some() {
+            s += "+preemption";
+        }
+        s
+    }
+}
+
+/// A job trace replayed in place of the tenants' job classes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceSpec {
+    /// CSV (`submit_h,tenant,chips,run_h,walltime_h[,ckpt_h]`) or SWF (`.swf`);
+    /// relative to the workload file.
+    pub file: String,
+    /// Checkpoint write time of trace jobs that give a `ckpt_h`.
+    #[serde(default = "zero")]
+    pub write_hours: NonNeg,
+    /// Restart time of an interrupted trace job.
+    #[serde(default = "zero")]
+    pub restart_hours: NonNeg,
+}
+
+/// `models/workload/*.ron`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    pub name: String,
+    pub frontier: Vec<FrontierJob>,
+    #[serde(default)]
+    pub tenants: Vec<Tenant>,
+    /// How the queue is served (optional; first come, first served when left out).
+    #[serde(default)]
+    pub scheduler: SchedulerSpec,
+    #[serde(default)]
+    pub trace: Option<TraceSpec>,
+    /// The tenant that trace jobs of tenants not named here join.
+    #[serde(default)]
+    pub default_tenant: Option<String>,
+}
+
+impl Workload {
+    /// Index of the tenant called `name`.
+    pub fn tenant_index(&self, name: &str) -> Option<usize> {
+        self.tenants.iter().position(|t| t.name == name)
+    }
+    /// The job classes in order, each with its tenant's index.
+    pub fn classes(&self) -> impl Iterator<Item = (usize, &JobClass)> {
+        self.tenants.iter().enumerate().flat_map(|(i, t)| t.classes.iter().map(move |c| (i, c)))
+    }
+}

@@ -1,0 +1,167 @@
+//! The free room a policy plans with, allocated as the node pool allocates
+//! (whole free nodes; a job smaller than a node on the fullest shared node
+//! it fits on), and EASY backfill's reservation for the first blocked job.
+
+use super::{QueuedJob, RunningJob};
+use crate::engine::{Duration, SimTime};
+
+/// Free whole nodes, and shared nodes counted by their free chips.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Room {
+    pub free_nodes: u32,
+    chips_per_node: u32,
+    /// `partial[k]`: shared nodes with exactly k free chips.
+    partial: Vec<u32>,
+}
+
+impl Room {
+    /// `free_nodes` empty nodes of `chips_per_node` chips and no shared node.
+    pub fn nodes(free_nodes: u32, chips_per_node: u32) -> Self {
+        Self { free_nodes, chips_per_node, partial: vec![0; chips_per_node as usize] }
+    }
+    /// Add `count` shared nodes with `k` free chips each.
+    pub fn with_partial(mut self, k: u32, count: u32) -> Self {
+        self.set_partial(k, count);
+        self
+    }
+    pub(crate) fn set_partial(&mut self, k: u32, count: u32) {
+        if (1..self.chips_per_node).contains(&k) {
+            self.partial[k as usize] = count;
+        }
+    }
+    pub fn chips_per_node(&self) -> u32 {
+        self.chips_per_node
+    }
+    /// Free chips, whole nodes and shared nodes together.
+    pub fn free_chips(&self) -> u64 {
+        self.free_nodes as u64 * self.chips_per_node as u64
+            + self.partial.iter().enumerate().map(|(k, &n)| k as u64 * n as u64).sum::<u64>()
+    }
+    /// Shared nodes with `k` free chips.
+    pub fn partial(&self, k: u32) -> u32 {
+        self.partial.get(k as usize).copied().unwrap_or(0)
+    }
+    /// Nothing more can start here.
+    pub fn is_full(&self) -> bool {
+        self.free_nodes == 0 && self.partial.iter().all(|&n| n == 0)
+    }
+    fn shared_fit(&self, chips: u32) -> Option<u32> {
+        (chips..self.chips_per_node).find(|&k| self.partial[k as usize] > 0)
+    }
+    pub fn fits(&self, j: &QueuedJob) -> bool {
+        if j.sub_node { self.free_nodes > 0 || self.shared_fit(j.chips as u32).is_some() } else { j.nodes <= self.free_nodes }
+    }
+    /// Whole free nodes `j` would take here (0 for a sub-node job that fits on a shared node).
+    pub fn fresh_nodes(&self, j: &QueuedJob) -> u32 {
+        if j.sub_node && self.shared_fit(j.chips as u32).is_some() { 0 } else { j.nodes }
+    }
+    /// Allocate `j` as the pool would; false (and nothing taken) if it does not fit.
+    pub fn take(&mut self, j: &QueuedJob) -> bool {
+        if !j.sub_node {
+            if j.nodes > self.free_nodes {
+                return false;
+            }
+            self.free_nodes -= j.nodes;
+            return true;
+        }
+        let c = j.chips as u32;
+        let k = match self.shared_fit(c) {
+            Some(k) => {
+                self.partial[k as usize] -= 1;
+                k
+            }
+            None if self.free_nodes > 0 => {
+                self.free_nodes -= 1;
+                self.chips_per_node
+            }
+            None => return false,
+        };
+        if k > c {
+            self.partial[(k - c) as usize] += 1;
+        }
+        true
+    }
+}
+
+/// EASY backfill's reservation for the first job that cannot start.
+///
+/// For a whole-node job it counts free nodes plus the nodes whole-node jobs
+/// release at their requested ends; jobs smaller than a node release nodes
+/// only when their node empties, which cannot be known ahead, so they are
+/// left out (the reservation is then never earlier than the truth allows).
+/// For a sub-node job it is the first end of a whole-node job or of a
+/// sub-node job at least as large.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reservation {
+    /// When the head can start at the latest (`None`: no known end frees enough).
+    pub at: Option<SimTime>,
+    /// Free nodes at that time beyond what the head needs (whole-node heads).
+    pub extra: u32,
+    head_sub_node: bool,
+}
+
+impl Reservation {
+    /// The reservation for `head` given the room now and the running jobs in
+    /// order of their requested ends (`ends`).
+    pub fn for_head<'a>(head: &QueuedJob, room: &Room, ends: impl Iterator<Item = &'a RunningJob>) -> Self {
+        let mut avail = room.free_nodes;
+        for r in ends {
+            let Some(t) = r.ends_by else { continue };
+            if head.sub_node {
+                if !r.sub_node || r.chips >= head.chips {
+                    return Self { at: Some(t), extra: 0, head_sub_node: true };
+                }
+            } else if !r.sub_node {
+                avail += r.nodes;
+                if avail >= head.nodes {
+                    return Self { at: Some(t), extra: avail - head.nodes, head_sub_node: false };
+                }
+            }
+        }
+        Self { at: None, extra: 0, head_sub_node: head.sub_node }
+    }
+
+    /// Whether `j`, which fits in `room` now, may start without delaying the
+    /// head; if so, what it takes from the spare room is spent.
+    pub fn admit(&mut self, j: &QueuedJob, room: &Room, now: SimTime) -> bool {
+        let Some(at) = self.at else { return true };
+        let ends_in_time = j.walltime_ms.is_some_and(|w| now + Duration::from_millis(w) <= at);
+        if self.head_sub_node {
+            return ends_in_time;
+        }
+        let fresh = room.fresh_nodes(j);
+        // A sub-node job on a fresh node may keep that node busy past its own
+        // end (others join it), so only whole-node jobs count on ending in time.
+        if fresh == 0 || (ends_in_time && !j.sub_node) {
+            return true;
+        }
+        if fresh <= self.extra {
+            self.extra -= fresh;
+            return true;
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::job;
+    use super::*;
+
+    fn small(id: u32, chips: u64) -> QueuedJob {
+        QueuedJob { chips, sub_node: true, nodes: 1, ..job(id, 1) }
+    }
+
+    #[test]
+    fn sub_node_jobs_take_the_fullest_shared_node_they_fit_on() {
+        let mut r = Room::nodes(1, 8).with_partial(3, 1).with_partial(6, 1);
+        assert!(r.take(&small(1, 2)), "fits on the node with 3 free");
+        assert_eq!((r.partial(3), r.partial(1), r.partial(6), r.free_nodes), (0, 1, 1, 1));
+        assert!(r.take(&small(2, 5)), "fits on the node with 6 free");
+        assert_eq!((r.partial(6), r.partial(1)), (0, 2));
+        assert!(r.take(&small(3, 7)), "needs a fresh node");
+        assert_eq!((r.free_nodes, r.partial(1)), (0, 3));
+        assert!(!r.take(&small(4, 2)) && r.take(&small(5, 1)));
+        assert_eq!(r.free_chips(), 2);
+    }
+}

@@ -1,0 +1,112 @@
+//! Who holds the site over time: chips held per tenant, queue length and
+//! fragmented chips, integrated exactly between changes (levels are constant
+//! in between), in totals and, at full detail, in hourly bins.
+
+use crate::engine::SimTime;
+
+/// Levels integrated over time. Series 0..tenants are chips held per tenant,
+/// then the queue length and the fragmented free chips.
+pub(crate) struct Usage {
+    at: SimTime,
+    levels: Vec<f64>,
+    /// Level × hours so far, per series.
+    totals: Vec<f64>,
+    bin_ms: u64,
+    /// Level × hours per bin, `levels.len()` values a bin (kept at full detail only).
+    bins: Option<Vec<f64>>,
+    tenants: usize,
+}
+
+/// Series after the tenants'.
+pub(crate) const QUEUE: usize = 0;
+pub(crate) const FRAGMENTED: usize = 1;
+/// Chips held by frontier jobs that name no tenant.
+pub(crate) const UNTENANTED: usize = 2;
+const EXTRA: usize = 3;
+
+pub(crate) const USAGE_BIN_MS: u64 = 3_600_000;
+
+impl Usage {
+    pub fn new(tenants: usize, keep_bins: bool) -> Self {
+        let n = tenants + EXTRA;
+        Self {
+            at: SimTime::ZERO,
+            levels: vec![0.0; n],
+            totals: vec![0.0; n],
+            bin_ms: USAGE_BIN_MS,
+            bins: keep_bins.then(Vec::new),
+            tenants,
+        }
+    }
+
+    /// Integrate the levels up to `now`.
+    pub fn advance(&mut self, now: SimTime) {
+        let (mut t, end) = (self.at.as_millis(), now.as_millis());
+        if end <= t {
+            return;
+        }
+        let n = self.levels.len();
+        for (tot, l) in self.totals.iter_mut().zip(&self.levels) {
+            *tot += l * (end - t) as f64 / 3.6e6;
+        }
+        if let Some(bins) = self.bins.as_mut() {
+            while t < end {
+                let bin = (t / self.bin_ms) as usize;
+                let stop = end.min((bin as u64 + 1) * self.bin_ms);
+                if bins.len() < (bin + 1) * n {
+                    bins.resize((bin + 1) * n, 0.0);
+                }
+                for (k, l) in self.levels.iter().enumerate() {
+                    bins[bin * n + k] += l * (stop - t) as f64 / 3.6e6;
+                }
+                t = stop;
+            }
+        }
+        self.at = now;
+    }
+
+    /// Tenant `t` holds `delta` chips more from now (call [`advance`](Self::advance) first).
+    pub fn hold(&mut self, t: u16, delta: i64) {
+        self.levels[t as usize] += delta as f64;
+    }
+    /// Set series `extra` (QUEUE, FRAGMENTED) from now.
+    pub fn set(&mut self, extra: usize, level: f64) {
+        self.levels[self.tenants + extra] = level;
+    }
+    /// Frontier jobs of no tenant hold `delta` chips more from now.
+    pub fn hold_untenanted(&mut self, delta: i64) {
+        self.levels[self.tenants + UNTENANTED] += delta as f64;
+    }
+
+    /// Hand over: chip-hours per tenant, mean queue length and fragmented
+    /// chips over `hours`, and the hourly bins.
+    pub fn snapshot(&self, hours: f64) -> UsageSnapshot {
+        let n = self.levels.len();
+        let per_hour = |k: usize| if hours > 0.0 { self.totals[k] / hours } else { 0.0 };
+        UsageSnapshot {
+            chip_hours: self.totals[..self.tenants].to_vec(),
+            mean_queue: per_hour(self.tenants + QUEUE),
+            mean_fragmented: per_hour(self.tenants + FRAGMENTED),
+            untenanted_chip_hours: self.totals[self.tenants + UNTENANTED],
+            bin_hours: self.bin_ms as f64 / 3.6e6,
+            bins: self.bins.as_ref().map(|b| b.chunks(n).map(|c| c.to_vec()).collect()).unwrap_or_default(),
+        }
+    }
+}
+
+/// What [`Usage`] saw over a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct UsageSnapshot {
+    /// Chip-hours held per tenant.
+    pub chip_hours: Vec<f64>,
+    /// Time-mean queue length (jobs) and fragmented free chips.
+    pub mean_queue: f64,
+    pub mean_fragmented: f64,
+    /// Chip-hours held by frontier jobs that name no tenant.
+    pub untenanted_chip_hours: f64,
+    pub bin_hours: f64,
+    /// Per bin: chip-hours per tenant, then queue length × hours, fragmented
+    /// chip-hours and untenanted frontier chip-hours.
+    pub bins: Vec<Vec<f64>>,
+}
