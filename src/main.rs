@@ -137,6 +137,18 @@ struct RunOpts {
     /// `workload.frontier[0].checkpoint.interval_hours=0.25`. Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
+    /// Replay a job trace in place of the workload's tenant job classes (frontier
+    /// jobs stay): CSV with a header of at least `submit_h,tenant,chips,run_h,walltime_h`
+    /// (optional `ckpt_h`), or SWF (a `.swf` file). Tenants the workload does not name
+    /// join its `default_tenant`.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// Multiply the trace's submit times (0.5: the same jobs in half the time, twice the load).
+    #[arg(long, value_name = "X", requires = "trace")]
+    trace_time_scale: Option<f64>,
+    /// Multiply the trace's job sizes (rounded, at least 1 chip).
+    #[arg(long, value_name = "X", requires = "trace")]
+    trace_size_scale: Option<f64>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -249,18 +261,42 @@ fn run_scenario(mut scenario: Scenario, a: &RunOpts) -> Result<(), Failure> {
         scenario.horizon_days = Positive::try_from(d).map_err(|m| InputError::new("--horizon-days", None, m))?;
         config::check_changed(&scenario, "--horizon-days")?;
     }
+    if let Some(file) = &a.trace {
+        let mut spec = config::TraceSpec::new(file.display().to_string());
+        for (flag, value, slot) in [
+            ("--trace-time-scale", a.trace_time_scale, &mut spec.options.time_scale),
+            ("--trace-size-scale", a.trace_size_scale, &mut spec.options.size_scale),
+        ] {
+            if let Some(v) = value {
+                if !(v.is_finite() && v > 0.0) {
+                    return Err(InputError::new(flag, None, format!("got {v}; allowed: a finite number > 0")).into());
+                }
+                *slot = v;
+            }
+        }
+        scenario.workload.trace = Some(spec);
+    }
     let scenario = config::apply_sets(&scenario, &a.sets)?;
     check_out(&a.out, "--out")?;
-    simulate(&scenario, &a.out, a.quiet, !a.no_charts)
+    // Read the trace before simulating: a bad row is an input error, found at once.
+    let trace = match &scenario.workload.trace {
+        Some(spec) => Some(gigasim::sim::TraceSource::load(spec, &scenario.workload)?),
+        None => None,
+    };
+    simulate(&scenario, trace, &a.out, a.quiet, !a.no_charts)
 }
 
 /// Runs with a progress bar once a run has lasted more than a moment (and only
 /// on a terminal); the bar does not change what is simulated.
-fn run_with_bar(scenario: &Scenario, quiet: bool) -> Report {
+fn run_with_bar(scenario: &Scenario, trace: Option<gigasim::sim::TraceSource>, quiet: bool) -> Report {
     let show = !quiet && std::io::stderr().is_terminal();
     let t0 = Instant::now();
     let mut bar: Option<ProgressBar> = None;
-    let report = Simulation::new(scenario).run_with_progress(200, |done| {
+    let mut b = Simulation::builder(scenario);
+    if let Some(t) = trace {
+        b = b.trace(t);
+    }
+    let report = b.build().run_with_progress(200, |done| {
         if show && bar.is_none() && t0.elapsed().as_secs_f64() > 0.5 {
             let b = ProgressBar::new(1000);
             b.set_style(
@@ -278,9 +314,9 @@ fn run_with_bar(scenario: &Scenario, quiet: bool) -> Report {
     report
 }
 
-fn simulate(scenario: &Scenario, out: &Path, quiet: bool, charts: bool) -> Result<(), Failure> {
+fn simulate(scenario: &Scenario, trace: Option<gigasim::sim::TraceSource>, out: &Path, quiet: bool, charts: bool) -> Result<(), Failure> {
     let t0 = Instant::now();
-    let report = run_with_bar(scenario, quiet);
+    let report = run_with_bar(scenario, trace, quiet);
     let wall = t0.elapsed();
     // What an earlier run left here goes first: nothing stale stays beside the new files.
     output::remove_run_outputs(out)?;

@@ -158,6 +158,14 @@ pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputErr
         power: parse_ron(&name_of(Part::Power), &po)?,
         workload: parse_ron(&name_of(Part::Workload), &wo)?,
     };
+    let mut scenario = scenario;
+    // A trace named in the workload file is relative to that file.
+    if let Some(t) = scenario.workload.trace.as_mut()
+        && Path::new(&t.file).is_relative()
+    {
+        let at = Path::new(&file.workload).parent().unwrap_or(Path::new(""));
+        t.file = normalize(&dir.join(at).join(&t.file)).display().to_string();
+    }
     scenario.check().map_err(|p| {
         let (_, file, text) = texts.iter().find(|t| t.0 == p.part).expect("every part was read");
         in_file(file, text, p)

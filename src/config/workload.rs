@@ -3,6 +3,7 @@
 
 use super::law::Law;
 use super::num::{Count, NonNeg, Positive, Prob};
+use super::trace::TraceOptions;
 use serde::{Deserialize, Serialize};
 
 /// Checkpoint policy: write every `interval_hours` of computed work.
@@ -253,6 +254,8 @@ pub struct TraceSpec {
     /// CSV (`submit_h,tenant,chips,run_h,walltime_h[,ckpt_h]`) or SWF (`.swf`);
     /// relative to the workload file.
     pub file: String,
+    #[serde(default)]
+    pub options: TraceOptions,
     /// Checkpoint write time of trace jobs that give a `ckpt_h`.
     #[serde(default = "zero")]
     pub write_hours: NonNeg,
@@ -277,6 +280,13 @@ pub struct Workload {
     /// The tenant that trace jobs of tenants not named here join.
     #[serde(default)]
     pub default_tenant: Option<String>,
+}
+
+impl TraceSpec {
+    /// Replay `file` with default options.
+    pub fn new(file: impl Into<String>) -> Self {
+        Self { file: file.into(), options: TraceOptions::default(), write_hours: zero(), restart_hours: zero() }
+    }
 }
 
 impl Workload {

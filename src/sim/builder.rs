@@ -1,7 +1,7 @@
 //! How a simulation is put together beyond what the model files say.
 
-use super::{Detail, FailureClass, JobSource, Policy, PowerStage, RepairFlow, Simulation};
-use crate::config::{Problem, Scenario};
+use super::{Detail, FailureClass, JobSource, Policy, PowerStage, RepairFlow, Simulation, TraceSource};
+use crate::config::{Part, Problem, Scenario, TraceSpec};
 
 /// Configures a simulation beyond what model files say: another seed, and
 /// failure classes, job sources, a scheduling policy, power stages or a repair
@@ -16,6 +16,9 @@ pub struct SimulationBuilder {
     pub(super) policy: Option<Box<dyn Policy>>,
     pub(super) stages: Vec<Box<dyn PowerStage>>,
     pub(super) flow: Option<Box<dyn RepairFlow>>,
+    /// The workload's trace, read at build time unless handed over already.
+    pub(super) trace_spec: Option<TraceSpec>,
+    pub(super) trace: Option<TraceSource>,
 }
 
 impl SimulationBuilder {
@@ -48,6 +51,12 @@ impl SimulationBuilder {
         self.sources.clear();
         self
     }
+    /// Replay this trace (read and checked already) in place of the workload's.
+    pub fn trace(mut self, t: TraceSource) -> Self {
+        self.trace = Some(t);
+        self.trace_spec = None;
+        self
+    }
     /// Serve the queue with this policy instead of the one the workload names.
     pub fn policy(mut self, p: Box<dyn Policy>) -> Self {
         self.policy = Some(p);
@@ -66,13 +75,25 @@ impl SimulationBuilder {
     /// [`build`](Self::build) after the checks a scenario file gets when it is
     /// loaded, for a `Scenario` made or changed in code: a problem (field path,
     /// what is wrong, what is allowed) instead of a panic deep in the run.
-    pub fn try_build(self) -> Result<Simulation, Problem> {
+    pub fn try_build(mut self) -> Result<Simulation, Problem> {
         self.scenario.check()?;
+        if let Some(spec) = self.trace_spec.take() {
+            let t = TraceSource::load(&spec, &self.scenario.workload).map_err(|e| Problem {
+                part: Part::Workload,
+                field: "trace.file".into(),
+                message: e.to_string(),
+            })?;
+            self.trace = Some(t);
+        }
         Ok(self.build())
     }
     /// Trusts the scenario: files and `--set` are checked when loaded; a scenario
     /// made in code should go through [`try_build`](Self::try_build).
-    pub fn build(self) -> Simulation {
+    /// Panics if the workload names a trace that cannot be read.
+    pub fn build(mut self) -> Simulation {
+        if let Some(spec) = self.trace_spec.take() {
+            self.trace = Some(TraceSource::load(&spec, &self.scenario.workload).unwrap_or_else(|e| panic!("{e}")));
+        }
         Simulation::assemble(self)
     }
 }

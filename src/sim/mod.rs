@@ -16,7 +16,7 @@ mod usage;
 pub use builder::SimulationBuilder;
 pub use failures::repair::{Crews, OutageView, RepairEvent, RepairFlow, RepairStage, StandardFlow};
 pub use failures::{Failure, FailureClass, FailureEvent};
-pub use jobs::{CheckpointPolicy, JobEvent, JobRequest, JobSource, Milestone, Phase, PoissonTenants};
+pub use jobs::{CheckpointPolicy, JobEvent, JobRequest, JobSource, Milestone, Phase, PoissonTenants, TraceSource};
 pub use nodes::Role;
 pub use power::{ChipState, MeterSnapshot, PowerBin, PowerStage};
 pub use record::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, NO_TENANT, Recorder, SIZE_CLASSES, size_class};
@@ -160,11 +160,17 @@ impl Simulation {
 
     pub fn builder(scenario: &Scenario) -> SimulationBuilder {
         let classes = scenario.failure.classes.iter().map(FailureClass::from_spec).collect();
-        let sources = scenario
-            .workload
-            .classes()
-            .map(|(t, c)| (Box::new(PoissonTenants::from_spec(c, t as u16)) as Box<dyn JobSource>, Some(t as u16)))
-            .collect();
+        // A trace replaces the tenants' job classes.
+        let trace_spec = scenario.workload.trace.clone();
+        let sources = if trace_spec.is_some() {
+            Vec::new()
+        } else {
+            scenario
+                .workload
+                .classes()
+                .map(|(t, c)| (Box::new(PoissonTenants::from_spec(c, t as u16)) as Box<dyn JobSource>, Some(t as u16)))
+                .collect()
+        };
         SimulationBuilder {
             scenario: scenario.clone(),
             seed: scenario.seed,
@@ -174,11 +180,19 @@ impl Simulation {
             policy: None,
             stages: Vec::new(),
             flow: None,
+            trace_spec,
+            trace: None,
         }
     }
 
     fn assemble(b: SimulationBuilder) -> Self {
-        let SimulationBuilder { scenario, seed, detail, classes, sources, policy, stages, flow } = b;
+        let SimulationBuilder { scenario, seed, detail, classes, mut sources, policy, stages, flow, trace, .. } = b;
+        if let Some(t) = trace {
+            // Each job names its tenant; the group's is the default tenant (or the first).
+            let w = &scenario.workload;
+            let home = w.default_tenant.as_deref().and_then(|d| w.tenant_index(d)).unwrap_or(0) as u16;
+            sources.insert(0, (Box::new(t), (!w.tenants.is_empty()).then_some(home)));
+        }
         let topo = Topology::of(&scenario.facility);
         let horizon = SimTime::from_hours(scenario.horizon_days.get() * 24.0);
         let bin_ms = (scenario.power_bin_minutes.get() * 60_000.0).round().max(1.0) as u64;

@@ -3,8 +3,10 @@
 
 mod life;
 mod table;
+mod trace;
 
 pub(crate) use table::{Arrivals, JobTable};
+pub use trace::TraceSource;
 
 use super::power::ChipState;
 use crate::config::{Checkpointing, DurationLaw, JobClass, Law, SizeLaw, WallTime, exp_draw};
