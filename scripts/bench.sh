@@ -94,6 +94,16 @@ row "default 100k/180 d: events processed" "$E" "—" "—"
 row "default 100k/180 d: events/s, end to end" "$(calc "round($E / $W / 1e6, 2)") M/s" "—" "—"
 row "default 100k/180 d: peak memory (max RSS)" "$(calc "round($R / 1024, 1)") MB" "< 200 MB" "$(yesno "$R < 200 * 1024")"
 
+# ---------------------------------------------------------------- trace replay
+# Issue 10: 1,000,000 tenant jobs from a generated trace on the default site for 180
+# days, fair share with EASY backfill, the tenants' chips loaded above 80% with a queue.
+echo "== replay of 1M jobs" >&2
+[ -f target/replay-1m.csv ] || python3 scripts/gen-trace.py target/replay-1m.csv
+read -r W R E < <(measure 3 "$OUT/replay" benches/reference/replay-1m.ron --trace target/replay-1m.csv)
+held=$(jq '.scheduler.allocated' "$OUT/replay/summary.json")
+queue=$(jq '.scheduler.queue_length_mean' "$OUT/replay/summary.json")
+row "replay 1M jobs, 180 d, fair share + backfill: wall (read trace, simulate, write; median of 3), memory" "$(calc "round($W, 2)") s, $(calc "round($R / 1024)") MB (site $(calc "round($held * 100, 1)")% allocated, mean queue $(calc "round($queue, 1)") jobs)" "< 10 s" "$(yesno "$W < 10")"
+
 # ---------------------------------------------------------------- scale
 # The default site at 22, 87 and 348 pods of 1,152 chips; the frontier job, its hot
 # spares and the tenant arrival rates scale with the pods, so the site stays the same
