@@ -123,6 +123,8 @@ pub struct Simulation {
     pub(crate) room: Room,
     /// Attempts started so far: each attempt's number is unique.
     pub(crate) attempts: u32,
+    /// Scratch: the nodes of a one-rack job.
+    pub(crate) rack_scratch: Vec<u32>,
     /// (job, struck while computing) for the failure being handled.
     hit_scratch: Vec<(u32, bool)>,
     pub(crate) rec: Recorder,
@@ -246,8 +248,9 @@ impl Simulation {
             arrivals: Arrivals::new(sources, source_rngs),
             group_tenant,
             usage,
-            room: Room::nodes(0, topo.chips_per_node),
+            room: Room::nodes(0, topo.chips_per_node).with_racks(topo.nodes_per_rack),
             attempts: 0,
+            rack_scratch: Vec::new(),
             hit_scratch: Vec::new(),
             rec,
             scenario,

@@ -4,7 +4,7 @@
 //! and the queue.
 
 use super::{Ckpt, Job, JobEvent, JobRequest, Milestone, Phase};
-use crate::config::{FrontierJob, Recovery};
+use crate::config::{FrontierJob, Placement, Recovery};
 use crate::engine::{Duration, SimTime};
 use crate::sim::power::ChipState;
 use crate::sim::record::{FrontierStats, JobRecord, JobTag, Keys, NO_TENANT, size_class};
@@ -33,6 +33,7 @@ impl Simulation {
             needed,
             chips,
             node_chips: if sub_node { req.chips } else { cpn },
+            one_rack: req.placement == Placement::OneRack && !sub_node && needed > 1 && needed <= self.topo.nodes_per_rack,
             walltime: req.walltime_hours.filter(|h| h.is_finite() && *h > 0.0).map(ms),
             requeue_on_timeout: req.requeue_on_timeout,
             attempt: 0,
@@ -89,6 +90,7 @@ impl Simulation {
             nodes: job.needed,
             chips: job.chips,
             sub_node: job.node_chips < self.topo.chips_per_node,
+            one_rack: job.one_rack,
             group: job.group,
             tenant: job.tenant,
             submitted: job.submitted,
@@ -130,6 +132,13 @@ impl Simulation {
         let (needed, node_chips) = (self.jobs[j].needed, self.jobs[j].node_chips);
         if node_chips < self.topo.chips_per_node {
             self.pool.take_chips(j, node_chips).expect("checked: room on a node");
+        } else if self.jobs[j].one_rack {
+            let mut nodes = std::mem::take(&mut self.rack_scratch);
+            self.pool.take_in_rack(needed, &mut nodes).expect("checked: a rack with room");
+            for &n in &nodes {
+                self.pool.hold_active(j, n);
+            }
+            self.rack_scratch = nodes;
         } else {
             for _ in 0..needed {
                 let n = self.pool.take_free().expect("checked: enough free nodes");
@@ -471,6 +480,8 @@ impl Simulation {
         let fits = job.phase == Phase::Queued
             && if job.node_chips < self.topo.chips_per_node {
                 self.pool.free_count() > 0 || (job.node_chips..self.topo.chips_per_node).any(|k| self.pool.shared_with_free(k) > 0)
+            } else if job.one_rack {
+                (job.needed..=self.topo.nodes_per_rack).any(|c| self.pool.racks_with_free(c) > 0)
             } else {
                 job.needed <= self.pool.free_count()
             };
@@ -512,6 +523,9 @@ impl Simulation {
         self.room.free_nodes = self.pool.free_count();
         for k in 1..self.topo.chips_per_node {
             self.room.set_partial(k, self.pool.shared_with_free(k));
+        }
+        for c in 1..=self.topo.nodes_per_rack {
+            self.room.set_racks(c, self.pool.racks_with_free(c));
         }
     }
 

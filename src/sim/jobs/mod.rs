@@ -9,7 +9,7 @@ pub(crate) use table::{Arrivals, JobTable};
 pub use trace::TraceSource;
 
 use super::power::ChipState;
-use crate::config::{Checkpointing, DurationLaw, JobClass, Law, SizeLaw, WallTime, exp_draw};
+use crate::config::{Checkpointing, DurationLaw, JobClass, Law, Placement, SizeLaw, WallTime, exp_draw};
 use crate::engine::{Duration, SimRng, SimTime};
 use rand::RngExt;
 
@@ -68,12 +68,27 @@ pub struct JobRequest {
     pub walltime_hours: Option<f64>,
     /// Back to the queue when killed at its wall time (else it ends as killed).
     pub requeue_on_timeout: bool,
+    pub placement: Placement,
 }
 
 impl JobRequest {
     /// A job of `chips` chips needing `work_hours` of failure-free run time; no checkpoints, no restart time.
     pub fn new(chips: u32, work_hours: f64) -> Self {
-        Self { chips, work_hours, checkpoint: None, restart_hours: 0.0, tenant: None, walltime_hours: None, requeue_on_timeout: false }
+        Self {
+            chips,
+            work_hours,
+            checkpoint: None,
+            restart_hours: 0.0,
+            tenant: None,
+            walltime_hours: None,
+            requeue_on_timeout: false,
+            placement: Placement::Anywhere,
+        }
+    }
+    /// Where its nodes may lie (e.g. inside one rack, the scale-up domain).
+    pub fn placement(mut self, p: Placement) -> Self {
+        self.placement = p;
+        self
     }
     pub fn tenant(mut self, tenant: Option<u16>) -> Self {
         self.tenant = tenant;
@@ -111,6 +126,7 @@ pub struct PoissonTenants {
     tenant: u16,
     walltime: WallTime,
     requeue_on_timeout: bool,
+    placement: Placement,
     mean_gap_hours: f64,
     /// (chips, cumulative weight) pairs.
     sizes: Vec<(u32, f64)>,
@@ -139,6 +155,7 @@ impl PoissonTenants {
             tenant,
             walltime: t.walltime.clone(),
             requeue_on_timeout: t.requeue_on_timeout,
+            placement: t.placement,
             mean_gap_hours: 1.0 / t.arrivals_per_hour.get(),
             sizes,
             work: t.work_hours.clone(),
@@ -166,7 +183,7 @@ impl JobSource for PoissonTenants {
             WallTime::Hours(l) => Some(l.sample_hours(rng)),
         };
         let req = JobRequest::new(chips, work_hours).checkpoint(checkpoint).restart_hours(self.restart_hours);
-        Some((gap, req.tenant(Some(self.tenant)).walltime(walltime, self.requeue_on_timeout)))
+        Some((gap, req.tenant(Some(self.tenant)).walltime(walltime, self.requeue_on_timeout).placement(self.placement)))
     }
 }
 
@@ -246,6 +263,8 @@ pub(crate) struct Job {
     pub chips: u64,
     /// Chips it computes on per node it holds: a node's, or fewer on a shared node.
     pub node_chips: u32,
+    /// Its nodes must lie in one rack.
+    pub one_rack: bool,
     pub walltime: Option<u64>,
     pub requeue_on_timeout: bool,
     /// The current attempt's number, unique in the run: a stale wall-time event names another.

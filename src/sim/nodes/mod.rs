@@ -3,10 +3,12 @@
 //! Jobs and failures change it only through the methods here.
 
 mod packing;
+mod racks;
 
 use crate::config::Level;
 use crate::sim::topology::Topology;
 use packing::Packing;
+use racks::Racks;
 
 pub const NONE: u32 = u32::MAX;
 
@@ -79,6 +81,7 @@ pub struct NodePool {
     free: Vec<u32>,
     holdings: Vec<Holding>,
     packing: Packing,
+    racks: Racks,
     topo: Topology,
 }
 
@@ -96,11 +99,12 @@ impl NodePool {
             free: Vec::with_capacity(nodes),
             holdings: Vec::new(),
             packing: Packing::new(topo.chips_per_node),
+            racks: Racks::new(topo.racks(), topo.nodes_per_rack),
             topo,
         };
         // Pushed high to low so that allocation pops node 0 first: jobs get contiguous racks.
         for n in (0..nodes as u32).rev() {
-            set_push(&mut s.free, &mut s.pos, n);
+            s.free_push(n);
         }
         s
     }
@@ -162,7 +166,46 @@ impl NodePool {
     /// Take a healthy free node (the lowest-numbered of those never used, then the most recently freed).
     #[inline]
     pub fn take_free(&mut self) -> Option<u32> {
-        set_pop(&mut self.free, &mut self.pos)
+        let n = set_pop(&mut self.free, &mut self.pos)?;
+        self.racks.dec(self.topo.rack_of_node(n));
+        Some(n)
+    }
+
+    /// Take `k` healthy free nodes inside one rack, the fullest rack they fit in;
+    /// `None` (and nothing taken) if no rack has `k` free.
+    pub fn take_in_rack(&mut self, k: u32, out: &mut Vec<u32>) -> Option<()> {
+        let r = self.racks.best_fit(k)?;
+        out.clear();
+        for n in self.topo.nodes_of(Level::Rack, r) {
+            if out.len() as u32 == k {
+                break;
+            }
+            if self.role[n as usize] == Role::Free && self.pos[n as usize] != NONE && self.healthy(n) {
+                out.push(n);
+            }
+        }
+        debug_assert_eq!(out.len() as u32, k);
+        for &n in out.iter() {
+            self.free_remove(n);
+        }
+        Some(())
+    }
+
+    /// Racks with exactly `c` healthy free nodes.
+    pub fn racks_with_free(&self, c: u32) -> u32 {
+        self.racks.with_free(c)
+    }
+
+    #[inline]
+    fn free_push(&mut self, n: u32) {
+        set_push(&mut self.free, &mut self.pos, n);
+        self.racks.inc(self.topo.rack_of_node(n));
+    }
+
+    #[inline]
+    fn free_remove(&mut self, n: u32) {
+        set_remove(&mut self.free, &mut self.pos, n);
+        self.racks.dec(self.topo.rack_of_node(n));
     }
 
     /// `owner`, a job of `chips` chips (fewer than a node has), takes them on
@@ -259,7 +302,7 @@ impl NodePool {
         self.owner[n as usize] = NONE;
         self.pos[n as usize] = NONE;
         if self.healthy(n) {
-            set_push(&mut self.free, &mut self.pos, n);
+            self.free_push(n);
         }
     }
 
@@ -293,7 +336,7 @@ impl NodePool {
         let owner = self.owner[i];
         match self.role[i] {
             Role::Free => {
-                set_remove(&mut self.free, &mut self.pos, n);
+                self.free_remove(n);
                 Struck::Free
             }
             Role::Spare => {
@@ -325,7 +368,7 @@ impl NodePool {
         }
         match self.role[i] {
             Role::Free => {
-                set_push(&mut self.free, &mut self.pos, n);
+                self.free_push(n);
                 Healed::Free
             }
             Role::Spare => Healed::Owned { owner: self.owner[i] },

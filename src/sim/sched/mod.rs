@@ -36,6 +36,8 @@ pub struct QueuedJob {
     pub chips: u64,
     /// Fewer chips than a node has: it takes chips on a shared node.
     pub sub_node: bool,
+    /// Its nodes must lie in one rack (a scale-up domain).
+    pub one_rack: bool,
     /// Its group: frontier job index, then job sources in order.
     pub group: u16,
     pub tenant: u16,
@@ -351,6 +353,7 @@ mod tests {
             nodes,
             chips: nodes as u64 * 4,
             sub_node: false,
+            one_rack: false,
             group: 0,
             tenant: 0,
             submitted: SimTime::ZERO,

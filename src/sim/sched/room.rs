@@ -12,12 +12,29 @@ pub struct Room {
     chips_per_node: u32,
     /// `partial[k]`: shared nodes with exactly k free chips.
     partial: Vec<u32>,
+    /// `racks[c]`: racks with exactly c free nodes (for jobs that must fit in one rack).
+    racks: Vec<u32>,
 }
 
 impl Room {
     /// `free_nodes` empty nodes of `chips_per_node` chips and no shared node.
     pub fn nodes(free_nodes: u32, chips_per_node: u32) -> Self {
-        Self { free_nodes, chips_per_node, partial: vec![0; chips_per_node as usize] }
+        Self { free_nodes, chips_per_node, partial: vec![0; chips_per_node as usize], racks: Vec::new() }
+    }
+    /// Count racks of up to `per_rack` nodes by their free nodes (all 0 until set).
+    pub fn with_racks(mut self, per_rack: u32) -> Self {
+        self.racks = vec![0; per_rack as usize + 1];
+        self
+    }
+    /// `count` racks with `c` free nodes each.
+    pub fn set_racks(&mut self, c: u32, count: u32) {
+        if let Some(r) = self.racks.get_mut(c as usize) {
+            *r = count;
+        }
+    }
+    /// The fullest rack with `k` free nodes, by its free count.
+    fn rack_fit(&self, k: u32) -> Option<u32> {
+        (k as usize..self.racks.len()).find(|&c| self.racks[c] > 0).map(|c| c as u32)
     }
     /// Add `count` shared nodes with `k` free chips each.
     pub fn with_partial(mut self, k: u32, count: u32) -> Self {
@@ -49,7 +66,13 @@ impl Room {
         (chips..self.chips_per_node).find(|&k| self.partial[k as usize] > 0)
     }
     pub fn fits(&self, j: &QueuedJob) -> bool {
-        if j.sub_node { self.free_nodes > 0 || self.shared_fit(j.chips as u32).is_some() } else { j.nodes <= self.free_nodes }
+        if j.sub_node {
+            self.free_nodes > 0 || self.shared_fit(j.chips as u32).is_some()
+        } else if j.one_rack {
+            j.nodes <= self.free_nodes && self.rack_fit(j.nodes).is_some()
+        } else {
+            j.nodes <= self.free_nodes
+        }
     }
     /// Whole free nodes `j` would take here (0 for a sub-node job that fits on a shared node).
     pub fn fresh_nodes(&self, j: &QueuedJob) -> u32 {
@@ -58,8 +81,16 @@ impl Room {
     /// Allocate `j` as the pool would; false (and nothing taken) if it does not fit.
     pub fn take(&mut self, j: &QueuedJob) -> bool {
         if !j.sub_node {
-            if j.nodes > self.free_nodes {
+            if !self.fits(j) {
                 return false;
+            }
+            // Whole-node jobs placed anywhere take nodes the pool picks, from racks
+            // this count does not follow; the simulation checks each start again.
+            if j.one_rack
+                && let Some(c) = self.rack_fit(j.nodes)
+            {
+                self.racks[c as usize] -= 1;
+                self.racks[(c - j.nodes) as usize] += 1;
             }
             self.free_nodes -= j.nodes;
             return true;
