@@ -348,18 +348,21 @@ fn check(file: &Path) -> Result<(), Failure> {
     type Checker = fn(&Path, &str, &str) -> Result<String, InputError>;
     let kinds: [(&str, Checker); 6] = [
         ("scenarios", |f, _, _| {
-            config::load_scenario(&FileSystem, f).map(|s| {
-                let days = s.horizon_days.get();
-                format!(
-                    "scenario `{}`: {}, {}, {}, {}, {days} {}",
-                    s.name,
-                    count(s.facility.chips() as usize, "chip", "chips"),
-                    count(s.failure.classes.len(), "failure class", "failure classes"),
-                    count(s.workload.frontier.len(), "frontier job", "frontier jobs"),
-                    count(s.workload.tenants.len(), "tenant class", "tenant classes"),
-                    if days == 1.0 { "day" } else { "days" }
-                )
-            })
+            let s = config::load_scenario(&FileSystem, f)?;
+            let trace = match &s.workload.trace {
+                Some(t) => format!(", a trace of {}", count(gigasim::sim::TraceSource::load(t, &s.workload)?.len(), "job", "jobs")),
+                None => String::new(),
+            };
+            let days = s.horizon_days.get();
+            Ok(format!(
+                "scenario `{}`: {}, {}, {}, {}{trace}, {days} {}",
+                s.name,
+                count(s.facility.chips() as usize, "chip", "chips"),
+                count(s.failure.classes.len(), "failure class", "failure classes"),
+                count(s.workload.frontier.len(), "frontier job", "frontier jobs"),
+                tenants(&s.workload),
+                if days == 1.0 { "day" } else { "days" }
+            ))
         }),
         ("sweeps", |f, _, _| {
             Sweep::load(f).map(|s| {
@@ -386,12 +389,7 @@ fn check(file: &Path) -> Result<(), Failure> {
         ("workload", |_, n, t| {
             let m: config::Workload = config::parse_ron(n, t)?;
             m.check().map_err(|p| config::in_file(n, t, p))?;
-            Ok(format!(
-                "workload model `{}`: {}, {}",
-                m.name,
-                count(m.frontier.len(), "frontier job", "frontier jobs"),
-                count(m.tenants.len(), "tenant class", "tenant classes")
-            ))
+            Ok(format!("workload model `{}`: {}, {}", m.name, count(m.frontier.len(), "frontier job", "frontier jobs"), tenants(&m)))
         }),
     ];
     let kind = if kinds.iter().any(|k| k.0 == folder) { folder } else { kind_by_fields(&text).unwrap_or("") };
@@ -421,6 +419,11 @@ fn check(file: &Path) -> Result<(), Failure> {
     };
     say!("{name}: ok ({said})\n");
     Ok(())
+}
+
+/// "3 tenants with 5 job classes".
+fn tenants(w: &config::Workload) -> String {
+    format!("{} with {}", count(w.tenants.len(), "tenant", "tenants"), count(w.classes().count(), "job class", "job classes"))
 }
 
 /// The kind of model file whose distinctive top-level fields `text` names, for

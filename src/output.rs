@@ -1,4 +1,5 @@
-//! Files written from a `Report`: summary.json, failures.csv, power.csv.
+//! Files written from a `Report`: summary.json, failures.csv, power.csv, jobs.csv,
+//! queue.csv, shares.csv and the rest of [`RUN_FILES`].
 //! Each is written to a temporary name and renamed, so a file is whole or absent.
 
 use crate::report::Report;
@@ -163,6 +164,71 @@ pub fn jobs_csv(r: &Report) -> Vec<u8> {
     w.bytes()
 }
 
+/// The span of usage bin `i` in hours, `(start, length)`: whole bins of
+/// `usage.bin_hours`, the last one cut at the horizon.
+fn usage_bin(r: &Report, i: usize) -> (f64, f64) {
+    let bin_h = r.usage.bin_hours;
+    let start = i as f64 * bin_h;
+    (start, ((i + 1) as f64 * bin_h).min(r.horizon_hours()) - start)
+}
+
+/// One row per hour (a usage bin): the mean queue length, the share of the site's
+/// chips held by jobs (every tenant's and the frontier jobs that name none), and
+/// the mean of healthy free chips no waiting job could use. Empty below full detail.
+pub fn queue_csv(r: &Report) -> Vec<u8> {
+    let mut w = Table::new(["time_h", "queued_jobs", "allocated_share", "fragmented_chips"]);
+    let tenants = r.usage.chip_hours.len();
+    for (i, b) in r.usage.bins.iter().enumerate() {
+        let (start, len) = usage_bin(r, i);
+        if len <= 0.0 || b.len() < tenants + 3 {
+            continue;
+        }
+        let held: f64 = b[..tenants].iter().sum::<f64>() + b[tenants + 2];
+        w.row([
+            format!("{start:.6}"),
+            format!("{:.6}", b[tenants] / len),
+            format!("{:.8}", held / len / r.chips.max(1) as f64),
+            format!("{:.6}", b[tenants + 1] / len),
+        ]);
+    }
+    w.bytes()
+}
+
+/// Long format, one row per day (0 is the first 24 h) and tenant: the chip-hours
+/// the tenant's jobs held that day, that over all tenants' chip-hours that day
+/// (empty when no tenant held any), and its entitled share. Empty below full detail.
+pub fn shares_csv(r: &Report) -> Vec<u8> {
+    let mut w = Table::new(["day", "tenant", "chip_hours", "share_delivered", "share_entitled"]);
+    let tenants = r.usage.chip_hours.len().min(r.tenants.len());
+    let mut days: Vec<Vec<f64>> = Vec::new();
+    for (i, b) in r.usage.bins.iter().enumerate() {
+        let (start, len) = usage_bin(r, i);
+        if len <= 0.0 || b.len() < tenants {
+            continue;
+        }
+        let d = (start / 24.0 + 1e-9).floor() as usize;
+        if days.len() <= d {
+            days.resize(d + 1, vec![0.0; tenants]);
+        }
+        for (sum, v) in days[d].iter_mut().zip(&b[..tenants]) {
+            *sum += v;
+        }
+    }
+    for (d, held) in days.iter().enumerate() {
+        let total: f64 = held.iter().sum();
+        for (t, h) in held.iter().enumerate() {
+            w.row([
+                d.to_string(),
+                r.tenants[t].clone(),
+                format!("{h:.3}"),
+                if total > 0.0 { format!("{:.8}", h / total) } else { String::new() },
+                format!("{:.8}", r.shares.get(t).copied().unwrap_or(0.0)),
+            ]);
+        }
+    }
+    w.bytes()
+}
+
 /// Write every output file of a run into `dir`; returns the paths written.
 pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -174,6 +240,8 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         ("drops.csv", drops_csv(r)),
         ("frontier.csv", frontier_csv(r)),
         ("jobs.csv", jobs_csv(r)),
+        ("queue.csv", queue_csv(r)),
+        ("shares.csv", shares_csv(r)),
     ];
     let mut out = Vec::new();
     for (name, bytes) in files {
@@ -185,10 +253,12 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The data files [`write_run`] writes into a run's folder.
-pub const RUN_FILES: [&str; 7] = ["summary.json", "failures.csv", "power.csv", "power_zoom.csv", "drops.csv", "frontier.csv", "jobs.csv"];
+pub const RUN_FILES: [&str; 9] =
+    ["summary.json", "failures.csv", "power.csv", "power_zoom.csv", "drops.csv", "frontier.csv", "jobs.csv", "queue.csv", "shares.csv"];
 
-/// The charts `plot::run_charts` draws into a run's `charts/` folder, each as `STEM.svg` and `STEM.png`.
-pub const RUN_CHARTS: &[&str] = &crate::plot::RUN_CHART_STEMS;
+/// The charts `plot::run_charts` draws into a run's `charts/` folder, each as `STEM.svg` and `STEM.png`
+/// (the tenant charts only when the run had tenant jobs).
+pub const RUN_CHARTS: &[&str] = crate::plot::RUN_CHART_STEMS;
 
 /// Remove from `dir` what an earlier run wrote there, so that a new run (say with
 /// `--no-charts`) leaves none of it behind: the [`RUN_FILES`], the [`RUN_CHARTS`] in
@@ -322,5 +392,50 @@ pub fn human_summary(r: &Report) -> String {
         thousands(s.jobs.completed),
         span(s.jobs.mean_wait_h)
     );
+    out += &tenant_lines(r, &s);
+    out
+}
+
+/// The scheduler's policy and one aligned line per tenant that submitted jobs, held
+/// chips or is entitled to some: jobs done / submitted, p95 wait, share delivered / entitled.
+fn tenant_lines(r: &Report, s: &crate::report::Summary) -> String {
+    // summary.json keys a repeated tenant name `name#i`.
+    let mut seen = std::collections::BTreeSet::new();
+    let rows: Vec<(String, &crate::report::TenantSummary)> = r
+        .tenants
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let key = if seen.insert(name.clone()) { name.clone() } else { format!("{name}#{i}") };
+            s.tenants.get(&key).map(|t| (name.clone(), t))
+        })
+        .filter(|(_, t)| t.jobs_submitted > 0 || t.share_entitled.unwrap_or(0.0) > 0.0 || t.chip_hours_delivered.unwrap_or(0.0) > 0.0)
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let pct = |x: Option<f64>| format!("{:.1}%", 100.0 * x.unwrap_or(0.0));
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|(name, t)| {
+            [
+                name.clone(),
+                thousands(t.jobs_completed),
+                thousands(t.jobs_submitted),
+                span(t.wait_p95_h),
+                pct(t.share_delivered),
+                pct(t.share_entitled),
+            ]
+        })
+        .collect();
+    let w = |k: usize| cells.iter().map(|c| c[k].chars().count()).max().unwrap_or(0);
+    let (w0, w1, w2, w3, w4, w5) = (w(0), w(1), w(2), w(3), w(4), w(5));
+    let mut out = format!(
+        "  tenants    policy {}, mean queue {:.2} jobs; jobs done / submitted, p95 wait, share of tenants' chip-time delivered / entitled\n",
+        s.scheduler.policy, s.scheduler.queue_length_mean
+    );
+    for [name, done, submitted, p95, delivered, entitled] in cells {
+        out += &format!("             {name:<w0$}  {done:>w1$} / {submitted:<w2$}  p95 {p95:<w3$}   {delivered:>w4$} / {entitled:>w5$}\n");
+    }
     out
 }

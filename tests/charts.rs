@@ -220,13 +220,16 @@ fn check_returned(files: &[PathBuf], out: &Path, stems: &[&str]) {
 }
 
 /// The charts of a run and their titles (the text each SVG must hold).
-const RUN_CHARTS: [(&str, &str); 6] = [
+const RUN_CHARTS: [(&str, &str); 9] = [
     ("power", "Facility power"),
     ("power_zoom", "Largest power drop"),
     ("power_drops", "Instantaneous falls of facility power"),
     ("failures_per_day", "Failures a day"),
     ("time_breakdown", "Where the chip-time went"),
     ("frontier_progress", "Frontier training progress"),
+    ("tenant_shares", "Tenant shares"),
+    ("tenant_waits", "Tenant waits"),
+    ("queue", "Tenant queue"),
 ];
 
 /// Run `sets` on the default scenario, write its files into `dir/run` and its charts into `dir/charts`.

@@ -281,11 +281,41 @@ fn counts_of_one_are_singular() {
     let said = stdout(&gigasim(&["check", repo("models/scenarios/gigafactory-100k.ron").to_str().unwrap()], tmp.path()));
     assert!(said.contains(" 1 frontier job,") && !said.contains("1 frontier jobs"), "{said}");
     let said = stdout(&gigasim(&["check", repo("models/workload/llama3-405b.ron").to_str().unwrap()], tmp.path()));
-    assert!(said.contains(": 1 frontier job, 0 tenant classes)"), "{said}");
+    assert!(said.contains(": 1 frontier job, 0 tenants with 0 job classes)"), "{said}");
     let s = small_sweep(tmp.path(), 1);
     let said = stdout(&gigasim(&["check", s], tmp.path()));
     assert!(said.contains("2 points × 1 replication = 2 runs"), "{said}");
     gigasim(&["sweep", s, "--horizon-days", "0.5", "--shard", "0/1", "--out", "sh", "-q"], tmp.path());
     let said = stdout(&gigasim(&["merge", "sh", "--out", "merged", "--no-charts"], tmp.path()));
     assert!(said.starts_with("merged 1 shard;"), "{said}");
+}
+
+/// `--trace`: the shipped excerpt replays; a bad row or a tenant the workload cannot
+/// place is an input error (exit 2) naming the file, line and field, with nothing written.
+#[test]
+fn a_trace_replays_and_its_bad_rows_are_input_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = repo("models/scenarios/gigafactory-100k.ron");
+    let trace = repo("models/traces/philly-excerpt.csv");
+    let sc = scenario.to_str().unwrap();
+    gigasim(&["run", sc, "--trace", trace.to_str().unwrap(), "--horizon-days", "3", "--out", "o", "-q", "--no-charts"], tmp.path());
+    let s = summary(&tmp.path().join("o/summary.json"));
+    assert_eq!(s["job_classes"]["trace"]["jobs_submitted"], 1164);
+    assert!(s["tenants"]["academia"]["jobs_killed"].as_u64().unwrap() > 0, "{}", s["tenants"]);
+
+    let bad = tmp.path().join("bad.csv");
+    std::fs::write(&bad, "submit_h,tenant,chips,run_h,walltime_h\n0,academia,4,1,2\n0.5,academia,-3,1,2\n").unwrap();
+    let out = exec(&["run", sc, "--trace", bad.to_str().unwrap(), "--out", "b", "-q"], tmp.path());
+    let e = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{e}");
+    assert!(e.contains("bad.csv:3:3") && e.contains("chips") && e.contains("-3") && e.contains("allowed"), "{e}");
+    assert!(!tmp.path().join("b").exists(), "nothing written");
+
+    // A workload with no default tenant: an unknown tenant is named with its line.
+    std::fs::write(&bad, "submit_h,tenant,chips,run_h,walltime_h\n0,academia,4,1,2\n0.5,nasa,4,1,2\n").unwrap();
+    let llama = repo("models/scenarios/llama3-replay-16k.ron");
+    let out = exec(&["run", llama.to_str().unwrap(), "--trace", bad.to_str().unwrap(), "--out", "b", "-q"], tmp.path());
+    let e = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{e}");
+    assert!(e.contains("bad.csv:2") && e.contains("`academia`") && e.contains("default_tenant"), "{e}");
 }

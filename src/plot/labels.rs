@@ -270,6 +270,11 @@ pub(crate) fn metric(path: &str) -> Quantity {
         ["jobs", "completed"] => Some(q("Jobs completed", Unit::Plain)),
         ["jobs", "rejected"] => Some(q("Jobs rejected", Unit::Plain)),
         ["jobs", "mean_wait_h"] => Some(q("Mean wait to first start", Unit::Hours)),
+        ["scheduler", "queue_length_mean"] => Some(q("Mean queue length", Unit::Named("jobs"))),
+        ["scheduler", "allocated"] => Some(q("Chips allocated to jobs", Unit::Share)),
+        ["scheduler", "fragmented"] => Some(q("Fragmented free chips", Unit::Share)),
+        ["scheduler", "second_order_preemptions"] => Some(q("Tenant jobs preempted for a frontier job", Unit::Plain)),
+        [group @ ("tenants" | "job_classes" | "size_classes"), name, field] => tenant_metric(group, name, field),
         ["frontier", i, field] => {
             let job = nth("frontier job", i);
             let what = match *field {
@@ -299,6 +304,39 @@ pub(crate) fn metric(path: &str) -> Quantity {
         }
         None => fallback(&k),
     }
+}
+
+/// A field of a block of `tenants`, `job_classes` or `size_classes` in summary.json.
+fn tenant_metric(group: &str, name: &str, field: &str) -> Option<Quantity> {
+    // "academia", "class small", "jobs of 8-63 chips".
+    let who = match group {
+        "tenants" => name.to_string(),
+        "job_classes" => format!("class {name}"),
+        _ if name == "1" => "jobs of 1 chip".to_string(),
+        _ => format!("jobs of {name} chips"),
+    };
+    let (what, unit) = match field {
+        "jobs_submitted" => ("Jobs submitted", Unit::Plain),
+        "jobs_rejected" => ("Jobs rejected", Unit::Plain),
+        "jobs_started" => ("Jobs started", Unit::Plain),
+        "jobs_completed" => ("Jobs completed", Unit::Plain),
+        "jobs_killed" => ("Jobs killed at their wall time", Unit::Plain),
+        "jobs_preempted" => ("Jobs preempted", Unit::Plain),
+        "preemptions" => ("Preemptions", Unit::Plain),
+        "interruptions" => ("Job interruptions", Unit::Plain),
+        "wait_mean_h" => ("Mean wait", Unit::Hours),
+        "wait_p50_h" => ("Median wait", Unit::Hours),
+        "wait_p95_h" => ("95th-percentile wait", Unit::Hours),
+        "wait_p99_h" => ("99th-percentile wait", Unit::Hours),
+        "bounded_slowdown_mean" => ("Mean bounded slowdown", Unit::Plain),
+        "useful_chip_hours" => ("Useful chip-hours", Unit::Named("chip-h")),
+        "lost_chip_hours" => ("Chip-hours lost to failures", Unit::Named("chip-h")),
+        "chip_hours_delivered" => ("Chip-hours delivered", Unit::Named("chip-h")),
+        "share_entitled" => ("Entitled share", Unit::Share),
+        "share_delivered" => ("Delivered share", Unit::Share),
+        _ => return None,
+    };
+    Some(q(format!("{what}, {who}"), unit))
 }
 
 fn window(w: &str) -> String {
@@ -358,7 +396,9 @@ pub(crate) fn parameter(path: &str) -> Quantity {
                 _ => None,
             }
         }
-        ["workload", "tenants", _, rest @ ..] => match rest {
+        ["workload", "tenants", _, "classes", _, rest @ ..] | ["workload", "tenants", _, rest @ ..] => match rest {
+            ["share", ..] => Some(q("Tenant share", Unit::Share)),
+            ["priority_tier"] => Some(q("Tenant priority tier", Unit::Plain)),
             ["arrivals_per_hour"] => Some(q("Tenant arrivals", Unit::Named("per hour"))),
             ["p_checkpoint"] => Some(q("Tenant jobs that checkpoint", Unit::Share)),
             ["restart_hours"] => Some(q("Tenant restart time", Unit::Hours)),
@@ -431,6 +471,24 @@ mod tests {
         assert_eq!((plain.scale(1.0).factor, plain.axis(&plain.scale(1.0)).as_str()), (1.0, "Training efficiency (ETTR)"));
         let bare = metric("ettr").renamed("Effective training time ratio");
         assert_eq!(bare.axis(&bare.scale(1.0)), "Effective training time ratio");
+    }
+
+    #[test]
+    fn tenant_and_scheduler_fields_read_as_words() {
+        assert_eq!(
+            metric("tenants.academia.wait_p95_h").axis(&metric("tenants.academia.wait_p95_h").scale(1.2)),
+            "95th-percentile wait, academia (min)"
+        );
+        let s = metric("tenants.industry.share_delivered");
+        assert_eq!((s.axis(&s.scale(0.02)).as_str(), s.bounds), ("Delivered share, industry (%)", (Some(0.0), Some(1.0))));
+        assert_eq!(metric("size_classes.8-63.jobs_completed").name, "Jobs completed, jobs of 8-63 chips");
+        assert_eq!(metric("job_classes.small.wait_mean_h").name, "Mean wait, class small");
+        assert_eq!(metric("scheduler.allocated").axis(&metric("scheduler.allocated").scale(0.95)), "Chips allocated to jobs (%)");
+        assert_eq!(
+            metric("scheduler.queue_length_mean").axis(&metric("scheduler.queue_length_mean").scale(1.0)),
+            "Mean queue length (jobs)"
+        );
+        assert_eq!(parameter("workload.tenants[1].classes[0].arrivals_per_hour").name, "Tenant arrivals");
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! no system font is needed.
 //!
 //! - [`run_charts`] reads `summary.json`, `power.csv`, `power_zoom.csv`,
-//!   `drops.csv`, `failures.csv` and `frontier.csv` from a run directory and
-//!   writes [`RUN_CHART_STEMS`].
+//!   `drops.csv`, `failures.csv`, `frontier.csv`, `jobs.csv`, `queue.csv` and
+//!   `shares.csv` from a run directory and writes [`RUN_CHART_STEMS`] (the
+//!   tenant charts only when the run had tenant jobs).
 //! - [`sweep_charts`] reads `sweep.json` and `points.csv` from a sweep directory;
 //!   [`sweep_charts_with`] adds theoretical [`Reference`]s (an expected curve, optima).
 //!
@@ -18,6 +19,7 @@
 mod labels;
 mod run;
 mod sweep;
+mod tenants;
 
 use crate::output::write_atomic;
 use anyhow::{Context, Result, anyhow};
@@ -28,8 +30,33 @@ use plotters::style::{FontStyle, register_font};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-pub use run::{RUN_CHART_STEMS, run_charts};
 pub use sweep::{Reference, sweep_charts, sweep_charts_marked, sweep_charts_with};
+
+/// Draw every chart of the run directory `dir` into `out`; returns the files written.
+///
+/// The power, failure and frontier charts first, then the tenant charts
+/// (`tenant_shares`, `tenant_waits`, `queue`), which are left out, without
+/// error, when the run had no tenant jobs or its folder predates their files.
+pub fn run_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = run::run_charts(dir, out)?;
+    files.extend(tenants::tenant_charts(dir, out)?);
+    Ok(files)
+}
+
+/// Every chart [`run_charts`] can write, in order.
+pub const RUN_CHART_STEMS: &[&str] = &ALL_RUN_CHARTS;
+const ALL_RUN_CHARTS: [&str; 9] = concat_stems(run::RUN_CHART_STEMS, tenants::TENANT_CHART_STEMS);
+
+const fn concat_stems<const A: usize, const B: usize, const N: usize>(a: [&'static str; A], b: [&'static str; B]) -> [&'static str; N] {
+    assert!(A + B == N, "N must be A + B");
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < A { a[i] } else { b[i - A] };
+        i += 1;
+    }
+    out
+}
 
 /// Width of every chart, in pixels (PNG) or user units (SVG).
 pub const WIDTH: u32 = 1400;

@@ -508,10 +508,13 @@ impl Simulation {
             started: now,
             ends_by: job.walltime.map(|w| now + Duration::from_millis(w)),
             preemptions: job.preemptions,
+            node: self.pool.shared_node(j),
         };
         if let Some(w) = job.walltime {
+            // Killed when the attempt runs longer than its wall time: an attempt that
+            // ends exactly at it completes, whichever event was queued first.
             let attempt = job.attempt;
-            self.events.after(Duration::from_millis(w), JobEvent::WallTime { job: j, attempt }.into());
+            self.events.after(Duration::from_millis(w + 1), JobEvent::WallTime { job: j, attempt }.into());
         }
         self.queue.started(r, now);
         self.hold(k.tenant, r.chips as i64);

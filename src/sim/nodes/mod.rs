@@ -135,6 +135,10 @@ impl NodePool {
     pub fn spares(&self, owner: u32) -> u32 {
         self.holdings.get(owner as usize).map_or(0, |h| h.spares.len() as u32)
     }
+    /// The shared node a job smaller than a node sits on.
+    pub fn shared_node(&self, owner: u32) -> Option<u32> {
+        self.holdings.get(owner as usize).and_then(|h| h.shared).map(|s| s.0)
+    }
     /// Sub-node jobs on node `n`.
     pub fn jobs_on(&self, n: u32) -> &[u32] {
         self.packing.jobs_on(n)

@@ -7,7 +7,7 @@
 mod room;
 mod slurm;
 
-pub use room::{Reservation, Room};
+pub use room::{Reservation, Room, shared_after_pass};
 pub use slurm::Slurm;
 
 use crate::config::SchedulerSpec;
@@ -62,6 +62,8 @@ pub struct RunningJob {
     /// Start plus requested wall time: when it ends at the latest.
     pub ends_by: Option<SimTime>,
     pub preemptions: u32,
+    /// The shared node a job smaller than a node sits on.
+    pub node: Option<u32>,
 }
 
 /// What a policy knows of a tenant.
@@ -107,6 +109,11 @@ impl<'a> QueueView<'a> {
     pub fn ends(&self) -> impl Iterator<Item = &'a RunningJob> + 'a {
         let q = self.q;
         q.ends.iter().map(move |&(_, id)| q.running[id as usize].as_ref().expect("listed jobs run"))
+    }
+    /// Shared nodes by when they are empty at the latest (the last requested end
+    /// of the jobs on them; nodes holding a job without a wall time are left out).
+    pub fn shared_ends(&self) -> impl Iterator<Item = SimTime> + 'a {
+        self.q.shared_ends.iter().map(|&(t, _)| t)
     }
     /// Running jobs of preemptible tenants, youngest first.
     pub fn preemptible(&self) -> impl Iterator<Item = &'a RunningJob> + 'a {
@@ -177,6 +184,13 @@ impl Policy for Fcfs {
 
 const NOT_QUEUED: i64 = i64::MIN;
 
+/// A shared node's jobs (requested end, id) and its key in `shared_ends`.
+#[derive(Default)]
+struct SharedNode {
+    jobs: Vec<(Option<SimTime>, u32)>,
+    key: Option<SimTime>,
+}
+
 /// The queue, the running tenant jobs, and the policy that serves them.
 pub(crate) struct Sched {
     order: BTreeMap<i64, QueuedJob>,
@@ -190,6 +204,8 @@ pub(crate) struct Sched {
     ends: BTreeSet<(SimTime, u32)>,
     victims: BTreeSet<(SimTime, u32)>,
     victim_nodes: u64,
+    on_node: std::collections::HashMap<u32, SharedNode>,
+    shared_ends: BTreeSet<(SimTime, u32)>,
     tenants: Vec<TenantInfo>,
     policy: Box<dyn Policy>,
     decisions: Vec<Decision>,
@@ -208,6 +224,8 @@ impl Sched {
             ends: BTreeSet::new(),
             victims: BTreeSet::new(),
             victim_nodes: 0,
+            on_node: std::collections::HashMap::new(),
+            shared_ends: BTreeSet::new(),
             tenants,
             policy,
             decisions: Vec::new(),
@@ -292,8 +310,30 @@ impl Sched {
             self.victims.insert((r.started, r.id));
             self.victim_nodes += if r.sub_node { 0 } else { r.nodes as u64 };
         }
+        if let Some(n) = r.node {
+            self.on_node.entry(n).or_default().jobs.push((r.ends_by, r.id));
+            self.relist(n);
+        }
         self.running[id] = Some(r);
         self.policy.usage(r.tenant, r.chips as i64, now);
+    }
+
+    /// Shared node `n`'s jobs changed: when is it empty at the latest?
+    fn relist(&mut self, n: u32) {
+        let Some(node) = self.on_node.get_mut(&n) else { return };
+        if let Some(old) = node.key.take() {
+            self.shared_ends.remove(&(old, n));
+        }
+        if node.jobs.is_empty() {
+            self.on_node.remove(&n);
+            return;
+        }
+        // A job without a wall time keeps the node for ever, as far as anyone knows.
+        let last = node.jobs.iter().map(|j| j.0).try_fold(SimTime::ZERO, |m, e| e.map(|e| m.max(e)));
+        if let Some(t) = last {
+            node.key = Some(t);
+            self.shared_ends.insert((t, n));
+        }
     }
     /// Tenant job `id` stopped running (done, interrupted, killed or preempted).
     pub fn stopped(&mut self, id: u32, now: SimTime) -> Option<RunningJob> {
@@ -303,6 +343,12 @@ impl Sched {
         }
         if self.victims.remove(&(r.started, r.id)) {
             self.victim_nodes -= if r.sub_node { 0 } else { r.nodes as u64 };
+        }
+        if let Some(n) = r.node {
+            if let Some(node) = self.on_node.get_mut(&n) {
+                node.jobs.retain(|j| j.1 != r.id);
+            }
+            self.relist(n);
         }
         self.policy.usage(r.tenant, -(r.chips as i64), now);
         Some(r)

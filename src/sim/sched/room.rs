@@ -116,12 +116,18 @@ impl Room {
 
 /// EASY backfill's reservation for the first job that cannot start.
 ///
-/// For a whole-node job it counts free nodes plus the nodes whole-node jobs
-/// release at their requested ends; jobs smaller than a node release nodes
-/// only when their node empties, which cannot be known ahead, so they are
-/// left out (the reservation is then never earlier than the truth allows).
-/// For a sub-node job it is the first end of a whole-node job or of a
-/// sub-node job at least as large.
+/// For a whole-node job it counts free nodes, plus the nodes whole-node jobs
+/// release at their requested ends, plus each shared node at the last
+/// requested end of the jobs on it (a node holding a job without a wall time
+/// is never counted). For a sub-node job it is the first of those releases,
+/// or the end of a sub-node job at least as large. A job that ends by the
+/// reservation may start; one that does not must fit in the nodes the head
+/// will not need (`extra`), and a sub-node job joining a shared node counts
+/// there as one node, since it may keep that node busy past the reservation.
+///
+/// Sub-node jobs started in the same pass before the head joined shared nodes
+/// the policy cannot tell apart; [`shared_after_pass`] moves the earliest
+/// shared nodes' times back to those jobs' ends, the worst they can do.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Reservation {
     /// When the head can start at the latest (`None`: no known end frees enough).
@@ -132,24 +138,40 @@ pub struct Reservation {
 }
 
 impl Reservation {
-    /// The reservation for `head` given the room now and the running jobs in
-    /// order of their requested ends (`ends`).
-    pub fn for_head<'a>(head: &QueuedJob, room: &Room, ends: impl Iterator<Item = &'a RunningJob>) -> Self {
+    /// The reservation for `head` given the room now, the running jobs in
+    /// order of their requested ends (`ends`) and the times shared nodes
+    /// empty (`shared`, ascending).
+    pub fn for_head<'a>(
+        head: &QueuedJob,
+        room: &Room,
+        ends: impl Iterator<Item = &'a RunningJob>,
+        shared: impl Iterator<Item = SimTime>,
+    ) -> Self {
         let mut avail = room.free_nodes;
-        for r in ends {
-            let Some(t) = r.ends_by else { continue };
+        let mut shared = shared.peekable();
+        let mut ends = ends.filter(|r| r.ends_by.is_some()).peekable();
+        loop {
+            // The next release: a running job's end or a shared node emptying.
+            let (t, nodes, chips_freed) = match (ends.peek(), shared.peek()) {
+                (Some(r), Some(&s)) if s < r.ends_by.expect("filtered") => (shared.next().expect("peeked"), 1, 0),
+                (Some(_), _) => {
+                    let r = ends.next().expect("peeked");
+                    (r.ends_by.expect("filtered"), if r.sub_node { 0 } else { r.nodes }, if r.sub_node { r.chips } else { 0 })
+                }
+                (None, Some(_)) => (shared.next().expect("peeked"), 1, 0),
+                (None, None) => return Self { at: None, extra: 0, head_sub_node: head.sub_node },
+            };
             if head.sub_node {
-                if !r.sub_node || r.chips >= head.chips {
+                if nodes > 0 || chips_freed >= head.chips {
                     return Self { at: Some(t), extra: 0, head_sub_node: true };
                 }
-            } else if !r.sub_node {
-                avail += r.nodes;
+            } else {
+                avail += nodes;
                 if avail >= head.nodes {
                     return Self { at: Some(t), extra: avail - head.nodes, head_sub_node: false };
                 }
             }
         }
-        Self { at: None, extra: 0, head_sub_node: head.sub_node }
     }
 
     /// Whether `j`, which fits in `room` now, may start without delaying the
@@ -157,21 +179,41 @@ impl Reservation {
     pub fn admit(&mut self, j: &QueuedJob, room: &Room, now: SimTime) -> bool {
         let Some(at) = self.at else { return true };
         let ends_in_time = j.walltime_ms.is_some_and(|w| now + Duration::from_millis(w) <= at);
-        if self.head_sub_node {
-            return ends_in_time;
-        }
-        let fresh = room.fresh_nodes(j);
-        // A sub-node job on a fresh node may keep that node busy past its own
-        // end (others join it), so only whole-node jobs count on ending in time.
-        if fresh == 0 || (ends_in_time && !j.sub_node) {
+        if ends_in_time {
             return true;
         }
-        if fresh <= self.extra {
-            self.extra -= fresh;
+        if self.head_sub_node {
+            return false;
+        }
+        let need = if j.sub_node { 1 } else { room.fresh_nodes(j) };
+        if need <= self.extra {
+            self.extra -= need;
             return true;
         }
         false
     }
+}
+
+/// Shared nodes' emptying times after a pass's starts, worst case: `fresh`
+/// (requested ends of sub-node jobs started on a fresh node, each making a new
+/// shared node) are added; `joins` (of sub-node jobs that joined shared nodes,
+/// unknown which) are paired latest end with earliest node, and each such node
+/// empties at the later of the two. No node is counted earlier than it could
+/// empty, whichever nodes the jobs took. `None`: no wall time, never empties.
+pub fn shared_after_pass(shared: impl Iterator<Item = SimTime>, fresh: &[Option<SimTime>], joins: &mut [Option<SimTime>]) -> Vec<SimTime> {
+    let mut nodes: Vec<SimTime> = shared.chain(fresh.iter().flatten().copied()).collect();
+    nodes.sort_unstable();
+    joins.sort_by_key(|e| std::cmp::Reverse(e.unwrap_or(SimTime::from_millis(u64::MAX))));
+    let mut out = Vec::with_capacity(nodes.len());
+    for (i, t) in nodes.into_iter().enumerate() {
+        match joins.get(i) {
+            Some(Some(e)) => out.push(t.max(*e)),
+            Some(None) => {}
+            None => out.push(t),
+        }
+    }
+    out.sort_unstable();
+    out
 }
 
 #[cfg(test)]

@@ -163,6 +163,9 @@ impl Policy for Slurm {
         let mut picked = std::mem::take(&mut self.heads);
         // Jobs started in this pass end by their wall times too: the reservation counts them.
         let mut started_here: Vec<RunningJob> = Vec::new();
+        // Requested ends of sub-node jobs started in this pass on fresh nodes (new
+        // shared nodes) and on shared nodes (which may then empty later).
+        let (mut fresh, mut joins): (Vec<Option<SimTime>>, Vec<Option<SimTime>>) = (Vec::new(), Vec::new());
         for j in ordered(self.fair.as_ref(), &self.factors, v) {
             if let Some(r) = resv.as_mut() {
                 tested += 1;
@@ -175,7 +178,15 @@ impl Policy for Slurm {
                 }
                 continue;
             }
+            let fresh_node = j.sub_node && room.fits(j) && room.fresh_nodes(j) == 1;
+            let joining = j.sub_node && room.fits(j) && room.fresh_nodes(j) == 0;
             if room.take(j) || max_pre.is_some_and(|m| preempt_for(m, j, v, &mut room, out, &mut picked)) {
+                let end = j.walltime_ms.map(|w| now + crate::engine::Duration::from_millis(w));
+                if fresh_node {
+                    fresh.push(end);
+                } else if joining {
+                    joins.push(end);
+                }
                 out.push(Decision::Start(j.id));
                 started_here.push(running_from(j, now));
                 continue;
@@ -185,7 +196,12 @@ impl Policy for Slurm {
             }
             started_here.retain(|r| r.ends_by.is_some());
             started_here.sort_by_key(|r| (r.ends_by, r.id));
-            resv = Some(Reservation::for_head(j, &room, by_end(v.ends(), started_here.iter())));
+            let ends = by_end(v.ends(), started_here.iter());
+            resv = Some(if joins.is_empty() && fresh.is_empty() {
+                Reservation::for_head(j, &room, ends, v.shared_ends())
+            } else {
+                Reservation::for_head(j, &room, ends, super::room::shared_after_pass(v.shared_ends(), &fresh, &mut joins).into_iter())
+            });
         }
         self.heads = picked;
     }
@@ -217,6 +233,7 @@ fn running_from(j: &QueuedJob, now: SimTime) -> RunningJob {
         started: now,
         ends_by: j.walltime_ms.map(|w| now + crate::engine::Duration::from_millis(w)),
         preemptions: j.preemptions,
+        node: None,
     }
 }
 
