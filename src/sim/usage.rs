@@ -1,6 +1,8 @@
 //! Who holds the site over time: chips held per tenant, queue length and
 //! fragmented chips, integrated exactly between changes (levels are constant
-//! in between), in totals and, at full detail, in hourly bins.
+//! in between), in totals and, at full detail, in hourly bins. Levels are
+//! whole numbers and time whole milliseconds, so the integrals are exact
+//! integers: they do not depend on how often the clock is read.
 
 use crate::engine::SimTime;
 
@@ -8,12 +10,12 @@ use crate::engine::SimTime;
 /// then the queue length and the fragmented free chips.
 pub(crate) struct Usage {
     at: SimTime,
-    levels: Vec<f64>,
-    /// Level × hours so far, per series.
-    totals: Vec<f64>,
+    levels: Vec<i64>,
+    /// Level × ms so far, per series.
+    totals: Vec<i128>,
     bin_ms: u64,
-    /// Level × hours per bin, `levels.len()` values a bin (kept at full detail only).
-    bins: Option<Vec<f64>>,
+    /// Level × ms per bin, `levels.len()` values a bin (kept at full detail only).
+    bins: Option<Vec<i128>>,
     tenants: usize,
 }
 
@@ -29,14 +31,7 @@ pub(crate) const USAGE_BIN_MS: u64 = 3_600_000;
 impl Usage {
     pub fn new(tenants: usize, keep_bins: bool) -> Self {
         let n = tenants + EXTRA;
-        Self {
-            at: SimTime::ZERO,
-            levels: vec![0.0; n],
-            totals: vec![0.0; n],
-            bin_ms: USAGE_BIN_MS,
-            bins: keep_bins.then(Vec::new),
-            tenants,
-        }
+        Self { at: SimTime::ZERO, levels: vec![0; n], totals: vec![0; n], bin_ms: USAGE_BIN_MS, bins: keep_bins.then(Vec::new), tenants }
     }
 
     /// Integrate the levels up to `now`.
@@ -46,18 +41,18 @@ impl Usage {
             return;
         }
         let n = self.levels.len();
-        for (tot, l) in self.totals.iter_mut().zip(&self.levels) {
-            *tot += l * (end - t) as f64 / 3.6e6;
+        for (tot, &l) in self.totals.iter_mut().zip(&self.levels) {
+            *tot += l as i128 * (end - t) as i128;
         }
         if let Some(bins) = self.bins.as_mut() {
             while t < end {
                 let bin = (t / self.bin_ms) as usize;
                 let stop = end.min((bin as u64 + 1) * self.bin_ms);
                 if bins.len() < (bin + 1) * n {
-                    bins.resize((bin + 1) * n, 0.0);
+                    bins.resize((bin + 1) * n, 0);
                 }
-                for (k, l) in self.levels.iter().enumerate() {
-                    bins[bin * n + k] += l * (stop - t) as f64 / 3.6e6;
+                for (k, &l) in self.levels.iter().enumerate() {
+                    bins[bin * n + k] += l as i128 * (stop - t) as i128;
                 }
                 t = stop;
             }
@@ -67,29 +62,34 @@ impl Usage {
 
     /// Tenant `t` holds `delta` chips more from now (call [`advance`](Self::advance) first).
     pub fn hold(&mut self, t: u16, delta: i64) {
-        self.levels[t as usize] += delta as f64;
+        self.levels[t as usize] += delta;
     }
     /// Set series `extra` (QUEUE, FRAGMENTED) from now.
-    pub fn set(&mut self, extra: usize, level: f64) {
+    pub fn set(&mut self, extra: usize, level: i64) {
         self.levels[self.tenants + extra] = level;
+    }
+    /// Series `extra`'s level now.
+    pub fn level(&self, extra: usize) -> i64 {
+        self.levels[self.tenants + extra]
     }
     /// Frontier jobs of no tenant hold `delta` chips more from now.
     pub fn hold_untenanted(&mut self, delta: i64) {
-        self.levels[self.tenants + UNTENANTED] += delta as f64;
+        self.levels[self.tenants + UNTENANTED] += delta;
     }
 
     /// Hand over: chip-hours per tenant, mean queue length and fragmented
     /// chips over `hours`, and the hourly bins.
     pub fn snapshot(&self, hours: f64) -> UsageSnapshot {
         let n = self.levels.len();
-        let per_hour = |k: usize| if hours > 0.0 { self.totals[k] / hours } else { 0.0 };
+        let h = |x: i128| x as f64 / 3.6e6;
+        let per_hour = |k: usize| if hours > 0.0 { h(self.totals[k]) / hours } else { 0.0 };
         UsageSnapshot {
-            chip_hours: self.totals[..self.tenants].to_vec(),
+            chip_hours: self.totals[..self.tenants].iter().map(|&x| h(x)).collect(),
             mean_queue: per_hour(self.tenants + QUEUE),
             mean_fragmented: per_hour(self.tenants + FRAGMENTED),
-            untenanted_chip_hours: self.totals[self.tenants + UNTENANTED],
+            untenanted_chip_hours: h(self.totals[self.tenants + UNTENANTED]),
             bin_hours: self.bin_ms as f64 / 3.6e6,
-            bins: self.bins.as_ref().map(|b| b.chunks(n).map(|c| c.to_vec()).collect()).unwrap_or_default(),
+            bins: self.bins.as_ref().map(|b| b.chunks(n).map(|c| c.iter().map(|&x| h(x)).collect()).collect()).unwrap_or_default(),
         }
     }
 }

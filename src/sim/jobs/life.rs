@@ -537,9 +537,13 @@ impl Simulation {
     /// job; and whole free nodes, if too few for the smallest whole-node job
     /// and no waiting job fits in part of a node).
     fn note_queue(&mut self) {
+        // An empty queue stays empty, the case at most events: nothing changes.
+        if self.queue.is_empty() && self.usage.level(QUEUE) == 0 && self.usage.level(FRAGMENTED) == 0 {
+            return;
+        }
         let now = self.events.now();
         self.usage.advance(now);
-        self.usage.set(QUEUE, self.queue.len() as f64);
+        self.usage.set(QUEUE, self.queue.len() as i64);
         let frag = match self.queue.smallest() {
             None => 0,
             Some((sub_node, chips)) => {
@@ -552,7 +556,7 @@ impl Simulation {
                 shared + whole
             }
         };
-        self.usage.set(FRAGMENTED, frag as f64);
+        self.usage.set(FRAGMENTED, frag as i64);
     }
 
     pub(crate) fn frontier_stats(&self, j: u32, now: SimTime) -> FrontierStats {
