@@ -174,3 +174,27 @@ fn a_one_rack_job_waits_for_a_whole_rack_where_a_job_placed_anywhere_spans_two()
         assert_eq!(racks_of(&sim).len(), want, "{placement:?}: racks of the 2-node job {:?}", racks_of(&sim));
     }
 }
+
+#[test]
+fn checkpoint_and_requeue_saves_the_preempted_jobs_work_and_makes_the_preemptor_wait_for_it() {
+    // The low job (8 chips, checkpoints every hour with a 0.1 h write) starts at 0.1 h:
+    // at 1.5 h it holds 0.3 h of unsaved work when a high-tier job needs its nodes.
+    let ckpt = Some(CheckpointPolicy::new(1.0, 0.1).at_end(false));
+    let run = |mode: &str| {
+        let s = site(1, 2, "", &format!("(preemption: Some((max_per_job: 1, mode: {mode})))"));
+        let jobs = vec![(0.1, job(0, 8, 10.0).checkpoint(ckpt)), (1.5, job(1, 4, 1.0))];
+        Simulation::builder(&s).job_source(Box::new(Listed { jobs })).build().run().summary()
+    };
+    let (now, drained) = (run("Requeue"), run("CheckpointRequeue"));
+    let lost = |s: &gigasim::report::Summary| s.tenants["low"].lost_chip_hours;
+    assert!((lost(&now) - 8.0 * 0.3).abs() < 1e-6, "requeued at once, 0.3 h on 8 chips is lost: {}", lost(&now));
+    assert!(lost(&drained) < 1e-9, "written out first, nothing is lost: {}", lost(&drained));
+    assert_eq!((now.tenants["low"].preemptions, drained.tenants["low"].preemptions), (1, 1));
+    let wait = |s: &gigasim::report::Summary| s.tenants["high"].wait_mean_h;
+    assert!(
+        wait(&now) < 1e-6 && (wait(&drained) - 0.1).abs() < 1e-6,
+        "the preemptor waits for the write: {} / {}",
+        wait(&now),
+        wait(&drained)
+    );
+}

@@ -211,6 +211,20 @@ pub struct Preemption {
     /// How often one job may be preempted; then it runs to its end.
     #[serde(default = "three", deserialize_with = "super::num::whole_u32")]
     pub max_per_job: u32,
+    #[serde(default)]
+    pub mode: PreemptMode,
+}
+
+/// What a preempted job does with its unsaved work.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PreemptMode {
+    /// Stopped at once: work since its last checkpoint is lost (Slurm's REQUEUE).
+    #[default]
+    Requeue,
+    /// A job that checkpoints first writes a checkpoint (its write time, holding
+    /// its chips), then goes back to the queue with nothing lost; one that does
+    /// not checkpoint is requeued at once.
+    CheckpointRequeue,
 }
 
 fn three() -> u32 {

@@ -4,7 +4,7 @@
 //! and the queue.
 
 use super::{Ckpt, Job, JobEvent, JobRequest, Milestone, Phase};
-use crate::config::{FrontierJob, Placement, Recovery};
+use crate::config::{FrontierJob, Placement, PreemptMode, Recovery};
 use crate::engine::{Duration, SimTime};
 use crate::sim::power::ChipState;
 use crate::sim::record::{FrontierStats, JobRecord, JobTag, Keys, NO_TENANT, size_class};
@@ -38,6 +38,7 @@ impl Simulation {
             requeue_on_timeout: req.requeue_on_timeout,
             attempt: 0,
             preemptions: 0,
+            draining: false,
             work_total: ms(req.work_hours).max(1),
             work_done: 0,
             seg_len: 0,
@@ -228,7 +229,11 @@ impl Simulation {
             },
             Phase::Checkpointing => {
                 self.jobs[j].checkpoints += 1;
-                self.commit(j);
+                if self.jobs[j].draining {
+                    self.drained(j);
+                } else {
+                    self.commit(j);
+                }
             }
             Phase::Queued | Phase::Waiting | Phase::Done | Phase::Killed => unreachable!("no phase event is pending in {:?}", job.phase),
         }
@@ -316,6 +321,7 @@ impl Simulation {
         let now = self.events.now();
         let k = self.keys(j);
         let job = &mut self.jobs[j];
+        job.draining = false;
         if matches!(job.phase, Phase::Running | Phase::Checkpointing | Phase::Restarting) {
             let lost_chip_ms = job.unsaved_work(now) as u128 * job.chips as u128;
             job.lost_chip_ms += lost_chip_ms;
@@ -350,6 +356,42 @@ impl Simulation {
         self.set_phase(j, Phase::Queued);
         let q = self.queued(j);
         self.queue.requeue(q, cause);
+    }
+
+    /// Preempt running tenant job `j`: at once, or, with `CheckpointRequeue` and a
+    /// job that checkpoints, after writing a checkpoint of the work done so far.
+    fn preempt(&mut self, j: u32) {
+        let drain = self.scenario.workload.scheduler.preemption.as_ref().is_some_and(|p| p.mode == PreemptMode::CheckpointRequeue);
+        let job = &self.jobs[j];
+        if !drain || job.ckpt.is_none() || !matches!(job.phase, Phase::Running | Phase::Checkpointing) {
+            self.interrupt(j, Cause::Preempted);
+            return;
+        }
+        self.queue.draining(j);
+        let now = self.events.now();
+        let job = &mut self.jobs[j];
+        job.draining = true;
+        if job.phase == Phase::Running {
+            // The segment so far is what the checkpoint saves.
+            job.seg_len = now.since(job.phase_start).as_millis();
+            self.jobs.cancel_pending(j);
+            self.enter_timed(j, Phase::Checkpointing);
+        }
+    }
+
+    /// A preempted job's checkpoint is written: keep its work, give back its chips, requeue it.
+    fn drained(&mut self, j: u32) {
+        let job = &mut self.jobs[j];
+        job.draining = false;
+        job.work_done += job.seg_len;
+        job.seg_len = 0;
+        if job.work_done >= job.work_total {
+            self.mark(j, Milestone::Finished);
+            self.finish_job(j);
+            return;
+        }
+        self.interrupt(j, Cause::Preempted);
+        self.try_schedule();
     }
 
     /// Attempt `attempt` of job `j` reached its requested wall time.
@@ -464,8 +506,8 @@ impl Simulation {
         for &d in &decisions {
             match d {
                 Decision::Preempt(v) => {
-                    if self.queue.running(v).is_some() {
-                        self.interrupt(v, Cause::Preempted);
+                    if self.queue.running(v).is_some() && !self.queue.is_draining(v) {
+                        self.preempt(v);
                     }
                 }
                 Decision::Start(j) => self.start_queued(j, now),

@@ -270,6 +270,8 @@ pub(crate) struct Job {
     /// The current attempt's number, unique in the run: a stale wall-time event names another.
     pub attempt: u32,
     pub preemptions: u32,
+    /// Preempted, writing a checkpoint before it gives its chips back.
+    pub draining: bool,
     pub work_total: u64,
     /// Work saved by the last completed checkpoint (or completed segments), ms.
     pub work_done: u64,

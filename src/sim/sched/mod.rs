@@ -124,6 +124,10 @@ impl<'a> QueueView<'a> {
     pub fn preemptible_nodes(&self) -> u64 {
         self.q.victim_nodes
     }
+    /// Whole nodes of preempted jobs still writing their last checkpoint: free soon.
+    pub fn draining_nodes(&self) -> u64 {
+        self.q.draining_nodes
+    }
 }
 
 /// A policy's decision, carried out in order.
@@ -204,6 +208,8 @@ pub(crate) struct Sched {
     ends: BTreeSet<(SimTime, u32)>,
     victims: BTreeSet<(SimTime, u32)>,
     victim_nodes: u64,
+    draining_nodes: u64,
+    drain: std::collections::HashSet<u32>,
     on_node: std::collections::HashMap<u32, SharedNode>,
     shared_ends: BTreeSet<(SimTime, u32)>,
     tenants: Vec<TenantInfo>,
@@ -224,6 +230,8 @@ impl Sched {
             ends: BTreeSet::new(),
             victims: BTreeSet::new(),
             victim_nodes: 0,
+            draining_nodes: 0,
+            drain: std::collections::HashSet::new(),
             on_node: std::collections::HashMap::new(),
             shared_ends: BTreeSet::new(),
             tenants,
@@ -335,6 +343,18 @@ impl Sched {
             self.shared_ends.insert((t, n));
         }
     }
+    /// Running job `id` was preempted and writes a checkpoint before it stops:
+    /// no longer a victim to pick, its nodes free once it is written.
+    pub fn draining(&mut self, id: u32) {
+        let Some(r) = self.running.get(id as usize).and_then(|r| r.as_ref()).copied() else { return };
+        if self.victims.remove(&(r.started, r.id)) {
+            self.victim_nodes -= if r.sub_node { 0 } else { r.nodes as u64 };
+        }
+        if !r.sub_node {
+            self.draining_nodes += r.nodes as u64;
+        }
+        self.drain.insert(id);
+    }
     /// Tenant job `id` stopped running (done, interrupted, killed or preempted).
     pub fn stopped(&mut self, id: u32, now: SimTime) -> Option<RunningJob> {
         let r = self.running.get_mut(id as usize)?.take()?;
@@ -343,6 +363,9 @@ impl Sched {
         }
         if self.victims.remove(&(r.started, r.id)) {
             self.victim_nodes -= if r.sub_node { 0 } else { r.nodes as u64 };
+        }
+        if self.drain.remove(&r.id) && !r.sub_node {
+            self.draining_nodes -= r.nodes as u64;
         }
         if let Some(n) = r.node {
             if let Some(node) = self.on_node.get_mut(&n) {
@@ -355,6 +378,10 @@ impl Sched {
     }
     pub fn running(&self, id: u32) -> Option<&RunningJob> {
         self.running.get(id as usize)?.as_ref()
+    }
+    /// Whether running job `id` is writing its checkpoint to leave.
+    pub fn is_draining(&self, id: u32) -> bool {
+        self.drain.contains(&id)
     }
     /// Running whole-node tenant jobs, youngest first, until they hold `nodes` nodes.
     pub fn youngest_whole_node(&self, nodes: u32) -> Vec<u32> {

@@ -122,11 +122,16 @@ fn ordered<'a>(fair: Option<&'a FairShare>, factors: &'a [f64], v: &'a QueueView
 fn preempt_for(max: u32, head: &QueuedJob, v: &QueueView, room: &mut super::Room, out: &mut Vec<Decision>, picked: &mut Vec<u32>) -> bool {
     let tier = v.tenants()[head.tenant as usize].tier;
     let need = if head.sub_node { 1 } else { head.nodes };
-    if (room.free_nodes as u64 + v.preemptible_nodes()) < need as u64 {
+    // Jobs already preempted and writing their checkpoints free nodes soon: wait for them.
+    let soon = room.free_nodes as u64 + v.draining_nodes();
+    if soon >= need as u64 && v.draining_nodes() > 0 {
+        return false;
+    }
+    if (soon + v.preemptible_nodes()) < need as u64 {
         return false;
     }
     picked.clear();
-    let mut freed = room.free_nodes;
+    let mut freed = soon as u32;
     for r in v.preemptible() {
         if freed >= need {
             break;
@@ -141,6 +146,10 @@ fn preempt_for(max: u32, head: &QueuedJob, v: &QueueView, room: &mut super::Room
         return false;
     }
     out.extend(picked.iter().map(|&id| Decision::Preempt(id)));
+    if v.draining_nodes() > 0 {
+        // Some of the room is still being written out: the head starts when it is free.
+        return false;
+    }
     room.free_nodes = freed;
     room.take(head)
 }
@@ -206,8 +215,10 @@ impl Policy for Slurm {
         self.heads = picked;
     }
 
-    fn requeue(&mut self, _: &QueuedJob, _: Cause) -> Placement {
-        Placement::Front
+    /// An interrupted job goes back to the front; a preempted one to the back,
+    /// so that under FCFS the job it made room for is served before it.
+    fn requeue(&mut self, _: &QueuedJob, cause: Cause) -> Placement {
+        if cause == Cause::Preempted { Placement::Back } else { Placement::Front }
     }
 
     fn usage(&mut self, tenant: u16, delta: i64, now: SimTime) {
