@@ -13,7 +13,7 @@
 //! chips, so that queues form and the policies differ; at 1.0 the calibrated site
 //! keeps up and every wait is near zero).
 
-use gigasim::config::{self, Backfill, FileSystem, Order, Positive, Preemption, Recovery, Scenario, SchedulerSpec};
+use gigasim::config::{self, Backfill, FileSystem, Order, Positive, PreemptMode, Preemption, Recovery, Scenario, SchedulerSpec};
 use gigasim::{Simulation, output, plot};
 use rayon::prelude::*;
 use std::path::Path;
@@ -33,7 +33,7 @@ fn main() -> anyhow::Result<()> {
         max_age_hours: Positive::new(168.0),
     };
     let bf = Some(Backfill { max_jobs_tested: 100 });
-    let pre = Some(Preemption { max_per_job: 3 });
+    let pre = Some(Preemption { max_per_job: 3, mode: PreemptMode::Requeue });
     let spec = |order: &Order, backfill: &Option<Backfill>, preemption: &Option<Preemption>| SchedulerSpec {
         order: order.clone(),
         backfill: backfill.clone(),
