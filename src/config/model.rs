@@ -155,6 +155,18 @@ pub struct PowerModel {
     pub rack_overhead_watts: NonNeg,
     /// Power usage effectiveness: facility draw = IT draw × PUE.
     pub pue: AtLeastOne,
+    /// Optional: chips held by a job draw at least a share of busy power while
+    /// stalled (checkpoint, restart, waiting), as GPU power smoothing does.
+    #[serde(default)]
+    pub floor: Option<PowerFloor>,
+}
+
+/// A power floor for the chips of running jobs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PowerFloor {
+    /// The least a held chip draws, as a share of its busy watts.
+    pub fraction_of_busy: Prob,
 }
 
 /// `models/scenarios/*.ron` as written: model files named by path relative to it.

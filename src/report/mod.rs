@@ -103,6 +103,8 @@ pub struct Report {
     pub chip_ms_by_state: [u128; STATES],
     pub node_up_ms: u128,
     pub chip_watts: [f64; STATES],
+    /// IT energy the power floor added, Wh.
+    pub floor_energy_wh: f64,
     pub node_watts: f64,
     pub racks_watts: f64,
     /// The PUE stage's factor (facility figures are in [`Report::power`]).
@@ -247,6 +249,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         chip_ms_by_state: m.chip_ms,
         node_up_ms: m.node_up_ms,
         chip_watts: m.chip_watts,
+        floor_energy_wh: m.floor_extra_watts.iter().zip(&m.chip_ms).map(|(w, &ms)| w * ms as f64).sum::<f64>() / WMS_PER_WH,
         node_watts: m.node_watts,
         racks_watts: m.racks_watts,
         pue: m.pue,
@@ -358,7 +361,11 @@ impl Report {
                 let spares = self.chip_ms_by_state[ChipState::Spare as usize];
                 IdleSplit { hot_spares: frac(spares), free: frac(t.idle - spares) }
             },
-            energy: Energy { it_mwh: self.it_energy_wh / 1e6, facility_mwh: self.facility_energy_wh() / 1e6 },
+            energy: Energy {
+                it_mwh: self.it_energy_wh / 1e6,
+                facility_mwh: self.facility_energy_wh() / 1e6,
+                floor_energy_mwh: self.floor_energy_wh / 1e6,
+            },
             power: Power {
                 it_peak_mw: mw(self.it_peak_w),
                 facility_peak_mw: mw(self.power.peak_w),
@@ -469,6 +476,9 @@ pub struct IdleSplit {
 pub struct Energy {
     pub it_mwh: f64,
     pub facility_mwh: f64,
+    /// IT energy the power floor added (stalled chips of running jobs lifted to
+    /// the floor); 0 without a floor.
+    pub floor_energy_mwh: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]

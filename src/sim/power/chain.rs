@@ -87,6 +87,8 @@ impl PowerStage for Pue {
 pub(crate) struct Chain {
     overheads: Overheads,
     chips: Chips,
+    /// Watts the power floor adds to each state (0 without a floor).
+    floor_extra: [f64; STATES],
     facility: Vec<Box<dyn PowerStage>>,
 }
 
@@ -95,7 +97,11 @@ impl Chain {
     pub fn of(p: &PowerModel, racks: u64) -> Self {
         Self {
             overheads: Overheads { node_w: p.node_overhead_watts.get(), racks_w: f(racks) * p.rack_overhead_watts.get() },
-            chips: Chips { watts: ChipState::watts_table(&p.chip_watts) },
+            chips: Chips { watts: ChipState::floored_watts(p) },
+            floor_extra: {
+                let (lifted, raw) = (ChipState::floored_watts(p), ChipState::watts_table(&p.chip_watts));
+                std::array::from_fn(|i| lifted[i] - raw[i])
+            },
             facility: vec![Box::new(Pue(p.pue.get()))],
         }
     }
@@ -123,6 +129,9 @@ impl Chain {
     }
 
     /// Watts of one chip in each state.
+    pub fn floor_extra(&self) -> [f64; STATES] {
+        self.floor_extra
+    }
     pub fn chip_watts(&self) -> [f64; STATES] {
         self.chips.watts
     }

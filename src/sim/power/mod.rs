@@ -49,6 +49,8 @@ pub struct MeterSnapshot {
     pub chip_ms: [u128; STATES],
     pub node_up_ms: u128,
     pub chip_watts: [f64; STATES],
+    /// Watts the power floor adds to each state (0 without a floor).
+    pub floor_extra_watts: [f64; STATES],
     pub node_watts: f64,
     pub racks_watts: f64,
     pub pue: f64,
@@ -139,6 +141,7 @@ impl Meter {
             chip_ms: self.ledger.chip_ms(),
             node_up_ms: self.ledger.node_up_ms(),
             chip_watts: self.chain.chip_watts(),
+            floor_extra_watts: self.chain.floor_extra(),
             node_watts,
             racks_watts,
             pue: self.chain.pue(),
@@ -164,6 +167,7 @@ mod tests {
             chip_watts: ChipWatts { idle: w(100.0), busy: w(700.0), checkpoint: w(200.0), restart: w(300.0), down: w(0.0) },
             node_overhead_watts: w(1000.0),
             rack_overhead_watts: w(500.0),
+            floor: None,
             pue: AtLeastOne::new(1.5),
         }
     }

@@ -1,7 +1,7 @@
 //! Chip states as one table: each state's label, the time bucket it lands in
 //! and the watts it draws. A new state is one row here plus its uses.
 
-use crate::config::ChipWatts;
+use crate::config::{ChipWatts, PowerModel};
 
 /// What a chip is doing. Every installed chip is in exactly one state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,19 +38,27 @@ pub struct StateRow {
     pub bucket: Bucket,
     /// Watts of one chip in this state, read from the power model.
     pub watts: fn(&ChipWatts) -> f64,
+    /// A chip in this state belongs to a job that has stalled: a power floor lifts it.
+    pub stalled: bool,
 }
 
 /// The table, in the order of the `ChipState` discriminants.
 pub const TABLE: [StateRow; 7] = [
-    StateRow { state: ChipState::Idle, label: "idle", bucket: Bucket::Idle, watts: |w| w.idle.get() },
-    StateRow { state: ChipState::Busy, label: "busy", bucket: Bucket::Work, watts: |w| w.busy.get() },
-    StateRow { state: ChipState::Checkpoint, label: "checkpoint", bucket: Bucket::Checkpoint, watts: |w| w.checkpoint.get() },
-    StateRow { state: ChipState::Restart, label: "restart", bucket: Bucket::Restart, watts: |w| w.restart.get() },
+    StateRow { state: ChipState::Idle, label: "idle", bucket: Bucket::Idle, watts: |w| w.idle.get(), stalled: false },
+    StateRow { state: ChipState::Busy, label: "busy", bucket: Bucket::Work, watts: |w| w.busy.get(), stalled: false },
+    StateRow {
+        state: ChipState::Checkpoint,
+        label: "checkpoint",
+        bucket: Bucket::Checkpoint,
+        watts: |w| w.checkpoint.get(),
+        stalled: true,
+    },
+    StateRow { state: ChipState::Restart, label: "restart", bucket: Bucket::Restart, watts: |w| w.restart.get(), stalled: true },
     // Allocated to a job that waits for healthy nodes: powered, not computing.
-    StateRow { state: ChipState::Waiting, label: "waiting", bucket: Bucket::Waiting, watts: |w| w.idle.get() },
-    StateRow { state: ChipState::Down, label: "down", bucket: Bucket::Down, watts: |w| w.down.get() },
+    StateRow { state: ChipState::Waiting, label: "waiting", bucket: Bucket::Waiting, watts: |w| w.idle.get(), stalled: true },
+    StateRow { state: ChipState::Down, label: "down", bucket: Bucket::Down, watts: |w| w.down.get(), stalled: false },
     // A hot spare draws idle power and counts as idle time (split out in the summary).
-    StateRow { state: ChipState::Spare, label: "hot spare", bucket: Bucket::Idle, watts: |w| w.idle.get() },
+    StateRow { state: ChipState::Spare, label: "hot spare", bucket: Bucket::Idle, watts: |w| w.idle.get(), stalled: false },
 ];
 
 impl ChipState {
@@ -75,6 +83,12 @@ impl ChipState {
     /// Watts per chip in each state, in table order.
     pub fn watts_table(w: &ChipWatts) -> [f64; STATES] {
         TABLE.map(|r| (r.watts)(w))
+    }
+    /// The same with the model's power floor applied to stalled states.
+    pub fn floored_watts(p: &PowerModel) -> [f64; STATES] {
+        let w = &p.chip_watts;
+        let floor = p.floor.as_ref().map_or(0.0, |f| f.fraction_of_busy.get() * w.busy.get());
+        TABLE.map(|r| if r.stalled { (r.watts)(w).max(floor) } else { (r.watts)(w) })
     }
 }
 
