@@ -48,7 +48,7 @@ enum Command {
     },
     /// Validate a scenario, sweep or model file without running it.
     Check {
-        /// A scenario (models/scenarios/), a sweep (models/sweeps/), or a facility, failure, power or workload model file.
+        /// A scenario (models/scenarios/), a sweep (models/sweeps/), or a facility, failure, power, workload or cost model file.
         file: PathBuf,
     },
     /// Run a parameter sweep: every grid point × replication, in parallel, with
@@ -278,6 +278,9 @@ fn run_scenario(mut scenario: Scenario, a: &RunOpts) -> Result<(), Failure> {
     }
     let scenario = config::apply_sets(&scenario, &a.sets)?;
     check_out(&a.out, "--out")?;
+    if let Some(c) = &scenario.cost {
+        config::PriceSeries::load(&c.electricity)?;
+    }
     // Read the trace before simulating: a bad row is an input error, found at once.
     let trace = match &scenario.workload.trace {
         Some(spec) => Some(gigasim::sim::TraceSource::load(spec, &scenario.workload)?),
@@ -346,7 +349,7 @@ fn check(file: &Path) -> Result<(), Failure> {
     let name = file.display().to_string();
     let folder = file.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
     type Checker = fn(&Path, &str, &str) -> Result<String, InputError>;
-    let kinds: [(&str, Checker); 6] = [
+    let kinds: [(&str, Checker); 7] = [
         ("scenarios", |f, _, _| {
             let s = config::load_scenario(&FileSystem, f)?;
             let trace = match &s.workload.trace {
@@ -386,6 +389,18 @@ fn check(file: &Path) -> Result<(), Failure> {
             Ok(format!("failure model `{}`: {}", m.name, count(m.classes.len(), "class", "classes")))
         }),
         ("power", |_, n, t| config::parse_ron::<config::PowerModel>(n, t).map(|m| format!("power model `{}`", m.name))),
+        ("cost", |f, n, t| {
+            let mut m: config::CostModel = config::parse_ron(n, t)?;
+            if let config::Electricity::Hourly { file, .. } = &mut m.electricity {
+                *file = f.parent().unwrap_or(Path::new("")).join(&*file).display().to_string();
+            }
+            let p = config::PriceSeries::load(&m.electricity)?;
+            let prices = match &m.electricity {
+                config::Electricity::Constant { .. } => format!("{} €/MWh, {} gCO2/kWh", p.eur_per_mwh[0], p.g_co2_per_kwh[0]),
+                config::Electricity::Hourly { .. } => count(p.eur_per_mwh.len(), "hour of prices", "hours of prices"),
+            };
+            Ok(format!("cost model `{}`: {prices}", m.name))
+        }),
         ("workload", |_, n, t| {
             let m: config::Workload = config::parse_ron(n, t)?;
             m.check().map_err(|p| config::in_file(n, t, p))?;
@@ -412,7 +427,9 @@ fn check(file: &Path) -> Result<(), Failure> {
                 (Some(m), _) => m,
                 (None, Some(e)) => return Err(e.into()),
                 (None, None) => {
-                    return Err(InputError::new(name, None, "not a scenario, sweep, facility, failure, power or workload file").into());
+                    return Err(
+                        InputError::new(name, None, "not a scenario, sweep, facility, failure, power, workload or cost file").into()
+                    );
                 }
             }
         }
@@ -443,6 +460,7 @@ fn kind_by_fields(text: &str) -> Option<&'static str> {
         ("workload", &["frontier", "tenants"]),
         ("failure", &["classes", "repair"]),
         ("power", &["chip_watts"]),
+        ("cost", &["capital", "electricity"]),
         ("facility", &["chips_per_node"]),
     ]
     .into_iter()

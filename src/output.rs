@@ -393,6 +393,21 @@ pub fn human_summary(r: &Report) -> String {
         span(s.jobs.mean_wait_h)
     );
     out += &tenant_lines(r, &s);
+    if let Some(c) = &s.cost {
+        let m = |eur: f64| if eur.abs() >= 1e9 { format!("€{:.2}B", eur / 1e9) } else { format!("€{:.1}M", eur / 1e6) };
+        out += &format!(
+            "  cost       €{:.2} per useful chip-hour (capital {:.2} · energy {:.2} · operations {:.2}), {:.2} kg CO2; {} in all ({} energy at {:.1} €/MWh), {} t CO2\n",
+            c.eur_per_useful_chip_hour,
+            c.capital_eur_per_useful_chip_hour,
+            c.energy_eur_per_useful_chip_hour,
+            c.operations_eur_per_useful_chip_hour,
+            c.kg_co2_per_useful_chip_hour,
+            m(c.total_eur),
+            m(c.energy_eur),
+            c.mean_price_eur_per_mwh,
+            thousands(c.co2_t.round() as u64)
+        );
+    }
     out
 }
 

@@ -161,11 +161,12 @@ fn init_writes_the_default_scenario_which_runs_as_bare_gigasim_does() {
         "failure/llama3-54d.ron",
         "power/gb200.ron",
         "workload/frontier-plus-tenants.ron",
+        "cost/gigafactory-de.ron",
     ];
     for f in files {
         assert_eq!(std::fs::read(t.join("m").join(f)).unwrap(), std::fs::read(repo("models").join(f)).unwrap(), "{f}, comments and all");
     }
-    assert_eq!(files_in(&t.join("m")), ["facility", "failure", "power", "scenarios", "workload"]);
+    assert_eq!(files_in(&t.join("m")), ["cost", "facility", "failure", "power", "scenarios", "workload"]);
 
     let run = ["--seed", "11", "--horizon-days", "0.5", "--no-charts", "-q", "--out"];
     gigasim(&[&["run", "m/scenarios/gigafactory-100k.ron"][..], &run, &["from-init"]].concat(), t);

@@ -38,3 +38,73 @@ fn a_power_floor_adds_exactly_the_closed_form_energy() {
     let drop = |s: &gigasim::Summary| s.power.max_drop_mw * 1e6 / 1.25 / 32.0;
     assert!((drop(&a) - 500.0).abs() < 1e-6 && (drop(&b) - 70.0).abs() < 1e-6, "{} / {}", drop(&a), drop(&b));
 }
+
+/// The default site for `days`, with the given `--set`s.
+fn default_with(days: f64, sets: &[String]) -> gigasim::Report {
+    let mut all = vec![format!("horizon_days={days}")];
+    all.extend_from_slice(sets);
+    Simulation::new(&apply_sets(&gigasim::config::default_scenario(), &all).unwrap()).run()
+}
+
+#[test]
+fn the_cost_per_useful_chip_hour_is_the_hand_computation_from_the_summarys_own_figures() {
+    let r = default_with(30.0, &[]);
+    let s = r.summary();
+    let c = s.cost.as_ref().expect("the default scenario names a cost model");
+    let years = 30.0 / 365.25;
+    // models/cost/gigafactory-de.ron: €33,250 a chip over 5 years, €6.2M a design MW over 15, €120M a year, 79.6 €/MWh, 381 g/kWh.
+    let capital = s.chips as f64 * 33_250.0 * years / 5.0 + c.design_mw * 6.2e6 * years / 15.0;
+    let operations = 120e6 * years;
+    let energy = s.energy.facility_mwh * 79.6;
+    let useful = s.time_breakdown.useful * s.chips as f64 * 30.0 * 24.0;
+    let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
+    assert!(rel(c.capital_eur, capital) < 1e-12 && rel(c.operations_eur, operations) < 1e-12, "{c:?}");
+    assert!(rel(c.energy_eur, energy) < 1e-9, "{} vs {energy}", c.energy_eur);
+    assert!(rel(c.co2_t, s.energy.facility_mwh * 381.0 / 1e3) < 1e-9);
+    assert!(rel(c.useful_chip_hours, useful) < 1e-9);
+    assert!(rel(c.eur_per_useful_chip_hour, (capital + operations + energy) / useful) < 1e-9);
+    assert!(rel(c.kg_co2_per_useful_chip_hour, s.energy.facility_mwh * 381.0 / useful) < 1e-9);
+    // Design power: 100,224 chips × 1,200 W + 25,056 nodes × 1,000 W + 1,392 racks × 7,000 W, × PUE 1.15.
+    assert!(rel(c.design_mw, (100_224.0 * 1200.0 + 25_056.0 * 1000.0 + 1392.0 * 7000.0) * 1.15 / 1e6) < 1e-12);
+    // Each tenant carries the cost of its chip-hours; together, all of it.
+    let carried: f64 = s.tenants.values().filter_map(|t| t.cost_eur).sum();
+    assert!(rel(carried, c.total_eur) < 1e-9, "{carried} vs {}", c.total_eur);
+}
+
+#[test]
+fn hourly_prices_apply_to_each_hours_energy_from_the_start_date_on() {
+    // A series that prices 1 January at 100 €/MWh (and 10 g/kWh) and every other hour at 0.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.csv");
+    let ts = chrono_like(2018);
+    let mut text = String::from("# test\ntimestamp,eur_per_mwh,g_co2_per_kwh\n");
+    for h in 0..8760u32 {
+        let first_day = h < 24;
+        text += &format!("{},{},{}\n", ts(h), if first_day { 100 } else { 0 }, if first_day { 10 } else { 0 });
+    }
+    std::fs::write(&file, &text).unwrap();
+    let hourly = format!(r#"cost.electricity={{"Hourly": {{"file": "{}", "mean_eur_per_mwh": null}}}}"#, file.display());
+    for (start, priced) in [("2026-01-01", true), ("2026-01-02", false)] {
+        let r = default_with(2.0, &[hourly.clone(), format!("start_date={start}")]);
+        let c = r.summary().cost.unwrap();
+        // The first day's facility energy from the exact 5-minute bins (mean MW × 1/12 h).
+        let day1: f64 = r.power.bins_mw.iter().take(288).map(|b| b.0 / 12.0).sum();
+        let want = if priced { day1 * 100.0 } else { 0.0 };
+        assert!((c.energy_eur - want).abs() <= 1e-9 * want.max(1.0), "{start}: {} vs {want}", c.energy_eur);
+        assert!((c.co2_t - want / 10.0 / 1e3).abs() <= 1e-9 * want.max(1.0), "{start}: {} t", c.co2_t);
+    }
+}
+
+/// `h` → the timestamp of hour h of year `y` (not a leap year).
+fn chrono_like(y: u32) -> impl Fn(u32) -> String {
+    move |h| {
+        let (mut day, hour) = (h / 24, h % 24);
+        let len = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        let mut m = 0;
+        while day >= len[m] {
+            day -= len[m];
+            m += 1;
+        }
+        format!("{y}-{:02}-{:02}T{hour:02}:00:00Z", m + 1, day + 1)
+    }
+}

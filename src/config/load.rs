@@ -3,6 +3,7 @@
 //! checks that span several files.
 
 use super::checks::{Part, Problem, locate_path};
+use super::cost::{CostModel, Electricity, day_of_year};
 use super::model::*;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -93,7 +94,8 @@ impl Embedded {
             "models/facility/gb200-nvl72.ron",
             "models/failure/llama3-54d.ron",
             "models/power/gb200.ron",
-            "models/workload/frontier-plus-tenants.ron"
+            "models/workload/frontier-plus-tenants.ron",
+            "models/cost/gigafactory-de.ron"
         ))
     }
 }
@@ -147,6 +149,36 @@ pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputErr
         load(Part::Power, "power", &file.power)?,
         load(Part::Workload, "workload", &file.workload)?,
     );
+    let cost = match &file.cost {
+        Some(rel) => {
+            let p = normalize(&dir.join(rel));
+            let t = src.read(&p).map_err(|e| InputError {
+                file: shown.clone(),
+                line_col: locate_path(&text, "cost"),
+                field: Some("cost".into()),
+                message: format!("cannot read referenced file {}: {e}; allowed: a path relative to the scenario file", p.display()),
+            })?;
+            let mut c: CostModel = parse_ron(&p.display().to_string(), &t)?;
+            // An hourly series named in the cost file is relative to it.
+            if let Electricity::Hourly { file: f, .. } = &mut c.electricity
+                && Path::new(f.as_str()).is_relative()
+            {
+                *f = normalize(&p.parent().unwrap_or(Path::new("")).join(&*f)).display().to_string();
+                // Read it once now: a bad row is an input error before anything runs.
+                super::cost::PriceSeries::load(&c.electricity)?;
+            }
+            Some(c)
+        }
+        None => None,
+    };
+    if day_of_year(&file.start_date).is_none() {
+        return Err(InputError {
+            file: shown.clone(),
+            line_col: locate_path(&text, "start_date"),
+            field: Some("start_date".into()),
+            message: format!("got `{}`; allowed: a date YYYY-MM-DD", file.start_date),
+        });
+    }
     let name_of = |part: Part| texts.iter().find(|t| t.0 == part).map(|t| t.1.clone()).unwrap_or_default();
     let scenario = Scenario {
         name: file.name.clone(),
@@ -157,6 +189,8 @@ pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputErr
         failure: parse_ron(&name_of(Part::Failure), &fl)?,
         power: parse_ron(&name_of(Part::Power), &po)?,
         workload: parse_ron(&name_of(Part::Workload), &wo)?,
+        cost,
+        start_date: file.start_date.clone(),
     };
     let mut scenario = scenario;
     // A trace named in the workload file is relative to that file.

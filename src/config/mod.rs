@@ -1,6 +1,7 @@
 //! Model files: serde types, validation and clear errors.
 
 mod checks;
+mod cost;
 mod law;
 mod load;
 mod model;
@@ -9,6 +10,7 @@ mod trace;
 mod workload;
 
 pub use checks::{MAX_CHIPS, MAX_POWER_BINS, MAX_RATE_PER_HOUR, Part, Problem, locate_path};
+pub use cost::{Capital, CostModel, Electricity, PriceSeries, day_of_year};
 pub use law::{DurationLaw, Law, exp_draw, gamma};
 pub use load::{
     DEFAULT_SCENARIO, Embedded, FileSystem, InputError, Source, apply_sets, check_changed, default_scenario, in_file, load_scenario,

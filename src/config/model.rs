@@ -184,6 +184,16 @@ pub struct ScenarioFile {
     /// Resolution of power.csv, in minutes.
     #[serde(default = "five")]
     pub power_bin_minutes: Positive,
+    /// Optional: what the site costs (`models/cost/*.ron`).
+    #[serde(default)]
+    pub cost: Option<String>,
+    /// The first day of the run, `YYYY-MM-DD`: hourly prices align to it.
+    #[serde(default = "new_year")]
+    pub start_date: String,
+}
+
+pub fn new_year() -> String {
+    "2026-01-01".into()
 }
 
 fn five() -> Positive {
@@ -204,4 +214,8 @@ pub struct Scenario {
     pub failure: FailureModel,
     pub power: PowerModel,
     pub workload: Workload,
+    #[serde(default)]
+    pub cost: Option<super::cost::CostModel>,
+    #[serde(default = "new_year")]
+    pub start_date: String,
 }

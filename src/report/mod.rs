@@ -8,9 +8,11 @@ use crate::sim::{Detail, RunSnapshot, Simulation};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod cost;
 mod tenants;
 
 pub use crate::sim::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, UsageSnapshot};
+pub use cost::CostSummary;
 pub use tenants::{SchedulerSummary, TenantSummary};
 
 impl Simulation {
@@ -144,6 +146,12 @@ pub struct Report {
     pub shares: Vec<f64>,
     /// The scheduling policy's name.
     pub policy: String,
+    /// The cost model, its electricity series and the run's first day of the year.
+    pub cost: Option<(crate::config::CostModel, crate::config::PriceSeries, u32)>,
+    /// Design power, W (every chip busy, every node and rack up, × PUE).
+    pub design_w: f64,
+    /// Facility energy of each hour from the start, Wh (the last may be a part hour).
+    pub facility_hourly_wh: Vec<f64>,
     /// Every tenant job, by serial (at [`Detail::Full`]; empty otherwise).
     pub jobs: Vec<JobRecord>,
     pub frontier: Vec<FrontierStats>,
@@ -227,9 +235,28 @@ fn facility_power(
 }
 
 pub(crate) fn build(snap: RunSnapshot) -> Report {
-    let RunSnapshot { scenario, facility, seed, horizon, topology, detail, meter: m, record: rec, frontier, stats, usage, shares, policy } =
-        snap;
+    let RunSnapshot {
+        scenario,
+        facility,
+        seed,
+        horizon,
+        topology,
+        detail,
+        meter: m,
+        record: rec,
+        frontier,
+        stats,
+        usage,
+        shares,
+        policy,
+        cost,
+        design_w,
+    } = snap;
     let it_energy_wh = m.it.wms / WMS_PER_WH;
+    let facility_hourly_wh: Vec<f64> = match &m.facility {
+        Facility::Factor(k) => m.it.hourly_wms.iter().map(|w| w * k / WMS_PER_WH).collect(),
+        Facility::Tracked(t) => t.hourly_wms.iter().map(|w| w / WMS_PER_WH).collect(),
+    };
     let (power, zoom) = facility_power(&m.it, it_energy_wh, m.facility, horizon.as_millis());
     let it = m.it;
     Report {
@@ -281,6 +308,9 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         usage,
         shares,
         policy,
+        cost,
+        design_w,
+        facility_hourly_wh,
         jobs: rec.jobs,
         frontier,
         stats,
@@ -387,6 +417,7 @@ impl Report {
             job_classes: self.class_summaries(),
             size_classes: self.size_summaries(),
             scheduler: self.scheduler_summary(),
+            cost: self.cost_summary(),
             frontier: self
                 .frontier
                 .iter()
@@ -442,6 +473,9 @@ pub struct Summary {
     /// Per size class of tenant jobs, by chips ("1", "2-7", "8-63", "64-255", "256+").
     pub size_classes: BTreeMap<String, TenantSummary>,
     pub scheduler: SchedulerSummary,
+    /// What the run cost (when the scenario names a cost model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostSummary>,
     pub frontier: Vec<FrontierSummary>,
     /// Events processed (deterministic).
     pub events: u64,

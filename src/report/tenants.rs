@@ -45,6 +45,12 @@ pub struct TenantSummary {
     /// Its allocated chip-time over all tenants' allocated chip-time (tenants only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_delivered: Option<f64>,
+    /// The run's cost and CO2 in proportion to its allocated chip-hours (tenants
+    /// only, with a cost model; idle chips' cost is spread over those who hold chips).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_eur: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub co2_t: Option<f64>,
 }
 
 impl TenantSummary {
@@ -77,6 +83,8 @@ impl TenantSummary {
             chip_hours_delivered: None,
             share_entitled: None,
             share_delivered: None,
+            cost_eur: None,
+            co2_t: None,
         }
     }
 }
@@ -112,12 +120,17 @@ impl Report {
     pub(super) fn tenant_summaries(&self) -> BTreeMap<String, TenantSummary> {
         let held = &self.usage.chip_hours;
         let total: f64 = held.iter().sum();
+        let cost = self.cost_summary();
+        let all_held = total + self.usage.untenanted_chip_hours;
         let items = self.by_tenant.iter().enumerate().map(|(i, g)| {
             let h = held.get(i).copied().unwrap_or(0.0);
+            let part = if all_held > 0.0 { h / all_held } else { 0.0 };
             TenantSummary {
                 chip_hours_delivered: Some(h),
                 share_entitled: Some(self.shares.get(i).copied().unwrap_or(0.0)),
                 share_delivered: Some(if total > 0.0 { h / total } else { 0.0 }),
+                cost_eur: cost.as_ref().map(|c| c.total_eur * part),
+                co2_t: cost.as_ref().map(|c| c.co2_t * part),
                 ..TenantSummary::of(g)
             }
         });

@@ -1,7 +1,7 @@
 //! How a simulation is put together beyond what the model files say.
 
 use super::{Detail, FailureClass, JobSource, Policy, PowerStage, RepairFlow, Simulation, TraceSource};
-use crate::config::{Part, Problem, Scenario, TraceSpec};
+use crate::config::{Part, PriceSeries, Problem, Scenario, TraceSpec};
 
 /// Configures a simulation beyond what model files say: another seed, and
 /// failure classes, job sources, a scheduling policy, power stages or a repair
@@ -19,6 +19,8 @@ pub struct SimulationBuilder {
     /// The workload's trace, read at build time unless handed over already.
     pub(super) trace_spec: Option<TraceSpec>,
     pub(super) trace: Option<TraceSource>,
+    /// The cost model's electricity series, read at build time.
+    pub(super) prices: Option<PriceSeries>,
 }
 
 impl SimulationBuilder {
@@ -85,6 +87,14 @@ impl SimulationBuilder {
             })?;
             self.trace = Some(t);
         }
+        if let Some(c) = &self.scenario.cost {
+            let p = PriceSeries::load(&c.electricity).map_err(|e| Problem {
+                part: Part::Scenario,
+                field: "cost.electricity".into(),
+                message: e.to_string(),
+            })?;
+            self.prices = Some(p);
+        }
         Ok(self.build())
     }
     /// Trusts the scenario: files and `--set` are checked when loaded; a scenario
@@ -93,6 +103,9 @@ impl SimulationBuilder {
     pub fn build(mut self) -> Simulation {
         if let Some(spec) = self.trace_spec.take() {
             self.trace = Some(TraceSource::load(&spec, &self.scenario.workload).unwrap_or_else(|e| panic!("{e}")));
+        }
+        if let (Some(c), None) = (&self.scenario.cost, &self.prices) {
+            self.prices = Some(PriceSeries::load(&c.electricity).unwrap_or_else(|e| panic!("{e}")));
         }
         Simulation::assemble(self)
     }

@@ -125,6 +125,7 @@ pub struct Simulation {
     pub(crate) attempts: u32,
     /// Scratch: the nodes of a one-rack job.
     pub(crate) rack_scratch: Vec<u32>,
+    pub(crate) prices: Option<crate::config::PriceSeries>,
     /// (job, struck while computing) for the failure being handled.
     hit_scratch: Vec<(u32, bool)>,
     pub(crate) rec: Recorder,
@@ -145,6 +146,10 @@ pub struct RunSnapshot {
     /// Each tenant's entitled share (normalised), and the policy's name.
     pub shares: Vec<f64>,
     pub policy: String,
+    /// What the site costs, with its electricity series and the run's first day of the year.
+    pub cost: Option<(crate::config::CostModel, crate::config::PriceSeries, u32)>,
+    /// Design power (every chip busy, every node and rack up, times PUE), W.
+    pub design_w: f64,
     pub frontier: Vec<FrontierStats>,
     pub stats: RunStats,
 }
@@ -184,11 +189,12 @@ impl Simulation {
             flow: None,
             trace_spec,
             trace: None,
+            prices: None,
         }
     }
 
     fn assemble(b: SimulationBuilder) -> Self {
-        let SimulationBuilder { scenario, seed, detail, classes, mut sources, policy, stages, flow, trace, .. } = b;
+        let SimulationBuilder { scenario, seed, detail, classes, mut sources, policy, stages, flow, trace, prices, .. } = b;
         if let Some(t) = trace {
             // Each job names its tenant; the group's is the default tenant (or the first).
             let w = &scenario.workload;
@@ -251,6 +257,7 @@ impl Simulation {
             room: Room::nodes(0, topo.chips_per_node).with_racks(topo.nodes_per_rack),
             attempts: 0,
             rack_scratch: Vec::new(),
+            prices,
             hit_scratch: Vec::new(),
             rec,
             scenario,
@@ -313,6 +320,17 @@ impl Simulation {
             usage: self.usage.snapshot(self.horizon.as_hours()),
             shares,
             policy,
+            cost: match (self.scenario.cost.clone(), self.prices.take()) {
+                (Some(c), Some(p)) => Some((c, p, crate::config::day_of_year(&self.scenario.start_date).unwrap_or(0))),
+                _ => None,
+            },
+            design_w: {
+                let p = &self.scenario.power;
+                (f64::from(self.topo.chips()) * p.chip_watts.busy.get()
+                    + f64::from(self.topo.nodes()) * p.node_overhead_watts.get()
+                    + f64::from(self.topo.racks()) * p.rack_overhead_watts.get())
+                    * p.pue.get()
+            },
             record: self.rec,
             frontier,
             stats: self.stats,

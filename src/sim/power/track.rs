@@ -91,6 +91,8 @@ pub struct TrackSnapshot {
     pub falls: SizeCounts,
     pub rises: SizeCounts,
     pub ramps: WorstRamps,
+    /// Energy of each hour from the start (the last may be a part hour), watt-ms.
+    pub hourly_wms: Vec<f64>,
 }
 
 pub struct Track {
@@ -117,7 +119,15 @@ pub struct Track {
     /// The bin holding the last instant, and where it ends: saves a division per advance.
     bin_i: usize,
     bin_end: u64,
+    /// Energy of each hour (kept at any detail: prices are hourly), watt-ms;
+    /// the hour in progress accumulates in `hour_wms` until `hour_end`.
+    hourly: Vec<f64>,
+    hour_wms: f64,
+    hour_end: u64,
 }
+
+/// Hourly energy resolution.
+pub const HOUR_MS: u64 = 3_600_000;
 
 impl Track {
     /// A track starting at `level` (IT draw `it`) at time zero.
@@ -146,7 +156,32 @@ impl Track {
             bins: vec![PowerBin { it_wms: 0.0, it_min_w: f64::INFINITY, it_max_w: f64::NEG_INFINITY }; nbins],
             bin_i: 0,
             bin_end: bin_ms,
+            hourly: Vec::with_capacity(horizon.as_millis().div_ceil(HOUR_MS) as usize),
+            hour_wms: 0.0,
+            hour_end: HOUR_MS,
         }
+    }
+
+    /// Add `level` held from `t0` to `t1` (ms) to the hours it covers.
+    #[inline(always)]
+    fn hours(&mut self, t0: u64, t1: u64, level: f64) {
+        if t1 <= self.hour_end {
+            self.hour_wms += level * f(t1 - t0);
+        } else {
+            self.cross_hours(t0, t1, level);
+        }
+    }
+
+    #[inline(never)]
+    fn cross_hours(&mut self, mut t0: u64, t1: u64, level: f64) {
+        while t1 > self.hour_end {
+            self.hour_wms += level * f(self.hour_end - t0);
+            self.hourly.push(self.hour_wms);
+            self.hour_wms = 0.0;
+            t0 = self.hour_end;
+            self.hour_end += HOUR_MS;
+        }
+        self.hour_wms += level * f(t1 - t0);
     }
 
     /// The level `level` was held from `last` to `now`, while IT draw was `it`
@@ -173,6 +208,7 @@ impl Track {
             self.min_w = level;
         }
         self.wms += level * f(now.as_millis() - last.as_millis());
+        self.hours(last.as_millis(), now.as_millis(), level);
         self.level_before_instant = level;
         self.it_before_instant = it;
     }
@@ -260,8 +296,13 @@ impl Track {
         }
     }
 
-    pub fn snapshot(self) -> TrackSnapshot {
+    pub fn snapshot(mut self) -> TrackSnapshot {
+        // The hour in progress at the horizon (a part hour when the horizon falls inside one).
+        if self.hour_wms != 0.0 || (self.hourly.len() as u64) * HOUR_MS < self.horizon.as_millis() {
+            self.hourly.push(self.hour_wms);
+        }
         TrackSnapshot {
+            hourly_wms: self.hourly,
             wms: self.wms,
             peak_w: self.peak_w,
             min_w: self.min_w,
