@@ -108,3 +108,29 @@ fn chrono_like(y: u32) -> impl Fn(u32) -> String {
         format!("{y}-{:02}-{:02}T{hour:02}:00:00Z", m + 1, day + 1)
     }
 }
+
+#[test]
+fn time_and_energy_beyond_the_grid_cap_and_floor_are_the_duty_cycles() {
+    // Facility draw: busy (32 × 700 + 8 nodes × 2,000 + 2 racks × 1,000) × 1.25 = 50,500 W for
+    // 100 h; checkpointing (32 × 200 + 18,000) × 1.25 = 30,500 W for 10 h.
+    let s = apply_sets(&duty_cycle(), &[r#"grid={"cap_mw": 0.04, "floor_mw": 0.035}"#.to_string()]).unwrap();
+    let g = Simulation::new(&s).run().summary().grid;
+    assert!((g.hours_above_cap - 100.0).abs() < 1e-9 && (g.hours_below_floor - 10.0).abs() < 1e-9, "{g:?}");
+    assert!((g.energy_above_cap_mwh - 100.0 * 10_500.0 / 1e6).abs() < 1e-9, "{}", g.energy_above_cap_mwh);
+    assert!((g.energy_below_floor_mwh - 10.0 * 4_500.0 / 1e6).abs() < 1e-9, "{}", g.energy_below_floor_mwh);
+    assert!((g.peak_mw - 0.0505).abs() < 1e-12 && (g.min_mw - 0.0305).abs() < 1e-12);
+}
+
+#[test]
+fn ramp_violations_are_the_steps_larger_than_the_limit() {
+    let r = default_with(10.0, &[r#"grid={"ramp_mw_per_min": 90, "ramp_mw_per_s": 200}"#.to_string()]);
+    let s = r.summary();
+    // Every checkpoint drops the site by ~95 MW and its end lifts it as much.
+    let over_90 = (s.power.drops.per_day_over_mw["90"] + s.power.rises.per_day_over_mw["90"]) * 10.0;
+    assert_eq!(s.grid.ramp_violations as f64, over_90.round());
+    assert!(s.grid.ramp_violations > 1000, "{}", s.grid.ramp_violations);
+    assert_eq!(s.grid.ramp_violations_per_s, 0, "no step reaches 200 MW");
+    assert!(s.grid.worst_ramp_mw_per_min >= s.grid.max_drop_mw && s.grid.worst_ramp_mw_per_15min >= s.grid.worst_ramp_mw_per_min);
+    let none = default_with(10.0, &[]).summary().grid;
+    assert_eq!((none.ramp_violations, none.ramp_limit_mw_per_min, none.hours_above_cap), (0, None, 0.0));
+}

@@ -191,6 +191,7 @@ pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputErr
         workload: parse_ron(&name_of(Part::Workload), &wo)?,
         cost,
         start_date: file.start_date.clone(),
+        grid: file.grid.clone(),
     };
     let mut scenario = scenario;
     // A trace named in the workload file is relative to that file.

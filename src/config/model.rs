@@ -190,6 +190,26 @@ pub struct ScenarioFile {
     /// The first day of the run, `YYYY-MM-DD`: hourly prices align to it.
     #[serde(default = "new_year")]
     pub start_date: String,
+    #[serde(default)]
+    pub grid: Option<GridSpec>,
+}
+
+/// What the grid connection allows; a run reports where the site's draw breaks it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridSpec {
+    /// The most the draw may change within any minute, MW.
+    #[serde(default)]
+    pub ramp_mw_per_min: Option<Positive>,
+    /// The most the draw may change within any second, MW.
+    #[serde(default)]
+    pub ramp_mw_per_s: Option<Positive>,
+    /// The most the site may draw, MW.
+    #[serde(default)]
+    pub cap_mw: Option<Positive>,
+    /// The least the site should draw, MW.
+    #[serde(default)]
+    pub floor_mw: Option<NonNeg>,
 }
 
 pub fn new_year() -> String {
@@ -218,4 +238,6 @@ pub struct Scenario {
     pub cost: Option<super::cost::CostModel>,
     #[serde(default = "new_year")]
     pub start_date: String,
+    #[serde(default)]
+    pub grid: Option<GridSpec>,
 }

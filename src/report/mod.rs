@@ -3,16 +3,18 @@
 
 use crate::config::Category;
 use crate::engine::{Duration, RunStats, SimTime};
-use crate::sim::power::{Bucket, ChipState, Facility, PowerBin, RAMP_WINDOWS, STATES, TrackSnapshot, WorstRamps};
+use crate::sim::power::{Beyond, Bucket, ChipState, Facility, PowerBin, RAMP_WINDOWS, STATES, TrackSnapshot, WorstRamps};
 use crate::sim::{Detail, RunSnapshot, Simulation};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 mod cost;
+mod grid;
 mod tenants;
 
 pub use crate::sim::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, UsageSnapshot};
 pub use cost::CostSummary;
+pub use grid::GridSummary;
 pub use tenants::{SchedulerSummary, TenantSummary};
 
 impl Simulation {
@@ -79,6 +81,8 @@ pub struct FacilityPower {
     pub rises: Vec<(f64, u64)>,
     /// The worst fall and rise within each of [`RAMP_WINDOWS`].
     pub ramps: WorstRamps,
+    /// Time and energy above the grid's cap and below its floor.
+    pub beyond: Beyond,
 }
 
 /// Everything a run produced; outputs, charts and sweeps consume it.
@@ -150,6 +154,8 @@ pub struct Report {
     pub cost: Option<(crate::config::CostModel, crate::config::PriceSeries, u32)>,
     /// Design power, W (every chip busy, every node and rack up, × PUE).
     pub design_w: f64,
+    /// The grid's limits, from the scenario.
+    pub grid_spec: Option<crate::config::GridSpec>,
     /// Facility energy of each hour from the start, Wh (the last may be a part hour).
     pub facility_hourly_wh: Vec<f64>,
     /// Every tenant job, by serial (at [`Detail::Full`]; empty otherwise).
@@ -212,6 +218,7 @@ fn facility_power(
                 falls: it.falls.iter().map(|(w, n)| (w * k, n)).collect(),
                 rises: it.rises.iter().map(|(w, n)| (w * k, n)).collect(),
                 ramps: WorstRamps { fall_w: it.ramps.fall_w.map(|w| w * k), rise_w: it.ramps.rise_w.map(|w| w * k) },
+                beyond: Beyond { above_wms: it.beyond.above_wms * k, below_wms: it.beyond.below_wms * k, ..it.beyond },
             };
             (power, it.zoom.iter().map(|&(t, w, _)| (t, w)).collect())
         }
@@ -228,6 +235,7 @@ fn facility_power(
                 falls: f.falls.iter().collect(),
                 rises: f.rises.iter().collect(),
                 ramps: f.ramps,
+                beyond: f.beyond,
             };
             (power, f.zoom.iter().map(|&(t, _, it)| (t, it)).collect())
         }
@@ -251,6 +259,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         policy,
         cost,
         design_w,
+        grid_spec,
     } = snap;
     let it_energy_wh = m.it.wms / WMS_PER_WH;
     let facility_hourly_wh: Vec<f64> = match &m.facility {
@@ -310,6 +319,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         policy,
         cost,
         design_w,
+        grid_spec,
         facility_hourly_wh,
         jobs: rec.jobs,
         frontier,
@@ -418,6 +428,7 @@ impl Report {
             size_classes: self.size_summaries(),
             scheduler: self.scheduler_summary(),
             cost: self.cost_summary(),
+            grid: self.grid_summary(),
             frontier: self
                 .frontier
                 .iter()
@@ -473,6 +484,8 @@ pub struct Summary {
     /// Per size class of tenant jobs, by chips ("1", "2-7", "8-63", "64-255", "256+").
     pub size_classes: BTreeMap<String, TenantSummary>,
     pub scheduler: SchedulerSummary,
+    /// The site's draw as the grid sees it, against the grid's limits.
+    pub grid: GridSummary,
     /// What the run cost (when the scenario names a cost model).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostSummary>,

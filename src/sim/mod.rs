@@ -150,6 +150,7 @@ pub struct RunSnapshot {
     pub cost: Option<(crate::config::CostModel, crate::config::PriceSeries, u32)>,
     /// Design power (every chip busy, every node and rack up, times PUE), W.
     pub design_w: f64,
+    pub grid_spec: Option<crate::config::GridSpec>,
     pub frontier: Vec<FrontierStats>,
     pub stats: RunStats,
 }
@@ -210,7 +211,10 @@ impl Simulation {
             chain.push(s);
         }
         let ledger = Ledger::new(topo.chips() as u64, topo.nodes() as u64);
-        let meter = Meter::new(ledger, chain, horizon, bin_ms, detail == Detail::Full);
+        let limits = scenario.grid.as_ref().map_or((f64::INFINITY, f64::NEG_INFINITY), |g| {
+            (g.cap_mw.map_or(f64::INFINITY, |c| c.get() * 1e6), g.floor_mw.map_or(f64::NEG_INFINITY, |f| f.get() * 1e6))
+        });
+        let meter = Meter::new(ledger, chain, horizon, bin_ms, detail == Detail::Full, limits);
         let w = &scenario.workload;
         let mut tenants: Vec<String> = w.tenants.iter().map(|t| t.name.clone()).collect();
         let mut group_tenant: Vec<u16> =
@@ -324,6 +328,7 @@ impl Simulation {
                 (Some(c), Some(p)) => Some((c, p, crate::config::day_of_year(&self.scenario.start_date).unwrap_or(0))),
                 _ => None,
             },
+            grid_spec: self.scenario.grid.clone(),
             design_w: {
                 let p = &self.scenario.power;
                 (f64::from(self.topo.chips()) * p.chip_watts.busy.get()

@@ -14,7 +14,7 @@ pub use ledger::Ledger;
 pub use ramps::{RAMP_WINDOWS, WorstRamps};
 pub use states::{Bucket, ChipState, STATES};
 pub(crate) use track::Track;
-pub use track::{LISTED_DROP_W, PowerBin, TrackSnapshot, ZOOM_WINDOW_MINUTES};
+pub use track::{Beyond, LISTED_DROP_W, PowerBin, TrackSnapshot, ZOOM_WINDOW_MINUTES};
 
 use crate::engine::SimTime;
 
@@ -61,15 +61,19 @@ pub struct MeterSnapshot {
 impl Meter {
     /// All chips start idle and all nodes up. Without `series` only the totals
     /// are kept: no power bins, zoom trace or list of drops.
-    pub fn new(ledger: Ledger, mut chain: Chain, horizon: SimTime, bin_ms: u64, series: bool) -> Self {
+    /// `limits`: the grid's cap and floor on facility draw, W (±∞ for none).
+    pub fn new(ledger: Ledger, mut chain: Chain, horizon: SimTime, bin_ms: u64, series: bool, limits: (f64, f64)) -> Self {
         let it_w = chain.it_w(SimTime::ZERO, &ledger);
-        let it = Track::new(it_w, it_w, horizon, bin_ms, series);
         let factor = chain.facility_factor();
+        // With a fixed factor k the facility is k × IT: the IT track counts against limits / k.
+        let k = factor.unwrap_or(1.0);
+        let it = Track::new(it_w, it_w, horizon, bin_ms, series);
+        let it = if factor.is_some() { it.with_limits(limits.0 / k, limits.1 / k) } else { it };
         let (facility, facility_w) = match factor {
             Some(_) => (None, 0.0),
             None => {
                 let w = chain.facility_w(SimTime::ZERO, it_w, &ledger);
-                (Some(Track::new(w, it_w, horizon, bin_ms, series)), w)
+                (Some(Track::new(w, it_w, horizon, bin_ms, series).with_limits(limits.0, limits.1)), w)
             }
         };
         Self { ledger, chain, it, factor, facility, it_w, facility_w, dirty: false }
@@ -160,6 +164,8 @@ mod tests {
     use super::*;
     use crate::config::{AtLeastOne, ChipWatts, NonNeg, PowerModel};
 
+    const NO_LIMITS: (f64, f64) = (f64::INFINITY, f64::NEG_INFINITY);
+
     fn model() -> PowerModel {
         let w = NonNeg::new;
         PowerModel {
@@ -180,7 +186,7 @@ mod tests {
     /// its integral against the watts table by hand.
     #[test]
     fn the_meter_integrates_the_chain_over_the_ledger() {
-        let mut m = Meter::new(Ledger::new(8, 2), Chain::of(&model(), 1), t(3000), 1000, true);
+        let mut m = Meter::new(Ledger::new(8, 2), Chain::of(&model(), 1), t(3000), 1000, true, NO_LIMITS);
         // 0..1000 ms: all idle, both nodes up: 8·100 + 2·1000 + 500 = 3300 W.
         assert_eq!(m.it_watts(), 3300.0);
         m.advance(t(1000));
@@ -215,7 +221,7 @@ mod tests {
         }
         let mut chain = Chain::of(&model(), 1);
         chain.push(Box::new(Floor(6000.0)));
-        let mut m = Meter::new(Ledger::new(8, 2), chain, t(2000), 1000, false);
+        let mut m = Meter::new(Ledger::new(8, 2), chain, t(2000), 1000, false, NO_LIMITS);
         m.advance(t(1000)); // 3300 W IT → 4950 W after PUE → 6000 W after the floor
         m.shift(ChipState::Idle, ChipState::Busy, 8);
         m.advance(t(2000)); // 8100 W IT → 12150 W

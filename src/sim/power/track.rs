@@ -93,6 +93,8 @@ pub struct TrackSnapshot {
     pub ramps: WorstRamps,
     /// Energy of each hour from the start (the last may be a part hour), watt-ms.
     pub hourly_wms: Vec<f64>,
+    /// Time and energy above the grid cap and below the grid floor.
+    pub beyond: Beyond,
 }
 
 pub struct Track {
@@ -124,6 +126,19 @@ pub struct Track {
     hourly: Vec<f64>,
     hour_wms: f64,
     hour_end: u64,
+    /// A grid cap and floor on this draw (±∞ without): time and energy beyond them.
+    cap_w: f64,
+    floor_w: f64,
+    beyond: Beyond,
+}
+
+/// Time (ms) and energy (watt-ms) a draw spent above its cap and below its floor.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Beyond {
+    pub above_ms: u64,
+    pub above_wms: f64,
+    pub below_ms: u64,
+    pub below_wms: f64,
 }
 
 /// Hourly energy resolution.
@@ -159,7 +174,17 @@ impl Track {
             hourly: Vec::with_capacity(horizon.as_millis().div_ceil(HOUR_MS) as usize),
             hour_wms: 0.0,
             hour_end: HOUR_MS,
+            cap_w: f64::INFINITY,
+            floor_w: f64::NEG_INFINITY,
+            beyond: Beyond::default(),
         }
+    }
+
+    /// Count time and energy above `cap_w` and below `floor_w`.
+    pub fn with_limits(mut self, cap_w: f64, floor_w: f64) -> Self {
+        self.cap_w = cap_w;
+        self.floor_w = floor_w;
+        self
     }
 
     /// Add `level` held from `t0` to `t1` (ms) to the hours it covers.
@@ -209,8 +234,23 @@ impl Track {
         }
         self.wms += level * f(now.as_millis() - last.as_millis());
         self.hours(last.as_millis(), now.as_millis(), level);
+        if level > self.cap_w || level < self.floor_w {
+            self.out_of_band(now.as_millis() - last.as_millis(), level);
+        }
         self.level_before_instant = level;
         self.it_before_instant = it;
+    }
+
+    #[inline(never)]
+    fn out_of_band(&mut self, dt: u64, level: f64) {
+        let b = &mut self.beyond;
+        if level > self.cap_w {
+            b.above_ms += dt;
+            b.above_wms += (level - self.cap_w) * f(dt);
+        } else {
+            b.below_ms += dt;
+            b.below_wms += (self.floor_w - level) * f(dt);
+        }
     }
 
     /// The draw stepped by −`drop` to `level` at `t`: count the change and feed the ramps.
@@ -302,6 +342,7 @@ impl Track {
             self.hourly.push(self.hour_wms);
         }
         TrackSnapshot {
+            beyond: self.beyond,
             hourly_wms: self.hourly,
             wms: self.wms,
             peak_w: self.peak_w,
