@@ -251,13 +251,29 @@ impl Sweep {
     }
 
     fn check(&self, file: &str) -> Result<(), InputError> {
+        // Files a point names (a price series, a trace) are read once each here, so
+        // that a bad one is an input error before any run, not a failed run.
+        let (mut prices, mut trace) = (None, None);
         for k in 0..self.points() {
-            self.scenario(k).map_err(|e| InputError {
+            let at_point = |e: InputError, whole: bool| InputError {
                 file: file.to_string(),
                 line_col: None,
                 field: e.field.clone(),
-                message: format!("point {k}: {}", e.message),
-            })?;
+                message: if whole { format!("point {k}: {e}") } else { format!("point {k}: {}", e.message) },
+            };
+            let s = self.scenario(k).map_err(|e| at_point(e, false))?;
+            if let Some(c) = &s.cost
+                && prices.as_ref() != Some(&c.electricity)
+            {
+                crate::config::PriceSeries::load(&c.electricity).map_err(|e| at_point(e, true))?;
+                prices = Some(c.electricity.clone());
+            }
+            if let Some(t) = &s.workload.trace
+                && trace.as_ref() != Some(t)
+            {
+                crate::sim::TraceSource::load(t, &s.workload).map_err(|e| at_point(e, true))?;
+                trace = Some(t.clone());
+            }
         }
         // A run of one simulated minute tells which summary fields exist.
         let mut probe = self.base.clone();
