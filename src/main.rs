@@ -160,11 +160,12 @@ struct RunOpts {
 /// What `run --help` says a run writes: the names `output::remove_run_outputs` knows.
 fn run_files_help() -> String {
     format!(
-        "A run writes into --out DIR: {}, and (unless --no-charts) charts/ with {} each as .svg and .png. \
+        "A run writes into --out DIR: {}, and (unless --no-charts) charts/ with {} each as .svg and .png (and {} when the scenario has a cost model). \
          Before writing, it removes those files if an earlier run left them there (so --no-charts leaves no stale charts), \
          and charts/ if that empties it; it never removes any other file.",
         output::RUN_FILES.join(", "),
-        output::RUN_CHARTS.join(", ")
+        output::RUN_CHARTS.join(", "),
+        output::COST_CHARTS.join(", ")
     )
 }
 

@@ -1,5 +1,5 @@
 //! Files written from a `Report`: summary.json, failures.csv, power.csv, jobs.csv,
-//! queue.csv, shares.csv and the rest of [`RUN_FILES`].
+//! queue.csv, shares.csv, cost.csv and the rest of [`RUN_FILES`].
 //! Each is written to a temporary name and renamed, so a file is whole or absent.
 
 use crate::report::Report;
@@ -229,6 +229,29 @@ pub fn shares_csv(r: &Report) -> Vec<u8> {
     w.bytes()
 }
 
+/// One row per hour of facility energy with that hour's price and carbon intensity
+/// (the header alone when the run has no cost model): `time_h` is the hour's start;
+/// the last hour may be a part hour.
+pub fn cost_csv(r: &Report) -> Vec<u8> {
+    let mut w = Table::new(["time_h", "facility_mwh", "eur_per_mwh", "g_co2_per_kwh", "energy_eur", "co2_kg"]);
+    if let Some((_, prices, day)) = &r.cost {
+        for (h, &wh) in r.facility_hourly_wh.iter().enumerate() {
+            let (price, g) = prices.at(*day, h);
+            let mwh = wh / 1e6;
+            // 1 MWh at 1 g/kWh is 1 kg.
+            w.row([
+                h.to_string(),
+                format!("{mwh:.6}"),
+                format!("{price:.4}"),
+                format!("{g:.4}"),
+                format!("{:.4}", mwh * price),
+                format!("{:.4}", mwh * g),
+            ]);
+        }
+    }
+    w.bytes()
+}
+
 /// Write every output file of a run into `dir`; returns the paths written.
 pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -242,6 +265,7 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         ("jobs.csv", jobs_csv(r)),
         ("queue.csv", queue_csv(r)),
         ("shares.csv", shares_csv(r)),
+        ("cost.csv", cost_csv(r)),
     ];
     let mut out = Vec::new();
     for (name, bytes) in files {
@@ -253,21 +277,34 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The data files [`write_run`] writes into a run's folder.
-pub const RUN_FILES: [&str; 9] =
-    ["summary.json", "failures.csv", "power.csv", "power_zoom.csv", "drops.csv", "frontier.csv", "jobs.csv", "queue.csv", "shares.csv"];
+pub const RUN_FILES: [&str; 10] = [
+    "summary.json",
+    "failures.csv",
+    "power.csv",
+    "power_zoom.csv",
+    "drops.csv",
+    "frontier.csv",
+    "jobs.csv",
+    "queue.csv",
+    "shares.csv",
+    "cost.csv",
+];
 
 /// The charts `plot::run_charts` draws into a run's `charts/` folder, each as `STEM.svg` and `STEM.png`
-/// (the tenant charts only when the run had tenant jobs).
-pub const RUN_CHARTS: &[&str] = crate::plot::RUN_CHART_STEMS;
+/// (the tenant charts only when the run had tenant jobs), and [`COST_CHARTS`] besides when it had a cost model.
+pub const RUN_CHARTS: &[&str] = crate::plot::BASE_RUN_CHART_STEMS;
+
+/// The charts `plot::run_charts` draws besides [`RUN_CHARTS`] when the run had a cost model.
+pub const COST_CHARTS: &[&str] = crate::plot::COST_CHART_STEMS;
 
 /// Remove from `dir` what an earlier run wrote there, so that a new run (say with
-/// `--no-charts`) leaves none of it behind: the [`RUN_FILES`], the [`RUN_CHARTS`] in
+/// `--no-charts`) leaves none of it behind: the [`RUN_FILES`], the [`RUN_CHARTS`] and [`COST_CHARTS`] in
 /// `charts/`, and their temporary `.partial` names; then `charts/` if that left it
 /// empty. Only these names are touched, never another file. Returns what was removed.
 pub fn remove_run_outputs(dir: &Path) -> Result<Vec<PathBuf>> {
     let charts = dir.join("charts");
     let mut names: Vec<PathBuf> = RUN_FILES.iter().flat_map(|f| [dir.join(f), dir.join(format!("{f}.partial"))]).collect();
-    for stem in RUN_CHARTS {
+    for stem in RUN_CHARTS.iter().chain(COST_CHARTS) {
         for name in [format!("{stem}.svg"), format!("{stem}.png"), format!("{stem}.svg.partial"), format!("{stem}.partial.png")] {
             names.push(charts.join(name));
         }

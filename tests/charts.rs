@@ -220,7 +220,7 @@ fn check_returned(files: &[PathBuf], out: &Path, stems: &[&str]) {
 }
 
 /// The charts of a run and their titles (the text each SVG must hold).
-const RUN_CHARTS: [(&str, &str); 9] = [
+const RUN_CHARTS: [(&str, &str); 11] = [
     ("power", "Facility power"),
     ("power_zoom", "Largest power drop"),
     ("power_drops", "Instantaneous falls of facility power"),
@@ -230,6 +230,8 @@ const RUN_CHARTS: [(&str, &str); 9] = [
     ("tenant_shares", "Tenant shares"),
     ("tenant_waits", "Tenant waits"),
     ("queue", "Tenant queue"),
+    ("cost_breakdown", "What a useful chip-hour cost"),
+    ("price_week", "Facility draw and electricity price"),
 ];
 
 /// Run `sets` on the default scenario, write its files into `dir/run` and its charts into `dir/charts`.

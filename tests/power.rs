@@ -134,3 +134,57 @@ fn ramp_violations_are_the_steps_larger_than_the_limit() {
     let none = default_with(10.0, &[]).summary().grid;
     assert_eq!((none.ramp_violations, none.ramp_limit_mw_per_min, none.hours_above_cap), (0, None, 0.0));
 }
+
+/// The smoothed scenario (power floor, site battery, grid ramp limit) for `days`, with `sets`.
+fn smoothed(days: f64, sets: &[&str]) -> gigasim::Summary {
+    let s = gigasim::config::load_scenario(
+        &gigasim::config::FileSystem,
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/models/scenarios/gigafactory-100k-smoothed.ron")),
+    )
+    .unwrap();
+    let mut all = vec![format!("horizon_days={days}")];
+    all.extend(sets.iter().map(|x| x.to_string()));
+    Simulation::new(&apply_sets(&s, &all).unwrap()).run().summary()
+}
+
+#[test]
+fn grid_energy_is_facility_energy_plus_storage_losses_plus_the_change_in_store() {
+    for sets in [&[][..], &["power.battery.capacity_mwh=2", "power.battery.restore_mw=0"][..], &["power.floor=null"][..]] {
+        let s = smoothed(20.0, sets);
+        let b = s.battery.as_ref().expect("a battery");
+        let rhs = s.energy.facility_mwh + b.losses_mwh + (b.stored_end_mwh - b.stored_start_mwh);
+        let err = (s.grid.energy_mwh - rhs).abs() / s.grid.energy_mwh;
+        println!(
+            "{sets:?}: grid {} MWh, facility {} MWh, losses {} MWh, relative error {err:.2e}",
+            s.grid.energy_mwh, s.energy.facility_mwh, b.losses_mwh
+        );
+        assert!(err < 1e-9, "{sets:?}: {} vs {rhs}", s.grid.energy_mwh);
+        assert!(b.stored_end_mwh >= 0.0 && b.stored_end_mwh <= b.capacity_mwh, "{b:?}");
+    }
+}
+
+#[test]
+fn a_large_battery_leaves_no_ramp_violation_and_an_empty_one_all_of_the_facilitys() {
+    let big = smoothed(
+        20.0,
+        &["power.floor=null", "power.battery.capacity_mwh=200", "power.battery.power_mw=200", "power.battery.restore_mw=20"],
+    );
+    assert_eq!(big.grid.ramp_violations, 0, "{:?}", big.grid);
+    assert!(big.grid.worst_ramp_mw_per_min <= 10.0 + 1e-6, "{}", big.grid.worst_ramp_mw_per_min);
+    let none = smoothed(20.0, &["power.floor=null", "power.battery.capacity_mwh=0", "power.battery.power_mw=0"]);
+    let bare = smoothed(20.0, &["power.floor=null", "power.battery=null"]);
+    assert!(bare.battery.is_none());
+    assert_eq!(none.grid.ramp_violations, bare.grid.ramp_violations, "an empty battery passes every step on");
+    assert!(bare.grid.ramp_violations > 1000);
+    assert!((none.grid.worst_ramp_mw_per_min - bare.grid.worst_ramp_mw_per_min).abs() < 1e-6);
+    assert!((none.grid.energy_mwh - bare.grid.energy_mwh).abs() < 1e-6 * bare.grid.energy_mwh);
+}
+
+#[test]
+fn behind_a_battery_the_site_pays_for_the_grids_energy_losses_included() {
+    let s = smoothed(10.0, &[]);
+    let c = s.cost.as_ref().unwrap();
+    // A constant price: the energy bill is the grid's energy at that price.
+    assert!((c.energy_eur - s.grid.energy_mwh * 79.6).abs() < 1e-9 * c.energy_eur, "{} vs {}", c.energy_eur, s.grid.energy_mwh * 79.6);
+    assert!(s.grid.energy_mwh > s.energy.facility_mwh);
+}

@@ -159,6 +159,37 @@ pub struct PowerModel {
     /// stalled (checkpoint, restart, waiting), as GPU power smoothing does.
     #[serde(default)]
     pub floor: Option<PowerFloor>,
+    /// Optional: a site battery between the facility and the grid.
+    #[serde(default)]
+    pub battery: Option<BatteryModel>,
+}
+
+/// A site battery and the grid ramp limit its controller holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatteryModel {
+    pub capacity_mwh: NonNeg,
+    /// Most charge or discharge power.
+    pub power_mw: NonNeg,
+    /// Round-trip efficiency, split evenly between charge and discharge.
+    pub round_trip_efficiency: Prob,
+    /// Stored energy at the start, as a share of capacity.
+    #[serde(default = "half")]
+    pub initial_soc: Prob,
+    /// The charge it returns to between swings, and the power it does so at (within the ramp limit).
+    #[serde(default = "half")]
+    pub target_soc: Prob,
+    #[serde(default = "zero_mw")]
+    pub restore_mw: NonNeg,
+    /// The grid draw follows the facility's no faster than this.
+    pub grid_ramp_mw_per_min: Positive,
+}
+
+fn half() -> Prob {
+    Prob::new(0.5)
+}
+fn zero_mw() -> NonNeg {
+    NonNeg::new(0.0)
 }
 
 /// A power floor for the chips of running jobs.

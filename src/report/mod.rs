@@ -14,7 +14,7 @@ mod tenants;
 
 pub use crate::sim::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, UsageSnapshot};
 pub use cost::CostSummary;
-pub use grid::GridSummary;
+pub use grid::{BatterySummary, GridSummary};
 pub use tenants::{SchedulerSummary, TenantSummary};
 
 impl Simulation {
@@ -156,7 +156,10 @@ pub struct Report {
     pub design_w: f64,
     /// The grid's limits, from the scenario.
     pub grid_spec: Option<crate::config::GridSpec>,
-    /// Facility energy of each hour from the start, Wh (the last may be a part hour).
+    /// The site battery and the grid draw behind it, when the power model has one.
+    pub battery: Option<crate::sim::power::battery::Battery>,
+    /// Energy bought from the grid each hour from the start, Wh (the facility's, or
+    /// the grid's behind a battery; the last may be a part hour).
     pub facility_hourly_wh: Vec<f64>,
     /// Every tenant job, by serial (at [`Detail::Full`]; empty otherwise).
     pub jobs: Vec<JobRecord>,
@@ -262,9 +265,17 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         grid_spec,
     } = snap;
     let it_energy_wh = m.it.wms / WMS_PER_WH;
-    let facility_hourly_wh: Vec<f64> = match &m.facility {
-        Facility::Factor(k) => m.it.hourly_wms.iter().map(|w| w * k / WMS_PER_WH).collect(),
-        Facility::Tracked(t) => t.hourly_wms.iter().map(|w| w / WMS_PER_WH).collect(),
+    // The energy the site buys each hour: the grid's draw behind a battery, else the facility's.
+    let facility_hourly_wh: Vec<f64> = match (&m.battery, &m.facility) {
+        (Some(b), _) => {
+            let mut h: Vec<f64> = b.hourly_wms.iter().map(|w| w / WMS_PER_WH).collect();
+            if b.hour_wms != 0.0 {
+                h.push(b.hour_wms / WMS_PER_WH);
+            }
+            h
+        }
+        (None, Facility::Factor(k)) => m.it.hourly_wms.iter().map(|w| w * k / WMS_PER_WH).collect(),
+        (None, Facility::Tracked(t)) => t.hourly_wms.iter().map(|w| w / WMS_PER_WH).collect(),
     };
     let (power, zoom) = facility_power(&m.it, it_energy_wh, m.facility, horizon.as_millis());
     let it = m.it;
@@ -320,6 +331,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         cost,
         design_w,
         grid_spec,
+        battery: m.battery.clone(),
         facility_hourly_wh,
         jobs: rec.jobs,
         frontier,
@@ -429,6 +441,7 @@ impl Report {
             scheduler: self.scheduler_summary(),
             cost: self.cost_summary(),
             grid: self.grid_summary(),
+            battery: self.battery_summary(),
             frontier: self
                 .frontier
                 .iter()
@@ -486,6 +499,9 @@ pub struct Summary {
     pub scheduler: SchedulerSummary,
     /// The site's draw as the grid sees it, against the grid's limits.
     pub grid: GridSummary,
+    /// The site battery (when the power model has one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub battery: Option<BatterySummary>,
     /// What the run cost (when the scenario names a cost model).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostSummary>,

@@ -214,7 +214,18 @@ impl Simulation {
         let limits = scenario.grid.as_ref().map_or((f64::INFINITY, f64::NEG_INFINITY), |g| {
             (g.cap_mw.map_or(f64::INFINITY, |c| c.get() * 1e6), g.floor_mw.map_or(f64::NEG_INFINITY, |f| f.get() * 1e6))
         });
-        let meter = Meter::new(ledger, chain, horizon, bin_ms, detail == Detail::Full, limits);
+        let mut meter = Meter::new(ledger, chain, horizon, bin_ms, detail == Detail::Full, limits);
+        if let Some(b) = &scenario.power.battery {
+            meter = meter.with_battery(power::battery::BatterySpec {
+                capacity_wh: b.capacity_mwh.get() * 1e6,
+                power_w: b.power_mw.get() * 1e6,
+                round_trip: b.round_trip_efficiency.get(),
+                initial_soc: b.initial_soc.get(),
+                target_soc: b.target_soc.get(),
+                restore_w: b.restore_mw.get() * 1e6,
+                ramp_w_per_ms: b.grid_ramp_mw_per_min.get() * 1e6 / 60_000.0,
+            });
+        }
         let w = &scenario.workload;
         let mut tenants: Vec<String> = w.tenants.iter().map(|t| t.name.clone()).collect();
         let mut group_tenant: Vec<u16> =

@@ -2,8 +2,10 @@
 //! states to facility draw, and the tracks that integrate it. It observes; it
 //! never changes what happens.
 
-pub mod chain;
+pub mod battery;
+mod chain;
 pub mod ledger;
+pub mod linramps;
 pub mod ramps;
 pub mod states;
 pub mod track;
@@ -31,6 +33,8 @@ pub(crate) struct Meter {
     it_w: f64,
     facility_w: f64,
     dirty: bool,
+    /// A site battery between the facility and the grid.
+    battery: Option<battery::Battery>,
 }
 
 /// How facility draw follows from IT draw, decided once when the chain is built.
@@ -56,6 +60,8 @@ pub struct MeterSnapshot {
     pub pue: f64,
     pub it: TrackSnapshot,
     pub facility: Facility<TrackSnapshot>,
+    /// The battery and the grid draw behind it, when the site has one.
+    pub battery: Option<battery::Battery>,
 }
 
 impl Meter {
@@ -76,7 +82,14 @@ impl Meter {
                 (Some(Track::new(w, it_w, horizon, bin_ms, series).with_limits(limits.0, limits.1)), w)
             }
         };
-        Self { ledger, chain, it, factor, facility, it_w, facility_w, dirty: false }
+        Self { ledger, chain, it, factor, facility, it_w, facility_w, dirty: false, battery: None }
+    }
+
+    /// Put a battery between the facility and the grid.
+    pub fn with_battery(mut self, spec: battery::BatterySpec) -> Self {
+        let facility = self.factor.map_or(self.facility_w, |k| self.it_w * k);
+        self.battery = Some(battery::Battery::new(spec, facility));
+        self
     }
 
     /// Bring the draws up to date. Changes of state only mark them stale, so the
@@ -105,6 +118,10 @@ impl Meter {
         self.it.advance(last, now, self.it_w, self.it_w);
         if let Some(f) = &mut self.facility {
             f.advance(last, now, self.facility_w, self.it_w);
+        }
+        if let Some(b) = &mut self.battery {
+            let facility = self.factor.map_or(self.facility_w, |k| self.it_w * k);
+            b.advance(last.as_millis(), now.as_millis(), facility);
         }
         self.ledger.set_time(now);
     }
@@ -155,6 +172,10 @@ impl Meter {
                 (None, Some(t)) => Facility::Tracked(t.snapshot()),
                 (None, None) => unreachable!("without a factor the meter keeps a facility track"),
             },
+            battery: self.battery.map(|mut b| {
+                b.flush();
+                b
+            }),
         }
     }
 }
@@ -174,6 +195,7 @@ mod tests {
             node_overhead_watts: w(1000.0),
             rack_overhead_watts: w(500.0),
             floor: None,
+            battery: None,
             pue: AtLeastOne::new(1.5),
         }
     }

@@ -1,0 +1,392 @@
+//! A site battery between the facility and the grid. The facility draw is
+//! piecewise constant; the grid draw follows it at a limited ramp rate, the
+//! battery making up the difference. While the grid ramps, the battery's power
+//! is linear in time and its stored energy quadratic; the instants the grid
+//! reaches its target or the battery runs empty, full or back to its target
+//! charge are roots found in closed form, so every integral is exact. When
+//! the battery cannot cover the difference, the grid steps (a ramp violation).
+
+use super::linramps::LinearRamps;
+use super::ramps::RAMP_WINDOWS;
+
+/// A battery and the grid ramp limit it holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatterySpec {
+    /// Energy capacity, Wh.
+    pub capacity_wh: f64,
+    /// Most charge or discharge power, W.
+    pub power_w: f64,
+    /// Round-trip efficiency (split evenly between charge and discharge).
+    pub round_trip: f64,
+    /// Stored energy at the start, and the charge it returns to when idle, as shares of capacity.
+    pub initial_soc: f64,
+    pub target_soc: f64,
+    /// Power it recharges (or sheds) at towards its target charge, W.
+    pub restore_w: f64,
+    /// The grid's ramp limit, W per ms.
+    pub ramp_w_per_ms: f64,
+}
+
+/// The grid side: its draw, the battery's charge, and what they did.
+#[derive(Clone, Debug)]
+pub struct Battery {
+    spec: BatterySpec,
+    eta: f64,
+    /// Grid draw now, W, and stored energy, Wh.
+    pub grid_w: f64,
+    pub stored_wh: f64,
+    /// ∫ grid draw dt, watt-ms; energy charged and discharged (at the battery's terminals), Wh.
+    pub grid_wms: f64,
+    pub charged_wh: f64,
+    pub discharged_wh: f64,
+    /// Highest and lowest grid draw.
+    pub peak_w: f64,
+    pub min_w: f64,
+    /// Steps of the grid draw (the battery could not cover the difference): count, largest, W.
+    pub steps: u64,
+    pub largest_step_w: f64,
+    /// The largest step down.
+    pub largest_fall_w: f64,
+    /// Every step's size (bit pattern of the watts, which sort as the numbers do) and count.
+    pub step_sizes: std::collections::BTreeMap<u64, u64>,
+    pub stored_start_wh: f64,
+    /// Time now (ms), the corner of the grid draw not yet handed on, and the worst
+    /// changes within 1 s, 1 min and 15 min.
+    t: f64,
+    corner: Option<(f64, f64, f64)>,
+    pub ramps: [LinearRamps; 3],
+    /// Grid energy of each whole hour so far, watt-ms (the hour in progress is in `hour_wms`).
+    pub hourly_wms: Vec<f64>,
+    pub hour_wms: f64,
+}
+
+const MS_PER_H: f64 = 3_600_000.0;
+
+impl Battery {
+    pub fn new(spec: BatterySpec, facility_w: f64) -> Self {
+        let stored = spec.capacity_wh * spec.initial_soc;
+        Self {
+            eta: spec.round_trip.sqrt(),
+            grid_w: facility_w,
+            stored_wh: stored,
+            stored_start_wh: stored,
+            grid_wms: 0.0,
+            charged_wh: 0.0,
+            discharged_wh: 0.0,
+            peak_w: f64::NEG_INFINITY,
+            min_w: f64::INFINITY,
+            steps: 0,
+            largest_step_w: 0.0,
+            largest_fall_w: 0.0,
+            step_sizes: std::collections::BTreeMap::new(),
+            t: 0.0,
+            corner: None,
+            ramps: RAMP_WINDOWS.map(|(w, _)| LinearRamps::new(w, facility_w)),
+            hourly_wms: Vec::new(),
+            hour_wms: 0.0,
+            spec,
+        }
+    }
+
+    /// A corner of the grid draw at the current time: `before` just before, `after` from now on.
+    fn mark(&mut self, before: f64, after: f64) {
+        match &mut self.corner {
+            Some(c) if c.0 == self.t => c.2 = after,
+            _ => {
+                self.flush();
+                self.corner = Some((self.t, before, after));
+            }
+        }
+    }
+
+    /// Hand the pending corner to the ramp trackers.
+    pub fn flush(&mut self) {
+        if let Some((t, b, a)) = self.corner.take() {
+            for r in &mut self.ramps {
+                r.corner(t, b, a);
+            }
+        }
+    }
+
+    /// Steps larger than `w` watts.
+    pub fn steps_over(&self, w: f64) -> u64 {
+        self.step_sizes.range((w.max(0.0).to_bits() + 1)..).map(|(_, n)| n).sum()
+    }
+
+    pub fn spec(&self) -> &BatterySpec {
+        &self.spec
+    }
+
+    /// Losses so far, Wh: energy charged (at the battery's terminals) less energy
+    /// discharged less the change in store.
+    pub fn losses_wh(&self) -> f64 {
+        self.charged_wh - self.discharged_wh - (self.stored_wh - self.stored_start_wh)
+    }
+
+    fn step_to(&mut self, w: f64) {
+        let jump = (w - self.grid_w).abs();
+        if jump > 0.0 {
+            self.steps += 1;
+            self.largest_step_w = self.largest_step_w.max(jump);
+            if w < self.grid_w {
+                self.largest_fall_w = self.largest_fall_w.max(jump);
+            }
+            *self.step_sizes.entry(jump.to_bits()).or_insert(0) += 1;
+            self.mark(self.grid_w, w);
+        }
+        self.grid_w = w;
+    }
+
+    /// The grid draw it aims for: the facility's, plus a recharge while below its
+    /// target charge, less a discharge while above it.
+    fn target(&self, p: f64) -> f64 {
+        let goal = self.spec.capacity_wh * self.spec.target_soc;
+        if self.stored_wh < goal - 1e-6 {
+            p + self.spec.restore_w
+        } else if self.stored_wh > goal + 1e-6 {
+            p - self.spec.restore_w
+        } else {
+            p
+        }
+    }
+
+    /// The facility drew `p` watts from `t0` to `t1` (ms): move the grid and the battery.
+    pub fn advance(&mut self, t0: u64, t1: u64, p: f64) {
+        if t0 == 0 && self.t == 0.0 && self.corner.is_none() && self.grid_wms == 0.0 {
+            // What happens at time zero (jobs taking their nodes) sets the draw; it does not step it.
+            self.grid_w = p;
+            self.ramps = RAMP_WINDOWS.map(|(w, _)| LinearRamps::new(w, p));
+        }
+        self.t = t0 as f64;
+        let mut left = (t1 - t0) as f64;
+        let mut guard = 0;
+        while left > 0.0 {
+            guard += 1;
+            debug_assert!(guard < 64, "the battery's regime changes a few times per interval");
+            let b0 = p - self.grid_w; // battery power: > 0 discharging
+            let cap = self.spec.capacity_wh;
+            if (b0 > 0.0 && self.stored_wh <= 0.0) || (b0 < 0.0 && self.stored_wh >= cap) {
+                // Empty (or full): nothing to give (or take); the grid sees the facility.
+                self.step_to(p);
+                continue;
+            }
+            if b0.abs() > self.spec.power_w {
+                // Beyond its power: the grid takes the rest at once.
+                let w = p - b0.signum() * self.spec.power_w;
+                self.step_to(w);
+                continue;
+            }
+            let target = self.target(p);
+            let dg = target - self.grid_w;
+            let r = self.spec.ramp_w_per_ms;
+            // The grid's slope (W/ms) and the time it reaches its target.
+            let (slope, reach) = if dg == 0.0 { (0.0, f64::INFINITY) } else { (dg.signum() * r, dg.abs() / r) };
+            // Battery power over this phase: b(s) = b0 − slope·s; energy from the store ∫b ds.
+            let mut end = left.min(reach);
+            let mut hit: Option<Hit> = None;
+            // Discharge empties it; charge fills it; restoring stops at the target charge.
+            for (limit, kind) in self.limits(b0, slope) {
+                if let Some(s) = first_root(b0, slope, limit)
+                    && s < end
+                {
+                    end = s;
+                    hit = Some(kind);
+                }
+            }
+            self.integrate(end, b0, slope);
+            left -= end;
+            if end == reach && hit.is_none() {
+                self.grid_w = target;
+            }
+            match hit {
+                Some(Hit::Empty) | Some(Hit::Full) => {
+                    self.stored_wh = if hit == Some(Hit::Empty) { 0.0 } else { self.spec.capacity_wh };
+                    self.step_to(p);
+                }
+                Some(Hit::Target) => self.stored_wh = self.spec.capacity_wh * self.spec.target_soc,
+                None => {}
+            }
+        }
+    }
+
+    /// The store levels that end a phase, as ∫b ds from its start (positive: energy taken out).
+    fn limits(&self, b0: f64, slope: f64) -> Vec<(f64, Hit)> {
+        let mut out = Vec::with_capacity(2);
+        let _ = (b0, slope);
+        let goal = self.spec.capacity_wh * self.spec.target_soc;
+        // Emptying: ∫b = stored × η (discharge draws 1/η from store per unit delivered).
+        out.push((self.stored_wh * MS_PER_H * self.eta, Hit::Empty));
+        // Filling: −∫b = (capacity − stored) / η.
+        out.push((-(self.spec.capacity_wh - self.stored_wh) * MS_PER_H / self.eta, Hit::Full));
+        if self.spec.restore_w > 0.0 {
+            if self.stored_wh < goal - 1e-6 {
+                out.push((-(goal - self.stored_wh) * MS_PER_H / self.eta, Hit::Target));
+            } else if self.stored_wh > goal + 1e-6 {
+                out.push(((self.stored_wh - goal) * MS_PER_H * self.eta, Hit::Target));
+            }
+        }
+        out
+    }
+
+    /// Hold the phase for `s` ms from battery power `b0` changing at −`slope` W/ms.
+    fn integrate(&mut self, s: f64, b0: f64, slope: f64) {
+        if s <= 0.0 {
+            return;
+        }
+        let g0 = self.grid_w;
+        let g1 = g0 + slope * s;
+        self.grid_wms += (g0 + g1) / 2.0 * s;
+        // The same trapezoid, cut at hour boundaries (prices are hourly).
+        let (mut t, end) = (self.t, self.t + s);
+        loop {
+            let hour_end = (self.hourly_wms.len() as f64 + 1.0) * MS_PER_H;
+            let stop = end.min(hour_end);
+            let (a, b) = (g0 + slope * (t - self.t), g0 + slope * (stop - self.t));
+            self.hour_wms += (a + b) / 2.0 * (stop - t);
+            if end < hour_end {
+                break;
+            }
+            self.hourly_wms.push(self.hour_wms);
+            self.hour_wms = 0.0;
+            t = stop;
+            if t >= end {
+                break;
+            }
+        }
+        self.peak_w = self.peak_w.max(g0).max(g1);
+        self.min_w = self.min_w.min(g0).min(g1);
+        // Split ∫b into its positive (discharge) and negative (charge) parts.
+        let b1 = b0 - slope * s;
+        let (out_wms, in_wms) = split_integral(b0, b1, s);
+        let (out_wh, in_wh) = (out_wms / MS_PER_H, in_wms / MS_PER_H);
+        self.discharged_wh += out_wh;
+        self.charged_wh += in_wh;
+        self.stored_wh += in_wh * self.eta - out_wh / self.eta;
+        self.grid_w = g1;
+        self.t += s;
+        if slope != 0.0 {
+            // The slope changes here (or may): a corner.
+            self.mark(g1, g1);
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Hit {
+    Empty,
+    Full,
+    Target,
+}
+
+/// Positive and negative parts of ∫ b over a segment where b goes linearly from b0 to b1 in s.
+fn split_integral(b0: f64, b1: f64, s: f64) -> (f64, f64) {
+    if b0 >= 0.0 && b1 >= 0.0 {
+        ((b0 + b1) / 2.0 * s, 0.0)
+    } else if b0 <= 0.0 && b1 <= 0.0 {
+        (0.0, -(b0 + b1) / 2.0 * s)
+    } else {
+        let z = s * b0 / (b0 - b1);
+        let (first, second) = (b0 / 2.0 * z, b1 / 2.0 * (s - z));
+        if b0 > 0.0 { (first, -second) } else { (second, -first) }
+    }
+}
+
+/// The first s > 0 with ∫0^s (b0 − slope·u) du reaching `level` (same sign as the
+/// integral's direction), or `None`.
+fn first_root(b0: f64, slope: f64, level: f64) -> Option<f64> {
+    if level == 0.0 {
+        return None;
+    }
+    // b0·s − slope·s²/2 = level.
+    if slope == 0.0 {
+        let s = level / b0;
+        return (b0 != 0.0 && s > 0.0).then_some(s);
+    }
+    let (a, b, c) = (-slope / 2.0, b0, -level);
+    let disc = b * b - 4.0 * a * c;
+    if disc < 0.0 {
+        return None;
+    }
+    let q = disc.sqrt();
+    let roots = [(-b + q) / (2.0 * a), (-b - q) / (2.0 * a)];
+    roots.into_iter().filter(|&s| s > 0.0).fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.min(s))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: f64 = 60_000.0;
+
+    fn spec(capacity_mwh: f64, power_mw: f64, ramp_mw_per_min: f64) -> BatterySpec {
+        BatterySpec {
+            capacity_wh: capacity_mwh * 1e6,
+            power_w: power_mw * 1e6,
+            round_trip: 0.9,
+            initial_soc: 0.5,
+            target_soc: 0.5,
+            restore_w: 1e6,
+            ramp_w_per_ms: ramp_mw_per_min * 1e6 / MIN,
+        }
+    }
+
+    /// A square wave: 150 MW for 8 min, 55 MW for 1 min (a checkpoint), `cycles` times.
+    fn checkpoints(b: &mut Battery, cycles: u64) -> f64 {
+        let (mut t, mut facility_wms) = (0u64, 0.0);
+        for _ in 0..cycles {
+            for (p, d) in [(150e6, 8 * 60_000u64), (55e6, 60_000)] {
+                b.advance(t, t + d, p);
+                facility_wms += p * d as f64;
+                t += d;
+            }
+        }
+        facility_wms
+    }
+
+    #[test]
+    fn grid_energy_is_facility_energy_plus_losses_plus_the_change_in_store() {
+        for s in [spec(50.0, 100.0, 10.0), spec(0.5, 20.0, 2.0), spec(200.0, 200.0, 1.0)] {
+            let mut b = Battery::new(s, 150e6);
+            let facility_wms = checkpoints(&mut b, 400);
+            let lhs = b.grid_wms / MS_PER_H;
+            let rhs = facility_wms / MS_PER_H + b.losses_wh() + (b.stored_wh - b.stored_start_wh);
+            assert!((lhs - rhs).abs() <= 1e-9 * lhs, "{lhs} vs {rhs}");
+            assert!(b.stored_wh >= -1e-6 && b.stored_wh <= b.spec.capacity_wh + 1e-6, "{}", b.stored_wh);
+            let expected_losses = b.charged_wh * (1.0 - b.eta) + b.discharged_wh * (1.0 / b.eta - 1.0);
+            assert!((b.losses_wh() - expected_losses).abs() <= 1e-6 * expected_losses.max(1.0));
+        }
+    }
+
+    #[test]
+    fn a_large_battery_holds_the_ramp_limit_and_none_steps_as_the_facility_does() {
+        // Each dip leaves ~1.4 MWh more in store than the next rise takes out: it sheds
+        // that at 20 MW between dips.
+        let mut big = Battery::new(BatterySpec { restore_w: 20e6, ..spec(100.0, 120.0, 10.0) }, 150e6);
+        checkpoints(&mut big, 200);
+        assert_eq!(big.steps, 0, "never a step");
+        big.flush();
+        let per_min = big.ramps[1].worst_fall.max(big.ramps[1].worst_rise);
+        assert!(per_min <= 10e6 + 1e-3 && per_min > 9e6, "within any minute it moves at most the 10 MW limit: {per_min}");
+        assert!(big.peak_w <= 150e6 + 20e6 + 1.0 && big.min_w >= 55e6 - 1.0);
+        let mut none = Battery::new(spec(0.0, 0.0, 10.0), 150e6);
+        checkpoints(&mut none, 200);
+        // 200 dips and the 199 rises between them (the wave ends low).
+        assert_eq!(none.steps, 399, "every change of the facility's draw reaches the grid as a step");
+        assert!((none.largest_step_w - 95e6).abs() < 1.0);
+    }
+
+    #[test]
+    fn the_ramp_is_linear_and_its_integral_the_trapezoid() {
+        // From 150 to 55 MW at 10 MW/min: 9.5 min of ramp, then flat.
+        let mut b = Battery::new(BatterySpec { restore_w: 0.0, ..spec(100.0, 200.0, 10.0) }, 150e6);
+        // A minute at 150 MW (time zero sets the draw, it does not step it), then the fall.
+        b.advance(0, 60_000, 150e6);
+        b.advance(60_000, 21 * 60_000, 55e6);
+        let ramp_ms = 9.5 * MIN;
+        let want = 150e6 * MIN + (150e6 + 55e6) / 2.0 * ramp_ms + 55e6 * (20.0 * MIN - ramp_ms);
+        assert!((b.grid_wms - want).abs() < 1e-6 * want, "{} vs {want}", b.grid_wms);
+        assert_eq!(b.grid_w, 55e6);
+        // The battery took in what the grid drew above the facility: (95 MW × 9.5 min) / 2.
+        assert!((b.charged_wh - 95e6 * 9.5 / 60.0 / 2.0).abs() < 1e-3);
+    }
+}
