@@ -66,13 +66,21 @@ pub fn failures_csv(r: &Report) -> Vec<u8> {
 /// Bin averages of IT and facility power (energy-conserving), with the exact
 /// lowest and highest facility draw held inside each bin.
 pub fn power_csv(r: &Report) -> Vec<u8> {
-    let mut w = Table::new(["start_h", "end_h", "it_mw", "facility_mw", "facility_min_mw", "facility_max_mw"]);
+    let mut w = Table::new(["start_h", "end_h", "it_mw", "facility_mw", "facility_min_mw", "facility_max_mw", "grid_mw", "battery_soc"]);
     for (i, (b, &(mean, min, max))) in r.power_bins.iter().zip(&r.power.bins_mw).enumerate() {
         let (start, end) = r.bin_span_ms(i);
         if end <= start {
             continue;
         }
         let it_mw = b.it_wms / (end - start) as f64 / 1e6;
+        // Behind a battery the grid's mean draw and the store at the bin's end; else the facility's and nothing.
+        let (grid, soc) = match r.battery.as_ref().and_then(|bat| bat.bins.get(i).map(|g| (bat, g))) {
+            Some((bat, &(wms, stored))) => {
+                let cap = bat.spec().capacity_wh;
+                (wms / (end - start) as f64 / 1e6, if cap > 0.0 { format!("{:.6}", stored / cap) } else { String::new() })
+            }
+            None => (mean, String::new()),
+        };
         w.row([
             format!("{:.6}", start as f64 / 3.6e6),
             format!("{:.6}", end as f64 / 3.6e6),
@@ -80,6 +88,8 @@ pub fn power_csv(r: &Report) -> Vec<u8> {
             format!("{mean:.6}"),
             format!("{min:.6}"),
             format!("{max:.6}"),
+            format!("{grid:.6}"),
+            soc,
         ]);
     }
     w.bytes()

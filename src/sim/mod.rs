@@ -216,15 +216,18 @@ impl Simulation {
         });
         let mut meter = Meter::new(ledger, chain, horizon, bin_ms, detail == Detail::Full, limits);
         if let Some(b) = &scenario.power.battery {
-            meter = meter.with_battery(power::battery::BatterySpec {
-                capacity_wh: b.capacity_mwh.get() * 1e6,
-                power_w: b.power_mw.get() * 1e6,
-                round_trip: b.round_trip_efficiency.get(),
-                initial_soc: b.initial_soc.get(),
-                target_soc: b.target_soc.get(),
-                restore_w: b.restore_mw.get() * 1e6,
-                ramp_w_per_ms: b.grid_ramp_mw_per_min.get() * 1e6 / 60_000.0,
-            });
+            meter = meter.with_battery(
+                power::battery::BatterySpec {
+                    capacity_wh: b.capacity_mwh.get() * 1e6,
+                    power_w: b.power_mw.get() * 1e6,
+                    round_trip: b.round_trip_efficiency.get(),
+                    initial_soc: b.initial_soc.get(),
+                    target_soc: b.target_soc.get(),
+                    restore_w: b.restore_mw.get() * 1e6,
+                    ramp_w_per_ms: b.grid_ramp_mw_per_min.get() * 1e6 / 60_000.0,
+                },
+                (detail == Detail::Full).then_some(bin_ms),
+            );
         }
         let w = &scenario.workload;
         let mut tenants: Vec<String> = w.tenants.iter().map(|t| t.name.clone()).collect();

@@ -58,6 +58,10 @@ pub struct Battery {
     /// Grid energy of each whole hour so far, watt-ms (the hour in progress is in `hour_wms`).
     pub hourly_wms: Vec<f64>,
     pub hour_wms: f64,
+    /// At full detail, per power bin: grid energy (watt-ms) and stored energy at the bin's end (Wh).
+    bin_ms: Option<f64>,
+    pub bins: Vec<(f64, f64)>,
+    bin_wms: f64,
 }
 
 const MS_PER_H: f64 = 3_600_000.0;
@@ -84,7 +88,25 @@ impl Battery {
             ramps: RAMP_WINDOWS.map(|(w, _)| LinearRamps::new(w, facility_w)),
             hourly_wms: Vec::new(),
             hour_wms: 0.0,
+            bin_ms: None,
+            bins: Vec::new(),
+            bin_wms: 0.0,
             spec,
+        }
+    }
+
+    /// Keep power bins of `bin_ms` (the grid's mean draw and the store at each bin's end).
+    pub fn with_bins(mut self, bin_ms: u64) -> Self {
+        self.bin_ms = Some(bin_ms.max(1) as f64);
+        self
+    }
+
+    /// Close the bin in progress at the horizon.
+    pub fn finish(&mut self) {
+        self.flush();
+        if self.bin_ms.is_some() && (self.bin_wms != 0.0 || self.t > self.bins.len() as f64 * self.bin_ms.unwrap_or(1.0)) {
+            self.bins.push((self.bin_wms, self.stored_wh));
+            self.bin_wms = 0.0;
         }
     }
 
@@ -236,6 +258,9 @@ impl Battery {
         let g0 = self.grid_w;
         let g1 = g0 + slope * s;
         self.grid_wms += (g0 + g1) / 2.0 * s;
+        if let Some(bin) = self.bin_ms {
+            self.cut_bins(bin, s, b0, slope, g0);
+        }
         // The same trapezoid, cut at hour boundaries (prices are hourly).
         let (mut t, end) = (self.t, self.t + s);
         loop {
@@ -267,6 +292,34 @@ impl Battery {
         if slope != 0.0 {
             // The slope changes here (or may): a corner.
             self.mark(g1, g1);
+        }
+    }
+}
+
+impl Battery {
+    /// Add the segment (grid from `g0` at `slope`, battery from `b0`) to the power
+    /// bins it covers, noting the store at each bin boundary it crosses.
+    fn cut_bins(&mut self, bin: f64, s: f64, b0: f64, slope: f64, g0: f64) {
+        let (start, end) = (self.t, self.t + s);
+        let mut t = start;
+        loop {
+            let bin_end = (self.bins.len() as f64 + 1.0) * bin;
+            let stop = end.min(bin_end);
+            let (a, b) = (g0 + slope * (t - start), g0 + slope * (stop - start));
+            self.bin_wms += (a + b) / 2.0 * (stop - t);
+            if end < bin_end {
+                break;
+            }
+            // The store at the boundary: its level at the segment's start plus the part so far.
+            let u = stop - start;
+            let (out_wms, in_wms) = split_integral(b0, b0 - slope * u, u);
+            let stored = self.stored_wh + in_wms / MS_PER_H * self.eta - out_wms / MS_PER_H / self.eta;
+            self.bins.push((self.bin_wms, stored));
+            self.bin_wms = 0.0;
+            t = stop;
+            if t >= end {
+                break;
+            }
         }
     }
 }

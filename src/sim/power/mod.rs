@@ -86,9 +86,13 @@ impl Meter {
     }
 
     /// Put a battery between the facility and the grid.
-    pub fn with_battery(mut self, spec: battery::BatterySpec) -> Self {
+    pub fn with_battery(mut self, spec: battery::BatterySpec, bin_ms: Option<u64>) -> Self {
         let facility = self.factor.map_or(self.facility_w, |k| self.it_w * k);
-        self.battery = Some(battery::Battery::new(spec, facility));
+        let b = battery::Battery::new(spec, facility);
+        self.battery = Some(match bin_ms {
+            Some(ms) => b.with_bins(ms),
+            None => b,
+        });
         self
     }
 
@@ -173,7 +177,7 @@ impl Meter {
                 (None, None) => unreachable!("without a factor the meter keeps a facility track"),
             },
             battery: self.battery.map(|mut b| {
-                b.flush();
+                b.finish();
                 b
             }),
         }
