@@ -160,12 +160,13 @@ struct RunOpts {
 /// What `run --help` says a run writes: the names `output::remove_run_outputs` knows.
 fn run_files_help() -> String {
     format!(
-        "A run writes into --out DIR: {}, and (unless --no-charts) charts/ with {} each as .svg and .png (and {} when the scenario has a cost model). \
+        "A run writes into --out DIR: {}, and (unless --no-charts) charts/ with {} each as .svg and .png (and {} when the scenario has a cost model, {} when the power model has a battery). \
          Before writing, it removes those files if an earlier run left them there (so --no-charts leaves no stale charts), \
          and charts/ if that empties it; it never removes any other file.",
         output::RUN_FILES.join(", "),
         output::RUN_CHARTS.join(", "),
-        output::COST_CHARTS.join(", ")
+        output::COST_CHARTS.join(", "),
+        output::BATTERY_CHARTS.join(", ")
     )
 }
 

@@ -301,20 +301,24 @@ pub const RUN_FILES: [&str; 10] = [
 ];
 
 /// The charts `plot::run_charts` draws into a run's `charts/` folder, each as `STEM.svg` and `STEM.png`
-/// (the tenant charts only when the run had tenant jobs), and [`COST_CHARTS`] besides when it had a cost model.
+/// (the tenant charts only when the run had tenant jobs), [`COST_CHARTS`] besides when it had a cost model,
+/// and [`BATTERY_CHARTS`] when its power model had a site battery.
 pub const RUN_CHARTS: &[&str] = crate::plot::BASE_RUN_CHART_STEMS;
 
 /// The charts `plot::run_charts` draws besides [`RUN_CHARTS`] when the run had a cost model.
 pub const COST_CHARTS: &[&str] = crate::plot::COST_CHART_STEMS;
 
+/// The charts `plot::run_charts` draws besides [`RUN_CHARTS`] when the run's power model had a battery.
+pub const BATTERY_CHARTS: &[&str] = crate::plot::BATTERY_CHART_STEMS;
+
 /// Remove from `dir` what an earlier run wrote there, so that a new run (say with
-/// `--no-charts`) leaves none of it behind: the [`RUN_FILES`], the [`RUN_CHARTS`] and [`COST_CHARTS`] in
+/// `--no-charts`) leaves none of it behind: the [`RUN_FILES`], the [`RUN_CHARTS`], [`COST_CHARTS`] and [`BATTERY_CHARTS`] in
 /// `charts/`, and their temporary `.partial` names; then `charts/` if that left it
 /// empty. Only these names are touched, never another file. Returns what was removed.
 pub fn remove_run_outputs(dir: &Path) -> Result<Vec<PathBuf>> {
     let charts = dir.join("charts");
     let mut names: Vec<PathBuf> = RUN_FILES.iter().flat_map(|f| [dir.join(f), dir.join(format!("{f}.partial"))]).collect();
-    for stem in RUN_CHARTS.iter().chain(COST_CHARTS) {
+    for stem in RUN_CHARTS.iter().chain(COST_CHARTS).chain(BATTERY_CHARTS) {
         for name in [format!("{stem}.svg"), format!("{stem}.png"), format!("{stem}.svg.partial"), format!("{stem}.partial.png")] {
             names.push(charts.join(name));
         }

@@ -220,7 +220,7 @@ fn check_returned(files: &[PathBuf], out: &Path, stems: &[&str]) {
 }
 
 /// The charts of a run and their titles (the text each SVG must hold).
-const RUN_CHARTS: [(&str, &str); 11] = [
+const RUN_CHARTS: [(&str, &str); 12] = [
     ("power", "Facility power"),
     ("power_zoom", "Largest power drop"),
     ("power_drops", "Instantaneous falls of facility power"),
@@ -232,7 +232,11 @@ const RUN_CHARTS: [(&str, &str); 11] = [
     ("queue", "Tenant queue"),
     ("cost_breakdown", "What a useful chip-hour cost"),
     ("price_week", "Facility draw and electricity price"),
+    ("grid_battery", "Grid draw behind the site battery"),
 ];
+
+/// A site battery for the default scenario (which has none), so that `grid_battery` is drawn.
+const BATTERY: &str = r#"power.battery={"capacity_mwh": 20, "power_mw": 100, "round_trip_efficiency": 0.9, "initial_soc": 0.5, "target_soc": 0.5, "restore_mw": 5, "grid_ramp_mw_per_min": 10}"#;
 
 /// Run `sets` on the default scenario, write its files into `dir/run` and its charts into `dir/charts`.
 fn run_and_draw(dir: &Path, sets: &[String]) -> (PathBuf, PathBuf, Vec<PathBuf>) {
@@ -252,7 +256,7 @@ fn json(path: &Path) -> serde_json::Value {
 #[test]
 fn run_charts_draw_every_chart_of_a_short_run() {
     let tmp = tempfile::tempdir().unwrap();
-    let (run, out, files) = run_and_draw(tmp.path(), &["horizon_days=5".into()]);
+    let (run, out, files) = run_and_draw(tmp.path(), &["horizon_days=5".into(), BATTERY.into()]);
     check_returned(&files, &out, &RUN_CHARTS.map(|c| c.0));
     assert_eq!(gigasim::plot::RUN_CHART_STEMS, RUN_CHARTS.map(|c| c.0));
     for (stem, title) in RUN_CHARTS {
@@ -279,11 +283,14 @@ fn run_charts_draw_every_chart_of_a_short_run() {
 fn default_run_charts_are_readable_and_agree_with_the_files() {
     let tmp = tempfile::tempdir().unwrap();
     let (run, out, files) = run_and_draw(tmp.path(), &[]);
-    check_returned(&files, &out, &RUN_CHARTS.map(|c| c.0));
-    for (stem, title) in RUN_CHARTS {
+    let summary = json(&run.join("summary.json"));
+    // The default power model has no battery: every chart but the battery's, which the short run checks.
+    assert!(summary["battery"].is_null());
+    let drawn: Vec<(&str, &str)> = RUN_CHARTS.into_iter().filter(|c| !gigasim::plot::BATTERY_CHART_STEMS.contains(&c.0)).collect();
+    check_returned(&files, &out, &drawn.iter().map(|c| c.0).collect::<Vec<_>>());
+    for (stem, title) in drawn {
         check_chart(&out, stem, title);
     }
-    let summary = json(&run.join("summary.json"));
     let days = summary["horizon_days"].as_f64().unwrap();
 
     // power_drops: the exceedance curve is drawn from drops.csv; the 10/50/90 MW counts of

@@ -9,7 +9,8 @@
 //! - [`run_charts`] reads `summary.json`, `power.csv`, `power_zoom.csv`,
 //!   `drops.csv`, `failures.csv`, `frontier.csv`, `jobs.csv`, `queue.csv` and
 //!   `shares.csv`, `cost.csv` from a run directory and writes [`RUN_CHART_STEMS`] (the
-//!   tenant charts only when the run had tenant jobs, the cost charts only when it had a cost model).
+//!   tenant charts only when the run had tenant jobs, the cost charts only when it had a cost model,
+//!   the battery chart only when its power model had a site battery).
 //! - [`sweep_charts`] reads `sweep.json` and `points.csv` from a sweep directory;
 //!   [`sweep_charts_with`] adds theoretical [`Reference`]s (an expected curve, optima).
 //!
@@ -17,6 +18,7 @@
 //! beside or above the plot (tests/charts.rs checks this on the SVGs).
 
 mod cost;
+mod grid;
 mod labels;
 mod run;
 mod sweep;
@@ -39,23 +41,28 @@ pub use sweep::{Reference, sweep_charts, sweep_charts_marked, sweep_charts_with}
 /// (`tenant_shares`, `tenant_waits`, `queue`), which are left out, without
 /// error, when the run had no tenant jobs or its folder predates their files,
 /// then the cost charts (`cost_breakdown`, `price_week`), left out when the run
-/// had no cost model.
+/// had no cost model, then the battery chart (`grid_battery`), left out when the
+/// power model had no site battery.
 pub fn run_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     let mut files = run::run_charts(dir, out)?;
     files.extend(tenants::tenant_charts(dir, out)?);
     files.extend(cost::cost_charts(dir, out)?);
+    files.extend(grid::battery_charts(dir, out)?);
     Ok(files)
 }
 
 /// Every chart [`run_charts`] can write, in order.
 pub const RUN_CHART_STEMS: &[&str] = &ALL_RUN_CHARTS;
-const ALL_RUN_CHARTS: [&str; 11] = concat_stems(BASE_RUN_CHARTS, cost::COST_CHART_STEMS);
+const ALL_RUN_CHARTS: [&str; 12] = concat_stems(WITH_COST_CHARTS, grid::BATTERY_CHART_STEMS);
+const WITH_COST_CHARTS: [&str; 11] = concat_stems(BASE_RUN_CHARTS, cost::COST_CHART_STEMS);
 const BASE_RUN_CHARTS: [&str; 9] = concat_stems(run::RUN_CHART_STEMS, tenants::TENANT_CHART_STEMS);
-/// The charts [`run_charts`] writes for a run without a cost model: [`RUN_CHART_STEMS`]
-/// but [`COST_CHART_STEMS`].
+/// The charts [`run_charts`] writes for a run without a cost model or battery: [`RUN_CHART_STEMS`]
+/// but [`COST_CHART_STEMS`] and [`BATTERY_CHART_STEMS`].
 pub const BASE_RUN_CHART_STEMS: &[&str] = &BASE_RUN_CHARTS;
 /// The charts drawn only when the run had a cost model (`cost` in summary.json).
 pub const COST_CHART_STEMS: &[&str] = &cost::COST_CHART_STEMS;
+/// The charts drawn only when the run's power model had a site battery (`battery` in summary.json).
+pub const BATTERY_CHART_STEMS: &[&str] = &grid::BATTERY_CHART_STEMS;
 
 const fn concat_stems<const A: usize, const B: usize, const N: usize>(a: [&'static str; A], b: [&'static str; B]) -> [&'static str; N] {
     assert!(A + B == N, "N must be A + B");
