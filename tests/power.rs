@@ -188,3 +188,20 @@ fn behind_a_battery_the_site_pays_for_the_grids_energy_losses_included() {
     assert!((c.energy_eur - s.grid.energy_mwh * 79.6).abs() < 1e-9 * c.energy_eur, "{} vs {}", c.energy_eur, s.grid.energy_mwh * 79.6);
     assert!(s.grid.energy_mwh > s.energy.facility_mwh);
 }
+
+#[test]
+fn behind_a_battery_the_cap_is_counted_on_the_grids_draw() {
+    let cap = r#"grid={"ramp_mw_per_min": 10, "cap_mw": 172, "floor_mw": 160}"#;
+    // An empty battery passes the facility's draw on: the same time and energy beyond as without one.
+    let none = smoothed(10.0, &["power.floor=null", "power.battery.capacity_mwh=0", "power.battery.power_mw=0", cap]);
+    let bare = smoothed(10.0, &["power.floor=null", "power.battery=null", cap]);
+    for (a, b) in [
+        (none.grid.hours_above_cap, bare.grid.hours_above_cap),
+        (none.grid.energy_above_cap_mwh, bare.grid.energy_above_cap_mwh),
+        (none.grid.hours_below_floor, bare.grid.hours_below_floor),
+        (none.grid.energy_below_floor_mwh, bare.grid.energy_below_floor_mwh),
+    ] {
+        assert!((a - b).abs() <= 1e-9 * b.max(1.0) + 1e-6, "{a} vs {b}");
+    }
+    assert!(bare.grid.hours_above_cap > 1.0 && bare.grid.hours_below_floor > 1.0);
+}

@@ -108,8 +108,7 @@ impl Report {
         let (per_min, per_s) = (g.ramp_mw_per_min.map(|x| x.get()), g.ramp_mw_per_s.map(|x| x.get()));
         let worst = |i: usize| b.ramps[i].worst_fall.max(b.ramps[i].worst_rise) / 1e6;
         let mwh = b.grid_wms / 3.6e12;
-        // Beyond a cap or floor is counted on the facility's draw (the battery does not shave peaks).
-        let beyond = &self.power.beyond;
+        let beyond = &b.beyond;
         GridSummary {
             energy_mwh: mwh,
             mean_mw: mwh / self.horizon_hours(),

@@ -227,6 +227,7 @@ impl Simulation {
                     ramp_w_per_ms: b.grid_ramp_mw_per_min.get() * 1e6 / 60_000.0,
                 },
                 (detail == Detail::Full).then_some(bin_ms),
+                limits,
             );
         }
         let w = &scenario.workload;

@@ -62,6 +62,9 @@ pub struct Battery {
     bin_ms: Option<f64>,
     pub bins: Vec<(f64, f64)>,
     bin_wms: f64,
+    /// The grid's cap and floor (±∞ without), and the time and energy beyond them.
+    limits: (f64, f64),
+    pub beyond: super::Beyond,
 }
 
 const MS_PER_H: f64 = 3_600_000.0;
@@ -91,6 +94,8 @@ impl Battery {
             bin_ms: None,
             bins: Vec::new(),
             bin_wms: 0.0,
+            limits: (f64::INFINITY, f64::NEG_INFINITY),
+            beyond: super::Beyond::default(),
             spec,
         }
     }
@@ -98,6 +103,12 @@ impl Battery {
     /// Keep power bins of `bin_ms` (the grid's mean draw and the store at each bin's end).
     pub fn with_bins(mut self, bin_ms: u64) -> Self {
         self.bin_ms = Some(bin_ms.max(1) as f64);
+        self
+    }
+
+    /// Count time and energy of the grid draw above `cap_w` and below `floor_w`.
+    pub fn with_limits(mut self, cap_w: f64, floor_w: f64) -> Self {
+        self.limits = (cap_w, floor_w);
         self
     }
 
@@ -261,6 +272,17 @@ impl Battery {
         if let Some(bin) = self.bin_ms {
             self.cut_bins(bin, s, b0, slope, g0);
         }
+        let (cap, floor) = self.limits;
+        if g0.max(g1) > cap {
+            let (ms, wms) = beyond_line(g0 - cap, g1 - cap, s);
+            self.beyond.above_ms += ms.round() as u64;
+            self.beyond.above_wms += wms;
+        }
+        if g0.min(g1) < floor {
+            let (ms, wms) = beyond_line(floor - g0, floor - g1, s);
+            self.beyond.below_ms += ms.round() as u64;
+            self.beyond.below_wms += wms;
+        }
         // The same trapezoid, cut at hour boundaries (prices are hourly).
         let (mut t, end) = (self.t, self.t + s);
         loop {
@@ -329,6 +351,20 @@ enum Hit {
     Empty,
     Full,
     Target,
+}
+
+/// Time and ∫ of the positive part of a line going from `a` to `b` over `s` ms.
+fn beyond_line(a: f64, b: f64, s: f64) -> (f64, f64) {
+    let (pos, _) = split_integral(a, b, s);
+    let time = if a >= 0.0 && b >= 0.0 {
+        s
+    } else if a <= 0.0 && b <= 0.0 {
+        0.0
+    } else {
+        let z = s * a / (a - b);
+        if a > 0.0 { z } else { s - z }
+    };
+    (time, pos)
 }
 
 /// Positive and negative parts of ∫ b over a segment where b goes linearly from b0 to b1 in s.

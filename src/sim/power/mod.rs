@@ -86,9 +86,9 @@ impl Meter {
     }
 
     /// Put a battery between the facility and the grid.
-    pub fn with_battery(mut self, spec: battery::BatterySpec, bin_ms: Option<u64>) -> Self {
+    pub fn with_battery(mut self, spec: battery::BatterySpec, bin_ms: Option<u64>, limits: (f64, f64)) -> Self {
         let facility = self.factor.map_or(self.facility_w, |k| self.it_w * k);
-        let b = battery::Battery::new(spec, facility);
+        let b = battery::Battery::new(spec, facility).with_limits(limits.0, limits.1);
         self.battery = Some(match bin_ms {
             Some(ms) => b.with_bins(ms),
             None => b,
