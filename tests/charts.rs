@@ -231,7 +231,7 @@ const RUN_CHARTS: [(&str, &str); 12] = [
     ("tenant_waits", "Tenant waits"),
     ("queue", "Tenant queue"),
     ("cost_breakdown", "What a useful chip-hour cost"),
-    ("price_week", "Facility draw and electricity price"),
+    ("price_week", "Draw from the grid and electricity price"),
     ("grid_battery", "Grid draw behind the site battery"),
 ];
 

@@ -289,9 +289,9 @@ impl Chart for WeekChart<'_> {
             fmt_eur(energy),
             if c.energy_eur > 0.0 { fmt_pct(energy / c.energy_eur) } else { "–".into() },
         );
-        let area = heading(root, "Facility draw and electricity price, hour by hour", &sub)?;
+        let area = heading(root, "Draw from the grid and electricity price, hour by hour", &sub)?;
         let keys = [
-            Key::new(Swatch::Line(DRAW, 3), "facility draw, hourly mean (MW)"),
+            Key::new(Swatch::Line(DRAW, 3), "draw from the grid, hourly mean (MW)"),
             Key::new(Swatch::Line(PRICE, 3), "electricity price that hour (€/MWh)"),
             Key::new(Swatch::Dashed(MUTED), "run's energy-weighted mean price"),
         ];
@@ -327,7 +327,7 @@ impl Chart for WeekChart<'_> {
         top.configure_mesh()
             .house()
             .y_labels(5)
-            .y_desc("facility draw (MW)")
+            .y_desc("grid draw (MW)")
             .x_label_formatter(&|v| fmt_tick(*v))
             .y_label_formatter(&|v| fmt_tick(*v))
             .draw()?;
