@@ -11,7 +11,7 @@ use gigasim::{Simulation, output};
 use rayon::prelude::*;
 use std::path::Path;
 
-/// (country, price file, 2024 mean €/MWh, PUE). Prices: REFERENCE_DATA §12 (FfE from
+/// (country, price file, 2024 mean €/MWh, PUE). Prices: sources S12 (FfE from
 /// ENTSO-E; RTE; OMIE). PUE: assumptions by climate within the 1.1-1.2 of liquid-cooled
 /// AI halls (docs/sources.md S5): free cooling most of the year in the north, more in the south.
 const SITES: [(&str, &str, f64, f64); 4] = [

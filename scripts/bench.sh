@@ -95,7 +95,7 @@ row "default 100k/180 d: events/s, end to end" "$(calc "round($E / $W / 1e6, 2)"
 row "default 100k/180 d: peak memory (max RSS)" "$(calc "round($R / 1024, 1)") MB" "< 200 MB" "$(yesno "$R < 200 * 1024")"
 
 # ---------------------------------------------------------------- trace replay
-# Issue 10: 1,000,000 tenant jobs from a generated trace on the default site for 180
+# 1,000,000 tenant jobs from a generated trace on the default site for 180
 # days, fair share with EASY backfill, the tenants' chips loaded above 80% with a queue.
 echo "== replay of 1M jobs" >&2
 [ -f target/replay-1m.csv ] || python3 scripts/gen-trace.py target/replay-1m.csv
