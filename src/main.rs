@@ -280,26 +280,36 @@ fn run_scenario(mut scenario: Scenario, a: &RunOpts) -> Result<(), Failure> {
     }
     let scenario = config::apply_sets(&scenario, &a.sets)?;
     check_out(&a.out, "--out")?;
-    if let Some(c) = &scenario.cost {
-        config::PriceSeries::load(&c.electricity)?;
-    }
+    let prices = match &scenario.cost {
+        Some(c) => Some(config::PriceSeries::load(&c.electricity)?),
+        None => None,
+    };
     // Read the trace before simulating: a bad row is an input error, found at once.
     let trace = match &scenario.workload.trace {
         Some(spec) => Some(gigasim::sim::TraceSource::load(spec, &scenario.workload)?),
         None => None,
     };
-    simulate(&scenario, trace, &a.out, a.quiet, !a.no_charts)
+    simulate(&scenario, Inputs { trace, prices }, &a.out, a.quiet, !a.no_charts)
 }
 
 /// Runs with a progress bar once a run has lasted more than a moment (and only
 /// on a terminal); the bar does not change what is simulated.
-fn run_with_bar(scenario: &Scenario, trace: Option<gigasim::sim::TraceSource>, quiet: bool) -> Report {
+/// Input files read (and checked) before the run: a trace and an electricity series.
+struct Inputs {
+    trace: Option<gigasim::sim::TraceSource>,
+    prices: Option<config::PriceSeries>,
+}
+
+fn run_with_bar(scenario: &Scenario, inputs: Inputs, quiet: bool) -> Report {
     let show = !quiet && std::io::stderr().is_terminal();
     let t0 = Instant::now();
     let mut bar: Option<ProgressBar> = None;
     let mut b = Simulation::builder(scenario);
-    if let Some(t) = trace {
+    if let Some(t) = inputs.trace {
         b = b.trace(t);
+    }
+    if let Some(p) = inputs.prices {
+        b = b.prices(p);
     }
     let report = b.build().run_with_progress(200, |done| {
         if show && bar.is_none() && t0.elapsed().as_secs_f64() > 0.5 {
@@ -319,9 +329,9 @@ fn run_with_bar(scenario: &Scenario, trace: Option<gigasim::sim::TraceSource>, q
     report
 }
 
-fn simulate(scenario: &Scenario, trace: Option<gigasim::sim::TraceSource>, out: &Path, quiet: bool, charts: bool) -> Result<(), Failure> {
+fn simulate(scenario: &Scenario, inputs: Inputs, out: &Path, quiet: bool, charts: bool) -> Result<(), Failure> {
     let t0 = Instant::now();
-    let report = run_with_bar(scenario, trace, quiet);
+    let report = run_with_bar(scenario, inputs, quiet);
     let wall = t0.elapsed();
     // What an earlier run left here goes first: nothing stale stays beside the new files.
     output::remove_run_outputs(out)?;

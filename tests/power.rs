@@ -205,3 +205,13 @@ fn behind_a_battery_the_cap_is_counted_on_the_grids_draw() {
     }
     assert!(bare.grid.hours_above_cap > 1.0 && bare.grid.hours_below_floor > 1.0);
 }
+
+#[test]
+fn a_bad_start_date_or_a_lossy_battery_of_no_efficiency_is_an_input_error() {
+    let base = gigasim::config::default_scenario();
+    let e = apply_sets(&base, &["start_date=2026-02-30".to_string()]).unwrap_err();
+    assert!(e.to_string().contains("start_date") && e.to_string().contains("YYYY-MM-DD"), "{e}");
+    let battery = r#"power.battery={"capacity_mwh": 1, "power_mw": 1, "round_trip_efficiency": 0, "grid_ramp_mw_per_min": 1}"#;
+    let e = apply_sets(&base, &[battery.to_string()]).unwrap_err();
+    assert!(e.to_string().contains("round_trip_efficiency") && e.to_string().contains("above 0"), "{e}");
+}

@@ -200,6 +200,14 @@ impl Scenario {
                 ),
             );
         }
+        if super::cost::day_of_year(&self.start_date).is_none() {
+            return problem(Part::Scenario, "start_date", format!("got `{}`; allowed: a date YYYY-MM-DD", self.start_date));
+        }
+        if let Some(b) = &self.power.battery
+            && b.round_trip_efficiency.get() <= 0.0
+        {
+            return problem(Part::Power, "battery.round_trip_efficiency", "got 0; allowed: a share above 0 and at most 1");
+        }
         let f = &self.facility;
         f.check()?;
         self.failure.check(Some(f))?;

@@ -3,7 +3,7 @@
 //! checks that span several files.
 
 use super::checks::{Part, Problem, locate_path};
-use super::cost::{CostModel, Electricity, day_of_year};
+use super::cost::{CostModel, Electricity};
 use super::model::*;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -171,14 +171,6 @@ pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputErr
         }
         None => None,
     };
-    if day_of_year(&file.start_date).is_none() {
-        return Err(InputError {
-            file: shown.clone(),
-            line_col: locate_path(&text, "start_date"),
-            field: Some("start_date".into()),
-            message: format!("got `{}`; allowed: a date YYYY-MM-DD", file.start_date),
-        });
-    }
     let name_of = |part: Part| texts.iter().find(|t| t.0 == part).map(|t| t.1.clone()).unwrap_or_default();
     let scenario = Scenario {
         name: file.name.clone(),

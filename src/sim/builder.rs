@@ -59,6 +59,11 @@ impl SimulationBuilder {
         self.trace_spec = None;
         self
     }
+    /// Price energy with this series (read and checked already) in place of reading the cost model's file.
+    pub fn prices(mut self, p: PriceSeries) -> Self {
+        self.prices = Some(p);
+        self
+    }
     /// Serve the queue with this policy instead of the one the workload names.
     pub fn policy(mut self, p: Box<dyn Policy>) -> Self {
         self.policy = Some(p);
@@ -87,7 +92,7 @@ impl SimulationBuilder {
             })?;
             self.trace = Some(t);
         }
-        if let Some(c) = &self.scenario.cost {
+        if let (Some(c), None) = (&self.scenario.cost, &self.prices) {
             let p = PriceSeries::load(&c.electricity).map_err(|e| Problem {
                 part: Part::Scenario,
                 field: "cost.electricity".into(),
