@@ -5,7 +5,7 @@
 //! A run without a cost model (or a folder written before these existed) gets
 //! none of these charts, and no error.
 
-use super::run::read_json;
+use super::run::{read_csv, read_json, run_subtitle};
 use super::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -22,11 +22,7 @@ pub(crate) fn cost_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     let mut files = render(&BreakdownChart { s: &summary, c: cost }, out)?;
     let path = dir.join("cost.csv");
     if path.exists() {
-        let mut r = csv::Reader::from_path(&path).with_context(|| format!("reading {}", path.display()))?;
-        let mut rows: Vec<HourRow> = Vec::new();
-        for (i, row) in r.deserialize().enumerate() {
-            rows.push(row.with_context(|| format!("{}: row {}", path.display(), i + 2))?);
-        }
+        let rows: Vec<HourRow> = read_csv(&path)?;
         if !rows.is_empty() {
             files.extend(render(&WeekChart { s: &summary, c: cost, rows: &rows }, out)?);
         }
@@ -84,7 +80,7 @@ struct HourRow {
 }
 
 fn subtitle_base(s: &Summary) -> String {
-    format!("{} · {} chips · {} days", s.scenario, fmt_int(s.chips), fmt_sig(s.horizon_days, 4))
+    run_subtitle(&s.scenario, s.chips, s.horizon_days)
 }
 
 /// An amount of euros as a person reads it: "€475.3 M", "€8.17 M", "€12,400", "€1.806".

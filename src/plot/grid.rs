@@ -5,10 +5,9 @@
 //! A run without a battery (or a folder written before these existed) gets no
 //! chart, and no error.
 
-use super::run::read_json;
+use super::run::{read_csv, read_json, run_subtitle};
 use super::*;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 /// The charts [`battery_charts`] writes, in order.
 pub(crate) const BATTERY_CHART_STEMS: [&str; 1] = ["grid_battery"];
@@ -26,15 +25,6 @@ pub(crate) fn battery_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     let zoom_path = dir.join("power_zoom.csv");
     let zoom: Vec<ZoomRow> = if zoom_path.exists() { read_csv(&zoom_path)? } else { Vec::new() };
     render(&GridChart { s: &summary, b: battery, rows: &rows, zoom: &zoom }, out)
-}
-
-fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut rows = Vec::new();
-    for (i, row) in r.deserialize().enumerate() {
-        rows.push(row.with_context(|| format!("{}: row {}", path.display(), i + 2))?);
-    }
-    Ok(rows)
 }
 
 // ---------------------------------------------------------------- inputs
@@ -212,10 +202,8 @@ impl Chart for GridChart<'_> {
             format!("{} grid steps (largest {})", fmt_int(b.grid_steps), mw(b.largest_grid_step_mw))
         };
         let sub = format!(
-            "{} · {} chips · {} days · battery {} MWh: losses {} MWh{losses}, {} cycles, {steps}",
-            s.scenario,
-            fmt_int(s.chips),
-            fmt_sig(s.horizon_days, 4),
+            "{} · battery {} MWh: losses {} MWh{losses}, {} cycles, {steps}",
+            run_subtitle(&s.scenario, s.chips, s.horizon_days),
             fmt_sig(b.capacity_mwh, 4),
             fmt_sig(b.losses_mwh, 4),
             fmt_sig(b.cycles, 4),

@@ -38,7 +38,7 @@ pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+pub(crate) fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
     let mut rows = Vec::new();
     for (i, row) in r.deserialize().enumerate() {
@@ -193,7 +193,12 @@ struct FrontierRow {
 }
 
 fn subtitle_base(s: &RunSummary) -> String {
-    format!("{} · {} chips · {} days", s.scenario, fmt_int(s.chips), fmt_sig(s.horizon_days, 4))
+    run_subtitle(&s.scenario, s.chips, s.horizon_days)
+}
+
+/// The start of every run chart's subtitle: scenario, chips and days.
+pub(crate) fn run_subtitle(scenario: &str, chips: u64, days: f64) -> String {
+    format!("{scenario} · {} chips · {} days", fmt_int(chips), fmt_sig(days, 4))
 }
 
 // ---------------------------------------------------------------- power

@@ -5,7 +5,7 @@
 //! A run without tenant jobs (or a folder written before these files existed)
 //! gets none of these charts, and no error.
 
-use super::run::read_json;
+use super::run::{read_csv, read_json, run_subtitle};
 use super::*;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -48,12 +48,7 @@ fn read_optional<T: DeserializeOwned>(path: &Path) -> Result<Option<Vec<T>>> {
     if !path.exists() {
         return Ok(None);
     }
-    let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut rows = Vec::new();
-    for (i, row) in r.deserialize().enumerate() {
-        rows.push(row.with_context(|| format!("{}: row {}", path.display(), i + 2))?);
-    }
-    Ok(Some(rows))
+    read_csv(path).map(Some)
 }
 
 // ---------------------------------------------------------------- inputs
@@ -117,7 +112,7 @@ struct QueueRow {
 }
 
 fn subtitle_base(s: &Summary) -> String {
-    format!("{} · {} chips · {} days", s.scenario, fmt_int(s.chips), fmt_sig(s.horizon_days, 4))
+    run_subtitle(&s.scenario, s.chips, s.horizon_days)
 }
 
 fn policy(s: &Summary) -> String {
