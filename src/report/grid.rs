@@ -68,31 +68,59 @@ impl Report {
     }
 
     pub(super) fn grid_summary(&self) -> GridSummary {
-        if let Some(b) = &self.battery {
-            return self.grid_behind(b);
+        match &self.battery {
+            // Behind a battery the grid's piecewise-linear draw, as the battery integrated it.
+            Some(b) => {
+                let energy_mwh = b.grid_wms / 3.6e12;
+                self.grid_block(Draw {
+                    energy_mwh,
+                    mean_mw: energy_mwh / self.horizon_hours(),
+                    peak_w: b.peak_w,
+                    min_w: b.min_w,
+                    max_drop_w: b.largest_fall_w,
+                    worst_w: std::array::from_fn(|i| b.ramps[i].worst_fall.max(b.ramps[i].worst_rise)),
+                    beyond: &b.beyond,
+                    steps_over: &|mw| b.steps_over(mw * 1e6),
+                })
+            }
+            None => {
+                let p = &self.power;
+                let steps = |mw: f64| p.falls.iter().chain(&p.rises).filter(|s| s.0 / 1e6 > mw).map(|s| s.1).sum::<u64>();
+                self.grid_block(Draw {
+                    energy_mwh: p.energy_wh / 1e6,
+                    mean_mw: self.facility_mean_w() / 1e6,
+                    peak_w: p.peak_w,
+                    min_w: p.min_w,
+                    max_drop_w: p.max_drop_w,
+                    worst_w: std::array::from_fn(|i| p.ramps.fall_w[i].max(p.ramps.rise_w[i])),
+                    beyond: &p.beyond,
+                    steps_over: &steps,
+                })
+            }
         }
-        let p = &self.power;
+    }
+
+    /// The grid block from one draw's figures and the scenario's limits.
+    fn grid_block(&self, d: Draw) -> GridSummary {
         let g = self.grid_spec.clone().unwrap_or_default();
-        let worst = |i: usize| p.ramps.fall_w[i].max(p.ramps.rise_w[i]) / 1e6;
-        let steps_over =
-            |limit: Option<f64>| limit.map_or(0, |l| p.falls.iter().chain(&p.rises).filter(|s| s.0 / 1e6 > l).map(|s| s.1).sum::<u64>());
         let (per_min, per_s) = (g.ramp_mw_per_min.map(|x| x.get()), g.ramp_mw_per_s.map(|x| x.get()));
-        let b = &p.beyond;
+        let violations = |limit_mw: Option<f64>| limit_mw.map_or(0, |l| (d.steps_over)(l));
+        let b = d.beyond;
         GridSummary {
-            energy_mwh: p.energy_wh / 1e6,
-            mean_mw: self.facility_mean_w() / 1e6,
-            peak_mw: p.peak_w / 1e6,
-            min_mw: p.min_w / 1e6,
-            max_drop_mw: p.max_drop_w / 1e6,
-            worst_ramp_mw_per_s: worst(0),
-            worst_ramp_mw_per_min: worst(1),
-            worst_ramp_mw_per_15min: worst(2),
+            energy_mwh: d.energy_mwh,
+            mean_mw: d.mean_mw,
+            peak_mw: d.peak_w / 1e6,
+            min_mw: d.min_w / 1e6,
+            max_drop_mw: d.max_drop_w / 1e6,
+            worst_ramp_mw_per_s: d.worst_w[0] / 1e6,
+            worst_ramp_mw_per_min: d.worst_w[1] / 1e6,
+            worst_ramp_mw_per_15min: d.worst_w[2] / 1e6,
             ramp_limit_mw_per_min: per_min,
             ramp_limit_mw_per_s: per_s,
             cap_mw: g.cap_mw.map(|x| x.get()),
             floor_mw: g.floor_mw.map(|x| x.get()),
-            ramp_violations: steps_over(per_min),
-            ramp_violations_per_s: steps_over(per_s),
+            ramp_violations: violations(per_min),
+            ramp_violations_per_s: violations(per_s),
             hours_above_cap: b.above_ms as f64 / 3.6e6,
             energy_above_cap_mwh: b.above_wms / 3.6e9 / 1e3,
             hours_below_floor: b.below_ms as f64 / 3.6e6,
@@ -101,33 +129,16 @@ impl Report {
     }
 }
 
-impl Report {
-    /// The grid block when a battery sits between the facility and the grid.
-    fn grid_behind(&self, b: &crate::sim::power::battery::Battery) -> GridSummary {
-        let g = self.grid_spec.clone().unwrap_or_default();
-        let (per_min, per_s) = (g.ramp_mw_per_min.map(|x| x.get()), g.ramp_mw_per_s.map(|x| x.get()));
-        let worst = |i: usize| b.ramps[i].worst_fall.max(b.ramps[i].worst_rise) / 1e6;
-        let mwh = b.grid_wms / 3.6e12;
-        let beyond = &b.beyond;
-        GridSummary {
-            energy_mwh: mwh,
-            mean_mw: mwh / self.horizon_hours(),
-            peak_mw: b.peak_w / 1e6,
-            min_mw: b.min_w / 1e6,
-            max_drop_mw: b.largest_fall_w / 1e6,
-            worst_ramp_mw_per_s: worst(0),
-            worst_ramp_mw_per_min: worst(1),
-            worst_ramp_mw_per_15min: worst(2),
-            ramp_limit_mw_per_min: per_min,
-            ramp_limit_mw_per_s: per_s,
-            cap_mw: g.cap_mw.map(|x| x.get()),
-            floor_mw: g.floor_mw.map(|x| x.get()),
-            ramp_violations: per_min.map_or(0, |l| b.steps_over(l * 1e6)),
-            ramp_violations_per_s: per_s.map_or(0, |l| b.steps_over(l * 1e6)),
-            hours_above_cap: beyond.above_ms as f64 / 3.6e6,
-            energy_above_cap_mwh: beyond.above_wms / 3.6e9 / 1e3,
-            hours_below_floor: beyond.below_ms as f64 / 3.6e6,
-            energy_below_floor_mwh: beyond.below_wms / 3.6e9 / 1e3,
-        }
-    }
+/// What the grid block needs of a draw: energy and mean (MWh, MW), extremes, the
+/// largest fall and worst ramps over 1 s, 1 min, 15 min (W), time and energy beyond
+/// the limits, and how many of its steps exceed a size in MW.
+struct Draw<'a> {
+    energy_mwh: f64,
+    mean_mw: f64,
+    peak_w: f64,
+    min_w: f64,
+    max_drop_w: f64,
+    worst_w: [f64; 3],
+    beyond: &'a crate::sim::power::Beyond,
+    steps_over: &'a dyn Fn(f64) -> u64,
 }
