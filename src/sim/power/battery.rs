@@ -218,7 +218,7 @@ impl Battery {
             let mut end = left.min(reach);
             let mut hit: Option<Hit> = None;
             // Discharge empties it; charge fills it; restoring stops at the target charge.
-            for (limit, kind) in self.limits(b0, slope) {
+            for (limit, kind) in self.limits().into_iter().flatten() {
                 if let Some(s) = first_root(b0, slope, limit)
                     && s < end
                 {
@@ -243,22 +243,24 @@ impl Battery {
     }
 
     /// The store levels that end a phase, as ∫b ds from its start (positive: energy taken out).
-    fn limits(&self, b0: f64, slope: f64) -> Vec<(f64, Hit)> {
-        let mut out = Vec::with_capacity(2);
-        let _ = (b0, slope);
+    fn limits(&self) -> [Option<(f64, Hit)>; 3] {
         let goal = self.spec.capacity_wh * self.spec.target_soc;
-        // Emptying: ∫b = stored × η (discharge draws 1/η from store per unit delivered).
-        out.push((self.stored_wh * MS_PER_H * self.eta, Hit::Empty));
-        // Filling: −∫b = (capacity − stored) / η.
-        out.push((-(self.spec.capacity_wh - self.stored_wh) * MS_PER_H / self.eta, Hit::Full));
-        if self.spec.restore_w > 0.0 {
-            if self.stored_wh < goal - 1e-6 {
-                out.push((-(goal - self.stored_wh) * MS_PER_H / self.eta, Hit::Target));
-            } else if self.stored_wh > goal + 1e-6 {
-                out.push(((self.stored_wh - goal) * MS_PER_H * self.eta, Hit::Target));
-            }
-        }
-        out
+        let target = if self.spec.restore_w <= 0.0 {
+            None
+        } else if self.stored_wh < goal - 1e-6 {
+            Some((-(goal - self.stored_wh) * MS_PER_H / self.eta, Hit::Target))
+        } else if self.stored_wh > goal + 1e-6 {
+            Some(((self.stored_wh - goal) * MS_PER_H * self.eta, Hit::Target))
+        } else {
+            None
+        };
+        [
+            // Emptying: ∫b = stored × η (discharge draws 1/η from store per unit delivered).
+            Some((self.stored_wh * MS_PER_H * self.eta, Hit::Empty)),
+            // Filling: −∫b = (capacity − stored) / η.
+            Some((-(self.spec.capacity_wh - self.stored_wh) * MS_PER_H / self.eta, Hit::Full)),
+            target,
+        ]
     }
 
     /// Hold the phase for `s` ms from battery power `b0` changing at −`slope` W/ms.
