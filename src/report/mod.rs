@@ -372,6 +372,7 @@ impl Report {
 
     /// The `summary.json` contract (field names are a public interface).
     pub fn summary(&self) -> Summary {
+        let cost = self.cost_summary();
         let total = self.installed_chip_ms() as f64;
         let frac = |x: u128| x as f64 / total;
         let mut by_category: BTreeMap<String, u64> = Category::ALL.iter().map(|c| (c.label().to_string(), 0)).collect();
@@ -435,11 +436,11 @@ impl Report {
                 rejected: self.jobs_rejected,
                 mean_wait_h: self.mean_wait_hours,
             },
-            tenants: self.tenant_summaries(),
+            tenants: self.tenant_summaries(cost.as_ref()),
             job_classes: self.class_summaries(),
             size_classes: self.size_summaries(),
             scheduler: self.scheduler_summary(),
-            cost: self.cost_summary(),
+            cost,
             grid: self.grid_summary(),
             battery: self.battery_summary(),
             frontier: self

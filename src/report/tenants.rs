@@ -117,10 +117,9 @@ fn keyed(names: &[String], items: impl Iterator<Item = TenantSummary>) -> BTreeM
 }
 
 impl Report {
-    pub(super) fn tenant_summaries(&self) -> BTreeMap<String, TenantSummary> {
+    pub(super) fn tenant_summaries(&self, cost: Option<&super::CostSummary>) -> BTreeMap<String, TenantSummary> {
         let held = &self.usage.chip_hours;
         let total: f64 = held.iter().sum();
-        let cost = self.cost_summary();
         let all_held = total + self.usage.untenanted_chip_hours;
         let items = self.by_tenant.iter().enumerate().map(|(i, g)| {
             let h = held.get(i).copied().unwrap_or(0.0);
@@ -129,8 +128,8 @@ impl Report {
                 chip_hours_delivered: Some(h),
                 share_entitled: Some(self.shares.get(i).copied().unwrap_or(0.0)),
                 share_delivered: Some(if total > 0.0 { h / total } else { 0.0 }),
-                cost_eur: cost.as_ref().map(|c| c.total_eur * part),
-                co2_t: cost.as_ref().map(|c| c.co2_t * part),
+                cost_eur: cost.map(|c| c.total_eur * part),
+                co2_t: cost.map(|c| c.co2_t * part),
                 ..TenantSummary::of(g)
             }
         });
