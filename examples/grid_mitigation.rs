@@ -47,7 +47,9 @@ fn main() -> anyhow::Result<()> {
             s.power.floor = floor.clone();
             s.power.battery = battery.clone();
             let r = Simulation::try_new(&s)?.run();
-            let dir = root.join(name.replace([' ', '%', '+'], "_").replace("__", "_"));
+            // "floor 90% + battery 20 MWh" → "floor-90-battery-20-mwh"
+            let slug: Vec<String> = name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+            let dir = root.join(slug.join("-"));
             output::remove_run_outputs(&dir)?;
             output::write_run(&r, &dir)?;
             plot::run_charts(&dir, &dir.join("charts"))?;
