@@ -39,6 +39,29 @@ fn a_power_floor_adds_exactly_the_closed_form_energy() {
     assert!((drop(&a) - 500.0).abs() < 1e-6 && (drop(&b) - 70.0).abs() < 1e-6, "{} / {}", drop(&a), drop(&b));
 }
 
+/// Per-chip ramp limits of 100 W/s up and 50 W/s down on the duty cycle, cut at 109.5 h
+/// so that its 99 checkpoints each ramp down and back up in full.
+#[test]
+fn ramp_limits_turn_every_step_into_a_ramp_and_add_exactly_the_triangles() {
+    let sets = |ramp: &str| vec!["horizon_days=4.5625".to_string(), format!("power.ramp={ramp}")];
+    let base = apply_sets(&duty_cycle(), &sets("null")).unwrap();
+    let ramped = apply_sets(&duty_cycle(), &sets(r#"{"up_watts_per_s": 100, "down_watts_per_s": 50}"#)).unwrap();
+    let (a, b) = (Simulation::new(&base).run().summary(), Simulation::new(&ramped).run().summary());
+    // Each chip falls 500 W in 10 s (a triangle of 500²/(2 × 50) J above the checkpoint's
+    // draw) and climbs back in 5 s (500²/(2 × 100) J below busy), 99 times, 32 chips.
+    let want_mwh = 99.0 * 32.0 * (500.0f64.powi(2) / 100.0 - 500.0f64.powi(2) / 200.0) / 3.6e9;
+    assert!((b.energy.ramp_energy_mwh - want_mwh).abs() < 1e-9 * want_mwh, "{} vs {want_mwh}", b.energy.ramp_energy_mwh);
+    assert!((b.energy.it_mwh - a.energy.it_mwh - want_mwh).abs() < 1e-9, "the IT energy grows by exactly the ramps'");
+    assert_eq!(a.energy.ramp_energy_mwh, 0.0);
+    // No step at all: within a second the site moves by 32 chips × the rate × PUE 1.25.
+    assert_eq!(b.power.max_drop_mw, 0.0);
+    let (fall, rise) = (b.power.drops.worst_ramp_mw["1s"] * 1e6, b.power.rises.worst_ramp_mw["1s"] * 1e6);
+    assert!((fall - 32.0 * 50.0 * 1.25).abs() < 1e-6 && (rise - 32.0 * 100.0 * 1.25).abs() < 1e-6, "{fall} W, {rise} W");
+    assert!((a.power.drops.worst_ramp_mw["1s"] * 1e6 - 32.0 * 500.0 * 1.25).abs() < 1e-6, "without: the whole step");
+    // Over a minute, the whole swing either way.
+    assert!((b.power.drops.worst_ramp_mw["1min"] * 1e6 - 32.0 * 500.0 * 1.25).abs() < 1e-6);
+}
+
 /// The default site for `days`, with the given `--set`s.
 fn default_with(days: f64, sets: &[String]) -> gigasim::Report {
     let mut all = vec![format!("horizon_days={days}")];

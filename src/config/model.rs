@@ -162,6 +162,18 @@ pub struct PowerModel {
     /// Optional: a site battery between the facility and the grid.
     #[serde(default)]
     pub battery: Option<BatteryModel>,
+    /// Optional: each chip's draw moves towards its state's watts no faster than
+    /// these, as GPU power smoothing makes it; without, it steps.
+    #[serde(default)]
+    pub ramp: Option<ChipRamp>,
+}
+
+/// Per-chip ramp limits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChipRamp {
+    pub up_watts_per_s: Positive,
+    pub down_watts_per_s: Positive,
 }
 
 /// A site battery and the grid ramp limit its controller holds.

@@ -23,7 +23,8 @@ pub struct GridSummary {
     pub cap_mw: Option<f64>,
     pub floor_mw: Option<f64>,
     /// Steps of the draw (at instants IT draw moved by 1 MW or more) larger than
-    /// the per-minute limit, and than the per-second limit: each breaks it at once.
+    /// the per-minute limit, and than the per-second limit: each breaks it at once;
+    /// under ramp limits, also its linear stretches that alone break it.
     pub ramp_violations: u64,
     pub ramp_violations_per_s: u64,
     /// Time and energy above the cap and below the floor.
@@ -81,6 +82,7 @@ impl Report {
                     worst_w: std::array::from_fn(|i| b.ramps[i].worst_fall.max(b.ramps[i].worst_rise)),
                     beyond: &b.beyond,
                     steps_over: &|mw| b.steps_over(mw * 1e6),
+                    steep: b.steep,
                 })
             }
             None => {
@@ -95,6 +97,7 @@ impl Report {
                     worst_w: std::array::from_fn(|i| p.ramps.fall_w[i].max(p.ramps.rise_w[i])),
                     beyond: &p.beyond,
                     steps_over: &steps,
+                    steep: p.steep,
                 })
             }
         }
@@ -104,7 +107,7 @@ impl Report {
     fn grid_block(&self, d: Draw) -> GridSummary {
         let g = self.grid_spec.clone().unwrap_or_default();
         let (per_min, per_s) = (g.ramp_mw_per_min.map(|x| x.get()), g.ramp_mw_per_s.map(|x| x.get()));
-        let violations = |limit_mw: Option<f64>| limit_mw.map_or(0, |l| (d.steps_over)(l));
+        let violations = |limit_mw: Option<f64>, i: usize| limit_mw.map_or(0, |l| (d.steps_over)(l) + d.steep[i]);
         let b = d.beyond;
         GridSummary {
             energy_mwh: d.energy_mwh,
@@ -119,8 +122,8 @@ impl Report {
             ramp_limit_mw_per_s: per_s,
             cap_mw: g.cap_mw.map(|x| x.get()),
             floor_mw: g.floor_mw.map(|x| x.get()),
-            ramp_violations: violations(per_min),
-            ramp_violations_per_s: violations(per_s),
+            ramp_violations: violations(per_min, 0),
+            ramp_violations_per_s: violations(per_s, 1),
             hours_above_cap: b.above_ms as f64 / 3.6e6,
             energy_above_cap_mwh: b.above_wms / 3.6e9 / 1e3,
             hours_below_floor: b.below_ms as f64 / 3.6e6,
@@ -141,4 +144,6 @@ struct Draw<'a> {
     worst_w: [f64; 3],
     beyond: &'a crate::sim::power::Beyond,
     steps_over: &'a dyn Fn(f64) -> u64,
+    /// Linear stretches breaking the per-minute and per-second limits alone.
+    steep: [u64; 2],
 }

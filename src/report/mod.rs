@@ -83,6 +83,9 @@ pub struct FacilityPower {
     pub ramps: WorstRamps,
     /// Time and energy above the grid's cap and below its floor.
     pub beyond: Beyond,
+    /// Under per-chip ramp limits: linear stretches that alone break the grid's
+    /// per-minute and per-second ramp limits.
+    pub steep: [u64; 2],
 }
 
 /// Everything a run produced; outputs, charts and sweeps consume it.
@@ -111,6 +114,8 @@ pub struct Report {
     pub chip_watts: [f64; STATES],
     /// IT energy the power floor added, Wh.
     pub floor_energy_wh: f64,
+    /// IT energy the ramp limits added, Wh.
+    pub ramp_energy_wh: f64,
     pub node_watts: f64,
     pub racks_watts: f64,
     /// The PUE stage's factor (facility figures are in [`Report::power`]).
@@ -222,6 +227,7 @@ fn facility_power(
                 rises: it.rises.iter().map(|(w, n)| (w * k, n)).collect(),
                 ramps: WorstRamps { fall_w: it.ramps.fall_w.map(|w| w * k), rise_w: it.ramps.rise_w.map(|w| w * k) },
                 beyond: Beyond { above_wms: it.beyond.above_wms * k, below_wms: it.beyond.below_wms * k, ..it.beyond },
+                steep: it.steep,
             };
             (power, it.zoom.iter().map(|&(t, w, _)| (t, w)).collect())
         }
@@ -239,6 +245,7 @@ fn facility_power(
                 rises: f.rises.iter().collect(),
                 ramps: f.ramps,
                 beyond: f.beyond,
+                steep: f.steep,
             };
             (power, f.zoom.iter().map(|&(t, _, it)| (t, it)).collect())
         }
@@ -296,6 +303,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         chip_ms_by_state: m.chip_ms,
         node_up_ms: m.node_up_ms,
         chip_watts: m.chip_watts,
+        ramp_energy_wh: m.ramp_excess_wms / WMS_PER_WH,
         floor_energy_wh: m.floor_extra_watts.iter().zip(&m.chip_ms).map(|(w, &ms)| w * ms as f64).sum::<f64>() / WMS_PER_WH,
         node_watts: m.node_watts,
         racks_watts: m.racks_watts,
@@ -418,6 +426,7 @@ impl Report {
                 it_mwh: self.it_energy_wh / 1e6,
                 facility_mwh: self.facility_energy_wh() / 1e6,
                 floor_energy_mwh: self.floor_energy_wh / 1e6,
+                ramp_energy_mwh: self.ramp_energy_wh / 1e6,
             },
             power: Power {
                 it_peak_mw: mw(self.it_peak_w),
@@ -543,6 +552,9 @@ pub struct Energy {
     /// IT energy the power floor added (stalled chips of running jobs lifted to
     /// the floor); 0 without a floor.
     pub floor_energy_mwh: f64,
+    /// IT energy per-chip ramp limits added (chips still drawing while they ramp
+    /// down, less what they did not draw while ramping up); 0 without.
+    pub ramp_energy_mwh: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -214,7 +214,14 @@ impl Simulation {
         let limits = scenario.grid.as_ref().map_or((f64::INFINITY, f64::NEG_INFINITY), |g| {
             (g.cap_mw.map_or(f64::INFINITY, |c| c.get() * 1e6), g.floor_mw.map_or(f64::NEG_INFINITY, |f| f.get() * 1e6))
         });
+        let g = scenario.grid.clone().unwrap_or_default();
+        let mw = |x: Option<crate::config::Positive>| x.map_or(f64::INFINITY, |x| x.get() * 1e6);
+        let ramp_limits = (mw(g.ramp_mw_per_min), mw(g.ramp_mw_per_s));
         let mut meter = Meter::new(ledger, chain, horizon, bin_ms, detail == Detail::Full, limits);
+        if let Some(r) = &scenario.power.ramp {
+            let spec = power::slew::SlewSpec { up_w_per_ms: r.up_watts_per_s.get() / 1e3, down_w_per_ms: r.down_watts_per_s.get() / 1e3 };
+            meter = meter.with_slew(spec, ramp_limits);
+        }
         if let Some(b) = &scenario.power.battery {
             meter = meter.with_battery(
                 power::battery::BatterySpec {
@@ -228,6 +235,7 @@ impl Simulation {
                 },
                 (detail == Detail::Full).then_some(bin_ms),
                 limits,
+                ramp_limits,
             );
         }
         let w = &scenario.workload;

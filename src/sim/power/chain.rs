@@ -4,9 +4,9 @@
 //! figures by it, otherwise the meter integrates the chain's output on its own.
 //!
 //! Stages are evaluated at each instant the ledger changes, so every draw in
-//! the chain is piecewise constant with steps at the same instants (a stage
-//! whose output moves between those instants, such as a ramp limiter, needs
-//! piecewise-linear segments: not yet).
+//! the chain is piecewise constant with steps at the same instants. Per-chip
+//! ramp limits (`slew.rs`) add a piecewise-linear excess on top, outside the
+//! chain: the meter then hands the tracks linear stretches.
 
 use super::ledger::Ledger;
 use super::states::{ChipState, STATES};

@@ -27,6 +27,10 @@ impl LinearRamps {
         Self { w: window_ms as f64, hist, pending, worst_rise: 0.0, worst_fall: 0.0 }
     }
 
+    pub fn window_ms(&self) -> u64 {
+        self.w as u64
+    }
+
     fn note(&mut self, change: f64) {
         if change > self.worst_rise {
             self.worst_rise = change;

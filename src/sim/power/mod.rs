@@ -7,6 +7,7 @@ mod chain;
 pub mod ledger;
 pub mod linramps;
 pub mod ramps;
+pub mod slew;
 pub mod states;
 pub mod track;
 
@@ -35,6 +36,8 @@ pub(crate) struct Meter {
     dirty: bool,
     /// A site battery between the facility and the grid.
     battery: Option<battery::Battery>,
+    /// Per-chip ramp limits: the draw moves linearly between corners.
+    slew: Option<slew::Slew>,
 }
 
 /// How facility draw follows from IT draw, decided once when the chain is built.
@@ -62,6 +65,8 @@ pub struct MeterSnapshot {
     pub facility: Facility<TrackSnapshot>,
     /// The battery and the grid draw behind it, when the site has one.
     pub battery: Option<battery::Battery>,
+    /// ∫ (IT draw − the draw its counts give) dt under ramp limits, watt-ms (0 without).
+    pub ramp_excess_wms: f64,
 }
 
 impl Meter {
@@ -82,17 +87,32 @@ impl Meter {
                 (Some(Track::new(w, it_w, horizon, bin_ms, series).with_limits(limits.0, limits.1)), w)
             }
         };
-        Self { ledger, chain, it, factor, facility, it_w, facility_w, dirty: false, battery: None }
+        Self { ledger, chain, it, factor, facility, it_w, facility_w, dirty: false, battery: None, slew: None }
     }
 
     /// Put a battery between the facility and the grid.
-    pub fn with_battery(mut self, spec: battery::BatterySpec, bin_ms: Option<u64>, limits: (f64, f64)) -> Self {
+    /// `limits`: the grid's cap and floor (W); `ramp_limits`: its ramp limits per
+    /// minute and per second (W, ∞ for none).
+    pub fn with_battery(mut self, spec: battery::BatterySpec, bin_ms: Option<u64>, limits: (f64, f64), ramp_limits: (f64, f64)) -> Self {
         let facility = self.factor.map_or(self.facility_w, |k| self.it_w * k);
-        let b = battery::Battery::new(spec, facility).with_limits(limits.0, limits.1);
+        let b = battery::Battery::new(spec, facility).with_limits(limits.0, limits.1).with_ramp_limits(ramp_limits.0, ramp_limits.1);
         self.battery = Some(match bin_ms {
             Some(ms) => b.with_bins(ms),
             None => b,
         });
+        self
+    }
+
+    /// Ramp-limit every chip: the IT (and facility) tracks then take linear
+    /// stretches, and count those steeper than the grid's ramp limits
+    /// (`ramp_limits`: facility W per minute and per second, ∞ for none).
+    pub fn with_slew(mut self, spec: slew::SlewSpec, ramp_limits: (f64, f64)) -> Self {
+        // With a fixed factor k the facility is k × IT: the IT track counts against limits / k.
+        let limits = |k: f64| [(ramp_limits.0 / k, 60_000.0), (ramp_limits.1 / k, 1_000.0)];
+        let none = [(f64::INFINITY, 60_000.0), (f64::INFINITY, 1_000.0)];
+        self.it = self.it.with_lines(self.factor.map_or(none, limits));
+        self.facility = self.facility.map(|f| f.with_lines(limits(1.0)));
+        self.slew = Some(slew::Slew::new(spec));
         self
     }
 
@@ -119,6 +139,11 @@ impl Meter {
             return;
         }
         self.refresh();
+        if self.slew.is_some() {
+            self.advance_ramped(last, now);
+            self.ledger.set_time(now);
+            return;
+        }
         self.it.advance(last, now, self.it_w, self.it_w);
         if let Some(f) = &mut self.facility {
             f.advance(last, now, self.facility_w, self.it_w);
@@ -130,11 +155,44 @@ impl Meter {
         self.ledger.set_time(now);
     }
 
+    /// [`Meter::advance`] under ramp limits: the draws are the counts' plus the
+    /// ramping chips' excess, linear between its corners.
+    #[inline(never)]
+    fn advance_ramped(&mut self, last: SimTime, now: SimTime) {
+        let Some(slew) = &mut self.slew else { return };
+        let corners = slew.advance(last.as_millis(), now.as_millis());
+        for w in corners.windows(2) {
+            let ((t0, x0), (t1, x1)) = (w[0], w[1]);
+            if t1 <= t0 {
+                continue;
+            }
+            let it = (self.it_w + x0, self.it_w + x1);
+            self.it.advance_line(t0, t1, it, it);
+            let fac = match (&mut self.facility, self.factor) {
+                (_, Some(k)) => (it.0 * k, it.1 * k),
+                (Some(f), None) => {
+                    let at = SimTime::from_millis(t0 as u64);
+                    let fw = (self.chain.facility_w(at, it.0, &self.ledger), self.chain.facility_w(at, it.1, &self.ledger));
+                    f.advance_line(t0, t1, fw, it);
+                    fw
+                }
+                (None, None) => unreachable!("without a factor the meter keeps a facility track"),
+            };
+            if let Some(b) = &mut self.battery {
+                b.advance_line(t0, t1, fac.0, fac.1);
+            }
+        }
+    }
+
     /// Move `chips` chips from one state to another (at the time of the last `advance`).
     #[inline]
     pub fn shift(&mut self, from: ChipState, to: ChipState, chips: u64) {
         if from == to || chips == 0 {
             return;
+        }
+        if let Some(s) = &mut self.slew {
+            let w = self.chain.chip_watts();
+            s.shift(self.ledger.time().as_millis(), (from, w[from as usize]), (to, w[to as usize]), chips);
         }
         self.ledger.shift(from, to, chips);
         self.dirty = true;
@@ -176,6 +234,7 @@ impl Meter {
                 (None, Some(t)) => Facility::Tracked(t.snapshot()),
                 (None, None) => unreachable!("without a factor the meter keeps a facility track"),
             },
+            ramp_excess_wms: self.slew.as_ref().map_or(0.0, |s| s.excess_wms),
             battery: self.battery.map(|mut b| {
                 b.finish();
                 b
@@ -200,6 +259,7 @@ mod tests {
             rack_overhead_watts: w(500.0),
             floor: None,
             battery: None,
+            ramp: None,
             pue: AtLeastOne::new(1.5),
         }
     }

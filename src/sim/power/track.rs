@@ -4,7 +4,8 @@
 //! run keeps series, energy-conserving bins, the listed drops and the zoom
 //! trace around the largest drop.
 
-use super::ramps::{Ramps, WorstRamps};
+use super::linramps::LinearRamps;
+use super::ramps::{RAMP_WINDOWS, Ramps, WorstRamps};
 use crate::engine::SimTime;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -95,6 +96,9 @@ pub struct TrackSnapshot {
     pub hourly_wms: Vec<f64>,
     /// Time and energy above the grid cap and below the grid floor.
     pub beyond: Beyond,
+    /// Ramps of a draw that moves linearly (chips under ramp limits), per limit
+    /// given: stretches that alone change it by more than the limit in its window.
+    pub steep: [u64; 2],
 }
 
 pub struct Track {
@@ -130,6 +134,14 @@ pub struct Track {
     cap_w: f64,
     floor_w: f64,
     beyond: Beyond,
+    /// For a draw that moves linearly: exact ramps of a piecewise-linear draw
+    /// (over [`RAMP_WINDOWS`]), and the ramp limits (change per window, W; window,
+    /// ms) its steep stretches are counted against.
+    lines: Option<Box<[LinearRamps; 3]>>,
+    /// The slope of the draw since the last corner handed to `lines`, W/ms.
+    line_slope: f64,
+    ramp_limits: [(f64, f64); 2],
+    steep: [u64; 2],
 }
 
 /// Time (ms) and energy (watt-ms) a draw spent above its cap and below its floor.
@@ -177,7 +189,21 @@ impl Track {
             cap_w: f64::INFINITY,
             floor_w: f64::NEG_INFINITY,
             beyond: Beyond::default(),
+            lines: None,
+            line_slope: 0.0,
+            ramp_limits: [(f64::INFINITY, 1.0); 2],
+            steep: [0; 2],
         }
+    }
+
+    /// The draw moves linearly between corners (fed by [`Track::advance_line`]):
+    /// keep its ramps exactly, and count its stretches steeper than `limits`
+    /// (change in W, within a window of ms; ∞ for none).
+    pub fn with_lines(mut self, limits: [(f64, f64); 2]) -> Self {
+        let v = self.level_before_instant;
+        self.lines = Some(Box::new(RAMP_WINDOWS.map(|(w, _)| LinearRamps::new(w, v))));
+        self.ramp_limits = limits;
+        self
     }
 
     /// Count time and energy above `cap_w` and below `floor_w`.
@@ -250,6 +276,107 @@ impl Track {
         } else {
             b.below_ms += dt;
             b.below_wms += (self.floor_w - level) * f(dt);
+        }
+    }
+
+    /// The draw went linearly from `a` at `t0` to `b` at `t1` (ms), IT draw from
+    /// `it_a` to `it_b`. A step to `a` at `t0`, if any, happens at an event instant.
+    pub fn advance_line(&mut self, t0: f64, t1: f64, (a, b): (f64, f64), (it_a, it_b): (f64, f64)) {
+        let at = SimTime::from_millis(t0 as u64);
+        let drop = self.level_before_instant - a;
+        if drop != 0.0 && at > SimTime::ZERO {
+            let it_drop = self.it_before_instant - it_a;
+            if it_drop >= LISTED_DROP_W {
+                self.falls.add(drop);
+            } else if -it_drop >= LISTED_DROP_W {
+                self.rises.add(-drop);
+            }
+        }
+        let len = t1 - t0;
+        let slope = (b - a) / len;
+        if let Some(lines) = &mut self.lines
+            && (drop != 0.0 || slope != self.line_slope || t0 == 0.0)
+        {
+            // A corner where the draw steps or bends (a stretch of the same slope goes on without one).
+            self.line_slope = slope;
+            for r in lines.iter_mut() {
+                // What happens at time zero sets the draw; it does not step it.
+                if t0 == 0.0 {
+                    *r = LinearRamps::new(r.window_ms(), a);
+                } else {
+                    r.corner(t0, self.level_before_instant, a);
+                }
+            }
+        }
+        for (n, &(limit, window)) in self.steep.iter_mut().zip(&self.ramp_limits) {
+            if slope.abs() * len.min(window) > limit {
+                *n += 1;
+            }
+        }
+        if self.series {
+            self.keep_series_line(at, t0, t1, (a, b), drop, it_a);
+        }
+        if drop > self.max_drop_w && at > SimTime::ZERO {
+            self.max_drop_w = drop;
+            self.max_drop_at = at;
+        }
+        self.peak_w = self.peak_w.max(a).max(b);
+        self.min_w = self.min_w.min(a).min(b);
+        self.wms += (a + b) / 2.0 * len;
+        // The trapezoid cut at hour boundaries.
+        let mut t = t0;
+        while t < t1 {
+            let end = t1.min(self.hour_end as f64);
+            self.hour_wms += (line(t0, a, t1, b, t) + line(t0, a, t1, b, end)) / 2.0 * (end - t);
+            if end == self.hour_end as f64 {
+                self.hourly.push(self.hour_wms);
+                self.hour_wms = 0.0;
+                self.hour_end += HOUR_MS;
+            }
+            t = end;
+        }
+        let (ms, wms) = super::battery::beyond_line(a - self.cap_w, b - self.cap_w, len);
+        self.beyond.above_ms += ms.round() as u64;
+        self.beyond.above_wms += wms;
+        let (ms, wms) = super::battery::beyond_line(self.floor_w - a, self.floor_w - b, len);
+        self.beyond.below_ms += ms.round() as u64;
+        self.beyond.below_wms += wms;
+        self.level_before_instant = b;
+        self.it_before_instant = it_b;
+    }
+
+    /// [`Track::keep_series`] for a linear stretch: the zoom point at its start, and
+    /// its trapezoid cut at bin boundaries.
+    #[inline(never)]
+    fn keep_series_line(&mut self, at: SimTime, t0: f64, t1: f64, (a, b): (f64, f64), drop: f64, it_a: f64) {
+        if self.it_before_instant - it_a >= LISTED_DROP_W && at > SimTime::ZERO {
+            self.list_drop(at, drop);
+        }
+        let z = &mut self.zoom;
+        while z.ring.len() > 1 && z.ring[1].0.as_millis() + z.window <= at.as_millis() {
+            z.ring.pop_front();
+        }
+        z.ring.push_back((at, a, it_a));
+        if drop > self.max_drop_w && at > SimTime::ZERO {
+            z.captured = z.ring.iter().copied().collect();
+            z.capture_until = SimTime::from_millis(at.as_millis() + z.window);
+        } else if at <= z.capture_until && at > self.max_drop_at {
+            z.captured.push((at, a, it_a));
+        }
+        let mut t = t0;
+        while t < t1 {
+            let end = t1.min(self.bin_end as f64);
+            let (u, v) = (line(t0, a, t1, b, t), line(t0, a, t1, b, end));
+            if let Some(bin) = self.bins.get_mut(self.bin_i) {
+                bin.it_wms += (u + v) / 2.0 * (end - t);
+                bin.it_min_w = bin.it_min_w.min(u).min(v);
+                bin.it_max_w = bin.it_max_w.max(u).max(v);
+            }
+            if end == self.bin_end as f64 {
+                self.bin_i += 1;
+                self.bin_end = self.bin_end.saturating_add(self.bin_ms);
+            }
+            t = end;
         }
     }
 
@@ -355,9 +482,23 @@ impl Track {
             zoom: self.zoom.captured,
             falls: self.falls,
             rises: self.rises,
-            ramps: self.ramps.worst(),
+            ramps: match self.lines {
+                Some(mut l) => {
+                    let (end, v) = (self.horizon.as_millis() as f64, self.level_before_instant);
+                    l.iter_mut().for_each(|r| r.corner(end, v, v));
+                    WorstRamps { fall_w: std::array::from_fn(|i| l[i].worst_fall), rise_w: std::array::from_fn(|i| l[i].worst_rise) }
+                }
+                None => self.ramps.worst(),
+            },
+            steep: self.steep,
         }
     }
+}
+
+/// The value at `t` of the line through (`t0`, `a`) and (`t1`, `b`).
+#[inline]
+fn line(t0: f64, a: f64, t1: f64, b: f64, t: f64) -> f64 {
+    if t >= t1 { b } else { a + (b - a) * (t - t0) / (t1 - t0) }
 }
 
 #[cfg(test)]
@@ -384,6 +525,27 @@ mod tests {
         assert!(s.drops.is_empty(), "no fall reaches a megawatt");
         assert_eq!(s.zoom.first(), Some(&(t(0), 100.0, 100.0)), "the zoom reaches back to the start");
         assert_eq!(s.zoom[s.zoom.len() - 2..], [(t(1500), 40.0, 40.0), (t(2000), 70.0, 70.0)]);
+    }
+
+    /// A linear stretch: its energy is the trapezoid, cut exactly at bin and cap crossings.
+    #[test]
+    fn a_linear_stretch_is_integrated_as_its_trapezoid() {
+        let mut k = Track::new(100.0, 100.0, t(3000), 1000, true).with_limits(70.0, f64::NEG_INFINITY).with_lines([(5.0, 1000.0); 2]);
+        // 100 W until 500 ms, then down linearly to 40 W at 1500 ms, then flat.
+        k.advance_line(0.0, 500.0, (100.0, 100.0), (100.0, 100.0));
+        k.advance_line(500.0, 1500.0, (100.0, 40.0), (100.0, 40.0));
+        k.advance_line(1500.0, 3000.0, (40.0, 40.0), (40.0, 40.0));
+        let s = k.snapshot();
+        assert_eq!(s.wms, 100.0 * 500.0 + 70.0 * 1000.0 + 40.0 * 1500.0);
+        // Bin 0: 100 W for 500 ms, then 100 → 70 W over 500 ms; bin 1: 70 → 40 W, then 40 W.
+        assert_eq!(s.bins.iter().map(|b| b.it_wms).collect::<Vec<_>>(), vec![50_000.0 + 42_500.0, 27_500.0 + 20_000.0, 40_000.0]);
+        assert_eq!((s.bins[0].it_min_w, s.bins[1].it_max_w), (70.0, 70.0));
+        // Above 70 W: all of the first 500 ms and the first half of the ramp.
+        assert_eq!(s.beyond.above_ms, 1000);
+        assert_eq!(s.beyond.above_wms, 30.0 * 500.0 + 30.0 / 2.0 * 500.0);
+        // Within any second it falls 60 W (the whole ramp); within a second, one stretch breaks a 5 W limit.
+        assert_eq!((s.ramps.fall_w[0], s.ramps.rise_w[0], s.max_drop_w), (60.0, 0.0, 0.0));
+        assert_eq!(s.steep, [1, 1]);
     }
 
     #[test]
