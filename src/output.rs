@@ -401,11 +401,12 @@ pub fn human_summary(r: &Report) -> String {
         );
     }
     out += &format!(
-        "  chip-time  useful {:.1}% · checkpoint {:.1}% · restart {:.1}% · lost {:.1}% · waiting {:.1}% · idle {:.1}% (hot spares {:.1}%, free {:.1}%) · down {:.1}%\n",
+        "  chip-time  useful {:.1}% · checkpoint {:.1}% · restart {:.1}% · lost {:.1}%{} · waiting {:.1}% · idle {:.1}% (hot spares {:.1}%, free {:.1}%) · down {:.1}%\n",
         100.0 * b.useful,
         100.0 * b.checkpoint,
         100.0 * b.restart,
         100.0 * b.lost,
+        if b.throttled > 0.0 { format!(" · throttled {:.1}%", 100.0 * b.throttled) } else { String::new() },
         100.0 * b.waiting,
         100.0 * b.idle,
         100.0 * s.idle_split.hot_spares,
@@ -435,6 +436,17 @@ pub fn human_summary(r: &Report) -> String {
             ramp("1s"),
             ramp("1min"),
             ramp("15min")
+        );
+    }
+    if let Some(t) = &s.throttle {
+        out += &format!(
+            "  throttle   cap {:.1} MW enforced for {}, busy chips down to {:.0}% of their power; {} busy chip-hours lost ({:.2}% of busy time), {} not drawn\n",
+            t.cap_mw,
+            span(t.hours_throttled),
+            100.0 * t.lowest_power_share,
+            thousands(t.throughput_lost_chip_hours.round() as u64),
+            100.0 * t.throughput_lost_fraction,
+            energy(t.energy_shed_mwh)
         );
     }
     out += &format!(

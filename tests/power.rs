@@ -62,6 +62,64 @@ fn ramp_limits_turn_every_step_into_a_ramp_and_add_exactly_the_triangles() {
     assert!((b.power.drops.worst_ramp_mw["1min"] * 1e6 - 32.0 * 500.0 * 1.25).abs() < 1e-6);
 }
 
+/// The duty cycle under an enforced 45 kW facility cap that binds only while the job
+/// computes: busy chips get the share p of their 700 W that the cap leaves, and the
+/// job computes at p^alpha of its speed.
+#[test]
+fn an_enforced_cap_throttles_busy_chips_to_the_closed_form_share_and_slows_the_job() {
+    // While computing: IT 40,400 W (32 × 700 + 18,000 of nodes and racks) × PUE 1.25.
+    // The cap leaves 45,000 / 1.25 − 18,000 = 18,000 W for 22,400 W of busy chips.
+    let p: f64 = 18_000.0 / 22_400.0;
+    let speed = p.sqrt();
+    // 99 cycles of a slowed hour of work and a 0.1 h checkpoint, then half an hour into the 100th.
+    let cycle = 1.0 / speed + 0.1;
+    let horizon_h = 99.0 * cycle + 0.5;
+    let sets = [
+        format!("horizon_days={}", horizon_h / 24.0),
+        r#"grid={"cap_mw": 0.045, "enforce_cap": true}"#.to_string(),
+        r#"power.throttle={"alpha": 0.5, "min_fraction_of_busy": 0.5}"#.to_string(),
+    ];
+    let s = Simulation::new(&apply_sets(&duty_cycle(), &sets).unwrap()).run().summary();
+    let t = s.throttle.as_ref().expect("a throttle block");
+    let f = &s.frontier[0];
+    // Each segment's end is rounded up to the next ms: at most 99 ms late in all.
+    let slack_h = 99.0 / 3.6e6;
+    assert_eq!(f.checkpoints, 99);
+    assert!((f.useful_hours - (99.0 + 0.5 * speed)).abs() <= slack_h, "{} vs {}", f.useful_hours, 99.0 + 0.5 * speed);
+    let busy_h = 99.0 / speed + 0.5;
+    assert!((t.hours_throttled - busy_h).abs() <= slack_h, "{} vs {busy_h}", t.hours_throttled);
+    assert!((t.lowest_power_share - p).abs() < 1e-12);
+    let lost = 32.0 * (1.0 - speed) * busy_h;
+    assert!((t.throughput_lost_chip_hours - lost).abs() <= 32.0 * slack_h, "{} vs {lost}", t.throughput_lost_chip_hours);
+    let shed = 32.0 * 700.0 * (1.0 - p) * busy_h * 1.25 / 1e6;
+    assert!((t.energy_shed_mwh - shed).abs() <= 32.0 * 700.0 * 1.25 * slack_h / 1e6, "{} vs {shed}", t.energy_shed_mwh);
+    // The facility never passes the cap, and sits at it while computing.
+    assert!((s.power.facility_peak_mw - 0.045).abs() < 1e-12, "{}", s.power.facility_peak_mw);
+    assert_eq!(s.grid.hours_above_cap, 0.0);
+    // The chip-time the slowdown took is its own bucket; the rest of busy time is work kept.
+    assert!((s.time_breakdown.throttled * 32.0 * horizon_h - lost).abs() <= 32.0 * slack_h + 1e-9);
+}
+
+#[test]
+fn a_cap_that_never_binds_changes_nothing_but_the_rounding_of_energy() {
+    let sets = |enforce: bool| {
+        vec![
+            format!(r#"grid={{"cap_mw": 250, "enforce_cap": {enforce}}}"#),
+            r#"power.throttle={"alpha": 0.5, "min_fraction_of_busy": 0.5}"#.to_string(),
+        ]
+    };
+    let (a, b) = (default_with(20.0, &sets(true)), default_with(20.0, &sets(false)));
+    let (sa, sb) = (a.summary(), b.summary());
+    assert_eq!(sa.throttle.as_ref().map(|t| t.hours_throttled), Some(0.0));
+    assert!(sb.throttle.is_none());
+    // The work clock runs at full speed: every segment ends at the same ms.
+    assert_eq!(format!("{:?}", sa.time_breakdown), format!("{:?}", sb.time_breakdown));
+    assert_eq!(format!("{:?}", sa.frontier), format!("{:?}", sb.frontier));
+    assert_eq!((sa.jobs.completed, sa.failures.total), (sb.jobs.completed, sb.failures.total));
+    // Its wake-ups only split the integration into more pieces.
+    assert!((sa.energy.facility_mwh - sb.energy.facility_mwh).abs() < 1e-12 * sb.energy.facility_mwh);
+}
+
 /// The default site for `days`, with the given `--set`s.
 fn default_with(days: f64, sets: &[String]) -> gigasim::Report {
     let mut all = vec![format!("horizon_days={days}")];

@@ -208,6 +208,20 @@ impl Scenario {
         {
             return problem(Part::Power, "battery.round_trip_efficiency", "got 0; allowed: a share above 0 and at most 1");
         }
+        if let Some(g) = &self.grid
+            && g.enforce_cap
+        {
+            if g.cap_mw.is_none() {
+                return problem(Part::Scenario, "grid.enforce_cap", "true without a cap; allowed: `cap_mw` set, or `enforce_cap: false`");
+            }
+            if self.power.throttle.is_none() {
+                return problem(
+                    Part::Power,
+                    "throttle",
+                    "missing, but the scenario's grid enforces its cap; allowed: `throttle: Some((alpha: …, min_fraction_of_busy: …))`",
+                );
+            }
+        }
         let f = &self.facility;
         f.check()?;
         self.failure.check(Some(f))?;

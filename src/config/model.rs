@@ -166,6 +166,19 @@ pub struct PowerModel {
     /// these, as GPU power smoothing makes it; without, it steps.
     #[serde(default)]
     pub ramp: Option<ChipRamp>,
+    /// Optional: how a chip's throughput falls when its power is capped below busy
+    /// watts; used when the scenario's grid enforces its cap.
+    #[serde(default)]
+    pub throttle: Option<Throttle>,
+}
+
+/// Throughput of a busy chip capped to a share p of its busy watts: p^alpha.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Throttle {
+    pub alpha: Positive,
+    /// The lowest share of busy watts a chip can be capped to.
+    pub min_fraction_of_busy: Prob,
 }
 
 /// Per-chip ramp limits.
@@ -253,6 +266,10 @@ pub struct GridSpec {
     /// The least the site should draw, MW.
     #[serde(default)]
     pub floor_mw: Option<NonNeg>,
+    /// The site keeps its facility draw under `cap_mw` by throttling busy chips
+    /// (by the power model's `throttle` curve); jobs then run slower.
+    #[serde(default)]
+    pub enforce_cap: bool,
 }
 
 pub fn new_year() -> String {

@@ -51,7 +51,41 @@ pub struct BatterySummary {
     pub largest_grid_step_mw: f64,
 }
 
+/// The `throttle` block of `summary.json`: a facility cap the site enforces.
+#[derive(Clone, Debug, Serialize)]
+pub struct ThrottleSummary {
+    pub cap_mw: f64,
+    /// The chip's curve: throughput = (power share)^alpha, down to its least share.
+    pub alpha: f64,
+    pub min_fraction_of_busy: f64,
+    /// Time the cap throttled busy chips, and the lowest share of busy watts they got.
+    pub hours_throttled: f64,
+    pub lowest_power_share: f64,
+    /// Busy chip-hours the slowdown took (computing at share^alpha of full speed),
+    /// and their share of all busy chip-time.
+    pub throughput_lost_chip_hours: f64,
+    pub throughput_lost_fraction: f64,
+    /// Facility energy the throttled chips did not draw.
+    pub energy_shed_mwh: f64,
+}
+
 impl Report {
+    pub(super) fn throttle_summary(&self) -> Option<ThrottleSummary> {
+        let c = self.cap.as_ref()?;
+        let g = self.grid_spec.as_ref()?;
+        let busy_ms = self.chip_ms_by_state[crate::sim::power::ChipState::Busy as usize] as f64;
+        Some(ThrottleSummary {
+            cap_mw: g.cap_mw.map_or(f64::INFINITY, |x| x.get()),
+            alpha: c.alpha,
+            min_fraction_of_busy: c.min_share,
+            hours_throttled: c.throttled_ms as f64 / 3.6e6,
+            lowest_power_share: c.min_share_seen,
+            throughput_lost_chip_hours: c.lost_chip_ms / 3.6e6,
+            throughput_lost_fraction: if busy_ms > 0.0 { c.lost_chip_ms / busy_ms } else { 0.0 },
+            energy_shed_mwh: c.shed_wms * self.pue / 3.6e12,
+        })
+    }
+
     pub(super) fn battery_summary(&self) -> Option<BatterySummary> {
         let b = self.battery.as_ref()?;
         let cap = b.spec().capacity_wh;

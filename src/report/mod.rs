@@ -14,7 +14,7 @@ mod tenants;
 
 pub use crate::sim::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, UsageSnapshot};
 pub use cost::CostSummary;
-pub use grid::{BatterySummary, GridSummary};
+pub use grid::{BatterySummary, GridSummary, ThrottleSummary};
 pub use tenants::{SchedulerSummary, TenantSummary};
 
 impl Simulation {
@@ -47,6 +47,8 @@ pub struct TimeBuckets {
     pub restart: u128,
     /// Computing work that a failure threw away.
     pub lost: u128,
+    /// Busy chip-time an enforced power cap took (throttled chips compute slower).
+    pub throttled: u128,
     /// Allocated to a job that waits for healthy nodes.
     pub waiting: u128,
     pub idle: u128,
@@ -55,7 +57,7 @@ pub struct TimeBuckets {
 
 impl TimeBuckets {
     pub fn total(&self) -> u128 {
-        self.useful + self.checkpoint + self.restart + self.lost + self.waiting + self.idle + self.down
+        self.useful + self.checkpoint + self.restart + self.lost + self.throttled + self.waiting + self.idle + self.down
     }
 }
 
@@ -163,6 +165,8 @@ pub struct Report {
     pub grid_spec: Option<crate::config::GridSpec>,
     /// The site battery and the grid draw behind it, when the power model has one.
     pub battery: Option<crate::sim::power::battery::Battery>,
+    /// The cap the site enforces and what throttling cost, when it enforces one.
+    pub cap: Option<crate::sim::power::cap::Cap>,
     /// Energy bought from the grid each hour from the start, Wh (the facility's, or
     /// the grid's behind a battery; the last may be a part hour).
     pub facility_hourly_wh: Vec<f64>,
@@ -175,7 +179,7 @@ pub struct Report {
 const WMS_PER_WH: f64 = 3_600_000.0;
 
 /// The time buckets from the ledger's chip-time per state, by the state table.
-fn buckets(chip_ms: &[u128; STATES], lost: u128) -> TimeBuckets {
+fn buckets(chip_ms: &[u128; STATES], lost: u128, throttled: u128) -> TimeBuckets {
     let mut t = TimeBuckets::default();
     for s in ChipState::ALL {
         let ms = chip_ms[s as usize];
@@ -191,6 +195,9 @@ fn buckets(chip_ms: &[u128; STATES], lost: u128) -> TimeBuckets {
     // Lost work was computed (busy) before a failure threw it away.
     t.useful = t.useful.checked_sub(lost).expect("lost work is never more than the work computed");
     t.lost = lost;
+    // Throttled busy time computed less; the rounding of work to whole ms may not match it to the ms.
+    t.throttled = throttled.min(t.useful);
+    t.useful -= t.throttled;
     t
 }
 
@@ -299,7 +306,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         detail,
         failures: rec.failures,
         interruptions: rec.interruptions,
-        time: buckets(&m.chip_ms, rec.lost_chip_ms),
+        time: buckets(&m.chip_ms, rec.lost_chip_ms, m.cap.as_ref().map_or(0, |c| c.lost_chip_ms.round() as u128)),
         chip_ms_by_state: m.chip_ms,
         node_up_ms: m.node_up_ms,
         chip_watts: m.chip_watts,
@@ -340,6 +347,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         design_w,
         grid_spec,
         battery: m.battery.clone(),
+        cap: m.cap.clone(),
         facility_hourly_wh,
         jobs: rec.jobs,
         frontier,
@@ -414,6 +422,7 @@ impl Report {
                 checkpoint: frac(t.checkpoint),
                 restart: frac(t.restart),
                 lost: frac(t.lost),
+                throttled: frac(t.throttled),
                 waiting: frac(t.waiting),
                 idle: frac(t.idle),
                 down: frac(t.down),
@@ -452,6 +461,7 @@ impl Report {
             cost,
             grid: self.grid_summary(),
             battery: self.battery_summary(),
+            throttle: self.throttle_summary(),
             frontier: self
                 .frontier
                 .iter()
@@ -512,6 +522,9 @@ pub struct Summary {
     /// The site battery (when the power model has one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub battery: Option<BatterySummary>,
+    /// The power cap the site enforces by throttling (when the scenario's grid does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<ThrottleSummary>,
     /// What the run cost (when the scenario names a cost model).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostSummary>,
@@ -534,6 +547,8 @@ pub struct Breakdown {
     pub checkpoint: f64,
     pub restart: f64,
     pub lost: f64,
+    /// Busy time an enforced power cap took (0 without one).
+    pub throttled: f64,
     pub waiting: f64,
     pub idle: f64,
     pub down: f64,

@@ -12,6 +12,7 @@ mod record;
 pub mod sched;
 pub mod topology;
 mod usage;
+mod workclock;
 
 pub use builder::SimulationBuilder;
 pub use failures::repair::{Crews, OutageView, RepairEvent, RepairFlow, RepairStage, StandardFlow};
@@ -40,13 +41,32 @@ use usage::Usage;
 /// Job phase events carry the job's epoch so that an interruption cancels them lazily.
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
-    FailureTick { class: u16 },
-    FailureClock { class: u16, unit: u32 },
-    RepairStageDone { outage: u32 },
+    FailureTick {
+        class: u16,
+    },
+    FailureClock {
+        class: u16,
+        unit: u32,
+    },
+    RepairStageDone {
+        outage: u32,
+    },
     RepairSpareBack,
-    JobPhaseEnd { job: u32, epoch: u32 },
-    JobArrival { source: u16 },
-    JobWallTime { job: u32, attempt: u32 },
+    JobPhaseEnd {
+        job: u32,
+        epoch: u32,
+    },
+    JobArrival {
+        source: u16,
+    },
+    JobWallTime {
+        job: u32,
+        attempt: u32,
+    },
+    /// The work clock reaches the earliest end of a running segment (under an enforced cap).
+    WorkDue {
+        generation: u32,
+    },
 }
 
 impl From<FailureEvent> for Event {
@@ -110,6 +130,9 @@ pub struct Simulation {
     pub(crate) events: Scheduler<Event>,
     pub(crate) stats: RunStats,
     pub(crate) meter: Meter,
+    /// Under an enforced power cap: the clock running segments end by.
+    pub(crate) clock: Option<workclock::WorkClock>,
+    due_scratch: Vec<(u32, u32)>,
     pub(crate) pool: NodePool,
     pub(crate) failures: Failures,
     pub(crate) repair: Repair,
@@ -218,6 +241,11 @@ impl Simulation {
         let mw = |x: Option<crate::config::Positive>| x.map_or(f64::INFINITY, |x| x.get() * 1e6);
         let ramp_limits = (mw(g.ramp_mw_per_min), mw(g.ramp_mw_per_s));
         let mut meter = Meter::new(ledger, chain, horizon, bin_ms, detail == Detail::Full, limits);
+        let enforced = g.cap_mw.filter(|_| g.enforce_cap).zip(scenario.power.throttle.as_ref());
+        if let Some((cap, t)) = enforced {
+            meter = meter.with_cap(cap.get() * 1e6, t.min_fraction_of_busy.get(), t.alpha.get());
+        }
+        let clock = enforced.is_some().then(workclock::WorkClock::new);
         if let Some(r) = &scenario.power.ramp {
             let spec = power::slew::SlewSpec { up_w_per_ms: r.up_watts_per_s.get() / 1e3, down_w_per_ms: r.down_watts_per_s.get() / 1e3 };
             meter = meter.with_slew(spec, ramp_limits);
@@ -286,11 +314,14 @@ impl Simulation {
             rack_scratch: Vec::new(),
             prices,
             hit_scratch: Vec::new(),
+            due_scratch: Vec::new(),
+            clock,
             rec,
             scenario,
         };
         sim.failures.start(&mut sim.events);
         sim.start_frontier_jobs();
+        sim.retime();
         for s in 0..sim.arrivals.len() {
             sim.schedule_next_arrival(s as u16);
         }
@@ -327,7 +358,7 @@ impl Simulation {
         for j in 0..self.scenario.workload.frontier.len() as u32 {
             let job = &self.jobs[j];
             if job.finished.is_none() {
-                let useful = (job.work_done + job.unsaved_work(self.horizon)) as u128 * job.chips as u128;
+                let useful = (job.work_done + self.unsaved(j, self.horizon)) as u128 * job.chips as u128;
                 let k = self.keys(j);
                 self.rec.unfinished(k, useful);
             }
@@ -432,6 +463,37 @@ impl Simulation {
                 }
             }
             Event::RepairSpareBack => self.repair.spare_back(),
+            Event::WorkDue { .. } => self.on_work_due(),
+        }
+        if self.clock.is_some() {
+            self.retime();
+        }
+    }
+
+    /// Running segments whose end the work clock reached end now.
+    fn on_work_due(&mut self) {
+        let Some(c) = &mut self.clock else { return };
+        let mut due = std::mem::take(&mut self.due_scratch);
+        c.due(self.events.now().as_millis(), &mut due);
+        for &(j, epoch) in &due {
+            if self.jobs.epoch(j) == epoch && self.jobs[j].phase == Phase::Running {
+                self.on_phase_end(j);
+            }
+        }
+        due.clear();
+        self.due_scratch = due;
+    }
+
+    /// Under an enforced cap: take the speed the chip counts now give, and (re)arm
+    /// the wake-up for the earliest segment end.
+    pub(crate) fn retime(&mut self) {
+        let speed = self.meter.speed();
+        let Some(c) = &mut self.clock else { return };
+        let now = self.events.now().as_millis();
+        c.set_speed(now, speed);
+        if let Some(t) = c.rearm(now) {
+            let generation = c.generation;
+            self.events.at(SimTime::from_millis(t), Event::WorkDue { generation });
         }
     }
 
@@ -532,6 +594,7 @@ impl engine::Model for Simulation {
         match *ev {
             Event::JobPhaseEnd { job, epoch } => self.jobs.epoch(job) == epoch,
             Event::JobWallTime { job, attempt } => self.walltime_current(job, attempt),
+            Event::WorkDue { generation } => self.clock.as_ref().is_some_and(|c| c.generation == generation),
             _ => true,
         }
     }

@@ -42,6 +42,7 @@ impl Simulation {
             work_total: ms(req.work_hours).max(1),
             work_done: 0,
             seg_len: 0,
+            work_start: 0.0,
             phase: Phase::Queued,
             phase_start: now,
             ckpt: req.checkpoint.map(|c| Ckpt { interval: ms(c.interval_hours).max(1), write: ms(c.write_hours), at_end: c.at_end }),
@@ -192,13 +193,31 @@ impl Simulation {
         job.phase_start = self.events.now();
     }
 
-    /// Enter phase `p` and arm its end, timed by [`Job::phase_duration`].
+    /// Enter phase `p` and arm its end, timed by [`Job::phase_duration`] (a running
+    /// segment under an enforced cap, by the work clock).
     #[inline(always)]
     fn enter_timed(&mut self, j: u32, p: Phase) {
         self.set_phase(j, p);
         let after = self.jobs[j].phase_duration(p);
         let epoch = self.jobs.epoch(j);
+        if let Some(c) = &mut self.clock
+            && p == Phase::Running
+        {
+            let start = c.work_at(self.events.now().as_millis());
+            self.jobs[j].work_start = start;
+            c.push(start + after.as_millis() as f64, j, epoch);
+            return;
+        }
         self.events.after(after, JobEvent::PhaseEnd { job: j, epoch }.into());
+    }
+
+    /// Work job `j` computed and has not saved by `now`, ms at full speed.
+    pub(crate) fn unsaved(&self, j: u32, now: SimTime) -> u64 {
+        let job = &self.jobs[j];
+        match (&self.clock, job.phase) {
+            (Some(c), Phase::Running) => (c.work_at(now.as_millis()) - job.work_start).max(0.0) as u64,
+            _ => job.unsaved_work(now),
+        }
     }
 
     /// The job holds all the nodes it needs: restart if it ran before, else compute.
@@ -320,10 +339,11 @@ impl Simulation {
     pub(crate) fn interrupt(&mut self, j: u32, cause: Cause) {
         let now = self.events.now();
         let k = self.keys(j);
+        let unsaved = self.unsaved(j, now);
         let job = &mut self.jobs[j];
         job.draining = false;
         if matches!(job.phase, Phase::Running | Phase::Checkpointing | Phase::Restarting) {
-            let lost_chip_ms = job.unsaved_work(now) as u128 * job.chips as u128;
+            let lost_chip_ms = unsaved as u128 * job.chips as u128;
             job.lost_chip_ms += lost_chip_ms;
             job.interruptions += 1;
             job.seg_len = 0;
@@ -368,12 +388,12 @@ impl Simulation {
             return;
         }
         self.queue.draining(j);
-        let now = self.events.now();
+        let ran = self.unsaved(j, self.events.now());
         let job = &mut self.jobs[j];
         job.draining = true;
         if job.phase == Phase::Running {
             // The segment so far is what the checkpoint saves.
-            job.seg_len = now.since(job.phase_start).as_millis();
+            job.seg_len = ran;
             self.jobs.cancel_pending(j);
             self.enter_timed(j, Phase::Checkpointing);
         }
@@ -610,7 +630,7 @@ impl Simulation {
             chips: job.chips,
             work_hours: Duration::from_millis(job.work_total).as_hours(),
             started_hours: start.as_hours(),
-            useful_hours: Duration::from_millis(job.work_done + job.unsaved_work(now)).as_hours(),
+            useful_hours: Duration::from_millis(job.work_done + self.unsaved(j, now)).as_hours(),
             wall_hours: end.since(start).as_hours(),
             finished_hours: job.finished.map(|t| t.as_hours()),
             interruptions: job.interruptions,

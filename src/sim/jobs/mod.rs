@@ -276,6 +276,8 @@ pub(crate) struct Job {
     /// Work saved by the last completed checkpoint (or completed segments), ms.
     pub work_done: u64,
     pub seg_len: u64,
+    /// Under an enforced cap: the work clock's reading when the running segment began.
+    pub work_start: f64,
     pub phase: Phase,
     pub phase_start: SimTime,
     pub ckpt: Option<Ckpt>,

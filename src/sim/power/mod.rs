@@ -3,6 +3,7 @@
 //! never changes what happens.
 
 pub mod battery;
+pub mod cap;
 mod chain;
 pub mod ledger;
 pub mod linramps;
@@ -38,6 +39,8 @@ pub(crate) struct Meter {
     battery: Option<battery::Battery>,
     /// Per-chip ramp limits: the draw moves linearly between corners.
     slew: Option<slew::Slew>,
+    /// A facility cap enforced by throttling busy chips.
+    cap: Option<cap::Cap>,
 }
 
 /// How facility draw follows from IT draw, decided once when the chain is built.
@@ -67,6 +70,8 @@ pub struct MeterSnapshot {
     pub battery: Option<battery::Battery>,
     /// ∫ (IT draw − the draw its counts give) dt under ramp limits, watt-ms (0 without).
     pub ramp_excess_wms: f64,
+    /// The enforced cap and what throttling cost, when the site has one.
+    pub cap: Option<cap::Cap>,
 }
 
 impl Meter {
@@ -87,7 +92,7 @@ impl Meter {
                 (Some(Track::new(w, it_w, horizon, bin_ms, series).with_limits(limits.0, limits.1)), w)
             }
         };
-        Self { ledger, chain, it, factor, facility, it_w, facility_w, dirty: false, battery: None, slew: None }
+        Self { ledger, chain, it, factor, facility, it_w, facility_w, dirty: false, battery: None, slew: None, cap: None }
     }
 
     /// Put a battery between the facility and the grid.
@@ -116,6 +121,24 @@ impl Meter {
         self
     }
 
+    /// Enforce a facility cap of `cap_w` by throttling busy chips to no less than
+    /// `min_share` of their watts, at share^`alpha` of their speed.
+    pub fn with_cap(mut self, cap_w: f64, min_share: f64, alpha: f64) -> Self {
+        let k = self.factor.unwrap_or_else(|| self.chain.pue());
+        let busy_w = self.chain.chip_watts()[ChipState::Busy as usize];
+        self.cap = Some(cap::Cap::new(cap_w / k, busy_w, min_share, alpha));
+        self.dirty = true;
+        self.refresh();
+        self
+    }
+
+    /// How fast busy chips compute now (1 unless a cap throttles them).
+    #[inline]
+    pub fn speed(&mut self) -> f64 {
+        self.refresh();
+        self.cap.as_ref().map_or(1.0, |c| c.speed)
+    }
+
     /// Bring the draws up to date. Changes of state only mark them stale, so the
     /// chain runs once per instant rather than once per change; IT draw depends on
     /// the counts alone, so the result is the same bit for bit.
@@ -124,6 +147,9 @@ impl Meter {
         if self.dirty {
             let at = self.ledger.time();
             self.it_w = self.chain.it_w(at, &self.ledger);
+            if let Some(c) = &mut self.cap {
+                self.it_w = c.apply(self.it_w, &self.ledger);
+            }
             if self.facility.is_some() {
                 self.facility_w = self.chain.facility_w(at, self.it_w, &self.ledger);
             }
@@ -139,6 +165,9 @@ impl Meter {
             return;
         }
         self.refresh();
+        if let Some(c) = &mut self.cap {
+            c.hold(now.as_millis() - last.as_millis(), self.ledger.counts()[ChipState::Busy as usize]);
+        }
         if self.slew.is_some() {
             self.advance_ramped(last, now);
             self.ledger.set_time(now);
@@ -235,6 +264,7 @@ impl Meter {
                 (None, None) => unreachable!("without a factor the meter keeps a facility track"),
             },
             ramp_excess_wms: self.slew.as_ref().map_or(0.0, |s| s.excess_wms),
+            cap: self.cap,
             battery: self.battery.map(|mut b| {
                 b.finish();
                 b
@@ -260,6 +290,7 @@ mod tests {
             floor: None,
             battery: None,
             ramp: None,
+            throttle: None,
             pue: AtLeastOne::new(1.5),
         }
     }
