@@ -22,9 +22,11 @@ pub struct GridSummary {
     pub ramp_limit_mw_per_s: Option<f64>,
     pub cap_mw: Option<f64>,
     pub floor_mw: Option<f64>,
-    /// Steps of the draw (at instants IT draw moved by 1 MW or more) larger than
-    /// the per-minute limit, and than the per-second limit: each breaks it at once;
-    /// under ramp limits, also its linear stretches that alone break it.
+    /// Episodes of the draw moving one way (steps and ramps, no pause as long as
+    /// the window between them) that change it by more than the per-minute limit
+    /// within a minute, and by more than the per-second limit within a second. For
+    /// a draw that only steps, its steps larger than the limit, but steps the same
+    /// way within a window add up.
     pub ramp_violations: u64,
     pub ramp_violations_per_s: u64,
     /// Time and energy above the cap and below the floor.
@@ -115,13 +117,11 @@ impl Report {
                     max_drop_w: b.largest_fall_w,
                     worst_w: std::array::from_fn(|i| b.ramps[i].worst_fall.max(b.ramps[i].worst_rise)),
                     beyond: &b.beyond,
-                    steps_over: &|mw| b.steps_over(mw * 1e6),
-                    steep: b.steep,
+                    violations: Some(b.violations.each_ref().map(|v| v.count)),
                 })
             }
             None => {
                 let p = &self.power;
-                let steps = |mw: f64| p.falls.iter().chain(&p.rises).filter(|s| s.0 / 1e6 > mw).map(|s| s.1).sum::<u64>();
                 self.grid_block(Draw {
                     energy_mwh: p.energy_wh / 1e6,
                     mean_mw: self.facility_mean_w() / 1e6,
@@ -130,8 +130,7 @@ impl Report {
                     max_drop_w: p.max_drop_w,
                     worst_w: std::array::from_fn(|i| p.ramps.fall_w[i].max(p.ramps.rise_w[i])),
                     beyond: &p.beyond,
-                    steps_over: &steps,
-                    steep: p.steep,
+                    violations: p.violations,
                 })
             }
         }
@@ -141,7 +140,7 @@ impl Report {
     fn grid_block(&self, d: Draw) -> GridSummary {
         let g = self.grid_spec.clone().unwrap_or_default();
         let (per_min, per_s) = (g.ramp_mw_per_min.map(|x| x.get()), g.ramp_mw_per_s.map(|x| x.get()));
-        let violations = |limit_mw: Option<f64>, i: usize| limit_mw.map_or(0, |l| (d.steps_over)(l) + d.steep[i]);
+        let violations = |limit_mw: Option<f64>, i: usize| limit_mw.and(d.violations).map_or(0, |v| v[i]);
         let b = d.beyond;
         GridSummary {
             energy_mwh: d.energy_mwh,
@@ -177,7 +176,7 @@ struct Draw<'a> {
     max_drop_w: f64,
     worst_w: [f64; 3],
     beyond: &'a crate::sim::power::Beyond,
-    steps_over: &'a dyn Fn(f64) -> u64,
-    /// Linear stretches breaking the per-minute and per-second limits alone.
-    steep: [u64; 2],
+    /// Violations of the per-minute and per-second limits, counted as the draw went
+    /// (`None` without limits).
+    violations: Option<[u64; 2]>,
 }

@@ -85,9 +85,9 @@ pub struct FacilityPower {
     pub ramps: WorstRamps,
     /// Time and energy above the grid's cap and below its floor.
     pub beyond: Beyond,
-    /// Under per-chip ramp limits: linear stretches that alone break the grid's
-    /// per-minute and per-second ramp limits.
-    pub steep: [u64; 2],
+    /// Under per-chip ramp limits: violations of the grid's per-minute and
+    /// per-second ramp limits, counted as the draw went.
+    pub violations: Option<[u64; 2]>,
 }
 
 /// Everything a run produced; outputs, charts and sweeps consume it.
@@ -234,7 +234,7 @@ fn facility_power(
                 rises: it.rises.iter().map(|(w, n)| (w * k, n)).collect(),
                 ramps: WorstRamps { fall_w: it.ramps.fall_w.map(|w| w * k), rise_w: it.ramps.rise_w.map(|w| w * k) },
                 beyond: Beyond { above_wms: it.beyond.above_wms * k, below_wms: it.beyond.below_wms * k, ..it.beyond },
-                steep: it.steep,
+                violations: it.violations,
             };
             (power, it.zoom.iter().map(|&(t, w, _)| (t, w)).collect())
         }
@@ -252,7 +252,7 @@ fn facility_power(
                 rises: f.rises.iter().collect(),
                 ramps: f.ramps,
                 beyond: f.beyond,
-                steep: f.steep,
+                violations: f.violations,
             };
             (power, f.zoom.iter().map(|&(t, _, it)| (t, it)).collect())
         }

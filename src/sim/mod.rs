@@ -240,7 +240,7 @@ impl Simulation {
         let g = scenario.grid.clone().unwrap_or_default();
         let mw = |x: Option<crate::config::Positive>| x.map_or(f64::INFINITY, |x| x.get() * 1e6);
         let ramp_limits = (mw(g.ramp_mw_per_min), mw(g.ramp_mw_per_s));
-        let mut meter = Meter::new(ledger, chain, horizon, bin_ms, detail == Detail::Full, limits);
+        let mut meter = Meter::new(ledger, chain, horizon, bin_ms, detail == Detail::Full, limits, ramp_limits);
         let enforced = g.cap_mw.filter(|_| g.enforce_cap).zip(scenario.power.throttle.as_ref());
         if let Some((cap, t)) = enforced {
             meter = meter.with_cap(cap.get() * 1e6, t.min_fraction_of_busy.get(), t.alpha.get());
@@ -248,7 +248,7 @@ impl Simulation {
         let clock = enforced.is_some().then(workclock::WorkClock::new);
         if let Some(r) = &scenario.power.ramp {
             let spec = power::slew::SlewSpec { up_w_per_ms: r.up_watts_per_s.get() / 1e3, down_w_per_ms: r.down_watts_per_s.get() / 1e3 };
-            meter = meter.with_slew(spec, ramp_limits);
+            meter = meter.with_slew(spec);
         }
         if let Some(b) = &scenario.power.battery {
             meter = meter.with_battery(

@@ -8,6 +8,7 @@
 
 use super::linramps::LinearRamps;
 use super::ramps::RAMP_WINDOWS;
+use super::violations::Violations;
 
 /// A battery and the grid ramp limit it holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,10 +68,8 @@ pub struct Battery {
     /// The grid's cap and floor (±∞ without), and the time and energy beyond them.
     limits: (f64, f64),
     pub beyond: super::Beyond,
-    /// The grid's ramp limits (change in W within a window of ms; ∞ for none), and
-    /// the grid draw's linear stretches that alone break each.
-    ramp_limits: [(f64, f64); 2],
-    pub steep: [u64; 2],
+    /// Violations of the grid's ramp limits per minute and per second.
+    pub violations: [Violations; 2],
 }
 
 const MS_PER_H: f64 = 3_600_000.0;
@@ -109,8 +108,7 @@ impl Battery {
             bin_wms: 0.0,
             limits: (f64::INFINITY, f64::NEG_INFINITY),
             beyond: super::Beyond::default(),
-            ramp_limits: [(f64::INFINITY, 1.0); 2],
-            steep: [0; 2],
+            violations: [Violations::new(f64::INFINITY, 60_000.0, facility_w), Violations::new(f64::INFINITY, 1_000.0, facility_w)],
             spec,
         }
     }
@@ -127,10 +125,11 @@ impl Battery {
         self
     }
 
-    /// Count the grid draw's stretches steeper than `per_min` W within a minute and
+    /// Count the grid draw's violations of a change of `per_min` W within a minute and
     /// `per_s` W within a second (∞ for none).
     pub fn with_ramp_limits(mut self, per_min: f64, per_s: f64) -> Self {
-        self.ramp_limits = [(per_min, 60_000.0), (per_s, 1_000.0)];
+        let g = self.grid_w;
+        self.violations = [Violations::new(per_min, 60_000.0, g), Violations::new(per_s, 1_000.0, g)];
         self
     }
 
@@ -139,6 +138,7 @@ impl Battery {
         // The end of the last stretch.
         self.mark(self.grid_w, self.grid_w);
         self.flush();
+        self.violations.iter_mut().for_each(Violations::finish);
         if self.bin_ms.is_some() && (self.bin_wms != 0.0 || self.t > self.bins.len() as f64 * self.bin_ms.unwrap_or(1.0)) {
             self.bins.push((self.bin_wms, self.stored_wh));
             self.bin_wms = 0.0;
@@ -162,12 +162,10 @@ impl Battery {
             for r in &mut self.ramps {
                 r.corner(t, b, a);
             }
+            for v in &mut self.violations {
+                v.corner(t, b, a);
+            }
         }
-    }
-
-    /// Steps larger than `w` watts.
-    pub fn steps_over(&self, w: f64) -> u64 {
-        self.step_sizes.range((w.max(0.0).to_bits() + 1)..).map(|(_, n)| n).sum()
     }
 
     pub fn spec(&self) -> &BatterySpec {
@@ -220,6 +218,7 @@ impl Battery {
             // What happens at time zero (jobs taking their nodes) sets the draw; it does not step it.
             self.grid_w = p0;
             self.ramps = RAMP_WINDOWS.map(|(w, _)| LinearRamps::new(w, p0));
+            self.violations.iter_mut().for_each(|v| v.reset(p0));
         }
         let q = if p1 == p0 { 0.0 } else { (p1 - p0) / (t1 - t0) };
         self.t = t0;
@@ -358,11 +357,6 @@ impl Battery {
             // The slope changes here: a corner (a stretch of the same slope goes on without one).
             self.mark(g0, g0);
             self.slope = slope;
-        }
-        for (n, &(limit, window)) in self.steep.iter_mut().zip(&self.ramp_limits) {
-            if slope.abs() * s.min(window) > limit {
-                *n += 1;
-            }
         }
         self.grid_wms += (g0 + g1) / 2.0 * s;
         if let Some(bin) = self.bin_ms {

@@ -11,6 +11,7 @@ pub mod ramps;
 pub mod slew;
 pub mod states;
 pub mod track;
+pub mod violations;
 
 pub(crate) use chain::Chain;
 pub use chain::{Chips, Overheads, PowerStage, Pue};
@@ -77,19 +78,29 @@ pub struct MeterSnapshot {
 impl Meter {
     /// All chips start idle and all nodes up. Without `series` only the totals
     /// are kept: no power bins, zoom trace or list of drops.
-    /// `limits`: the grid's cap and floor on facility draw, W (±∞ for none).
-    pub fn new(ledger: Ledger, mut chain: Chain, horizon: SimTime, bin_ms: u64, series: bool, limits: (f64, f64)) -> Self {
+    /// `limits`: the grid's cap and floor on facility draw, W (±∞ for none);
+    /// `ramp_limits`: its ramp limits per minute and per second, W (∞ for none).
+    pub fn new(
+        ledger: Ledger,
+        mut chain: Chain,
+        horizon: SimTime,
+        bin_ms: u64,
+        series: bool,
+        limits: (f64, f64),
+        ramp_limits: (f64, f64),
+    ) -> Self {
         let it_w = chain.it_w(SimTime::ZERO, &ledger);
         let factor = chain.facility_factor();
         // With a fixed factor k the facility is k × IT: the IT track counts against limits / k.
         let k = factor.unwrap_or(1.0);
+        let ramps = |k: f64| [(ramp_limits.0 / k, 60_000.0), (ramp_limits.1 / k, 1_000.0)];
         let it = Track::new(it_w, it_w, horizon, bin_ms, series);
-        let it = if factor.is_some() { it.with_limits(limits.0 / k, limits.1 / k) } else { it };
+        let it = if factor.is_some() { it.with_limits(limits.0 / k, limits.1 / k).with_ramp_limits(ramps(k)) } else { it };
         let (facility, facility_w) = match factor {
             Some(_) => (None, 0.0),
             None => {
                 let w = chain.facility_w(SimTime::ZERO, it_w, &ledger);
-                (Some(Track::new(w, it_w, horizon, bin_ms, series).with_limits(limits.0, limits.1)), w)
+                (Some(Track::new(w, it_w, horizon, bin_ms, series).with_limits(limits.0, limits.1).with_ramp_limits(ramps(1.0))), w)
             }
         };
         Self { ledger, chain, it, factor, facility, it_w, facility_w, dirty: false, battery: None, slew: None, cap: None }
@@ -108,15 +119,10 @@ impl Meter {
         self
     }
 
-    /// Ramp-limit every chip: the IT (and facility) tracks then take linear
-    /// stretches, and count those steeper than the grid's ramp limits
-    /// (`ramp_limits`: facility W per minute and per second, ∞ for none).
-    pub fn with_slew(mut self, spec: slew::SlewSpec, ramp_limits: (f64, f64)) -> Self {
-        // With a fixed factor k the facility is k × IT: the IT track counts against limits / k.
-        let limits = |k: f64| [(ramp_limits.0 / k, 60_000.0), (ramp_limits.1 / k, 1_000.0)];
-        let none = [(f64::INFINITY, 60_000.0), (f64::INFINITY, 1_000.0)];
-        self.it = self.it.with_lines(self.factor.map_or(none, limits));
-        self.facility = self.facility.map(|f| f.with_lines(limits(1.0)));
+    /// Ramp-limit every chip: the IT (and facility) tracks then take linear stretches.
+    pub fn with_slew(mut self, spec: slew::SlewSpec) -> Self {
+        self.it = self.it.with_lines();
+        self.facility = self.facility.map(Track::with_lines);
         self.slew = Some(slew::Slew::new(spec));
         self
     }
@@ -279,6 +285,7 @@ mod tests {
     use crate::config::{AtLeastOne, ChipWatts, NonNeg, PowerModel};
 
     const NO_LIMITS: (f64, f64) = (f64::INFINITY, f64::NEG_INFINITY);
+    const NO_RAMP_LIMITS: (f64, f64) = (f64::INFINITY, f64::INFINITY);
 
     fn model() -> PowerModel {
         let w = NonNeg::new;
@@ -303,7 +310,7 @@ mod tests {
     /// its integral against the watts table by hand.
     #[test]
     fn the_meter_integrates_the_chain_over_the_ledger() {
-        let mut m = Meter::new(Ledger::new(8, 2), Chain::of(&model(), 1), t(3000), 1000, true, NO_LIMITS);
+        let mut m = Meter::new(Ledger::new(8, 2), Chain::of(&model(), 1), t(3000), 1000, true, NO_LIMITS, NO_RAMP_LIMITS);
         // 0..1000 ms: all idle, both nodes up: 8·100 + 2·1000 + 500 = 3300 W.
         assert_eq!(m.it_watts(), 3300.0);
         m.advance(t(1000));
@@ -338,7 +345,7 @@ mod tests {
         }
         let mut chain = Chain::of(&model(), 1);
         chain.push(Box::new(Floor(6000.0)));
-        let mut m = Meter::new(Ledger::new(8, 2), chain, t(2000), 1000, false, NO_LIMITS);
+        let mut m = Meter::new(Ledger::new(8, 2), chain, t(2000), 1000, false, NO_LIMITS, NO_RAMP_LIMITS);
         m.advance(t(1000)); // 3300 W IT → 4950 W after PUE → 6000 W after the floor
         m.shift(ChipState::Idle, ChipState::Busy, 8);
         m.advance(t(2000)); // 8100 W IT → 12150 W

@@ -6,6 +6,7 @@
 
 use super::linramps::LinearRamps;
 use super::ramps::{RAMP_WINDOWS, Ramps, WorstRamps};
+use super::violations::Violations;
 use crate::engine::SimTime;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -96,9 +97,9 @@ pub struct TrackSnapshot {
     pub hourly_wms: Vec<f64>,
     /// Time and energy above the grid cap and below the grid floor.
     pub beyond: Beyond,
-    /// Ramps of a draw that moves linearly (chips under ramp limits), per limit
-    /// given: stretches that alone change it by more than the limit in its window.
-    pub steep: [u64; 2],
+    /// For a draw that moves linearly (chips under ramp limits): its violations of the
+    /// ramp limits given, per minute and per second (see [`Violations`]).
+    pub violations: Option<[u64; 2]>,
 }
 
 pub struct Track {
@@ -138,10 +139,10 @@ pub struct Track {
     /// (over [`RAMP_WINDOWS`]), and the ramp limits (change per window, W; window,
     /// ms) its steep stretches are counted against.
     lines: Option<Box<[LinearRamps; 3]>>,
+    /// Violations of the grid's ramp limits per minute and per second, when it has any.
+    violations: Option<Box<[Violations; 2]>>,
     /// The slope of the draw since the last corner handed to `lines`, W/ms.
     line_slope: f64,
-    ramp_limits: [(f64, f64); 2],
-    steep: [u64; 2],
 }
 
 /// Time (ms) and energy (watt-ms) a draw spent above its cap and below its floor.
@@ -190,19 +191,25 @@ impl Track {
             floor_w: f64::NEG_INFINITY,
             beyond: Beyond::default(),
             lines: None,
+            violations: None,
             line_slope: 0.0,
-            ramp_limits: [(f64::INFINITY, 1.0); 2],
-            steep: [0; 2],
         }
     }
 
     /// The draw moves linearly between corners (fed by [`Track::advance_line`]):
-    /// keep its ramps exactly, and count its stretches steeper than `limits`
-    /// (change in W, within a window of ms; ∞ for none).
-    pub fn with_lines(mut self, limits: [(f64, f64); 2]) -> Self {
+    /// keep its ramps exactly.
+    pub fn with_lines(mut self) -> Self {
         let v = self.level_before_instant;
         self.lines = Some(Box::new(RAMP_WINDOWS.map(|(w, _)| LinearRamps::new(w, v))));
-        self.ramp_limits = limits;
+        self
+    }
+
+    /// Count violations of `limits` (change in W within a window of ms) as the draw goes.
+    pub fn with_ramp_limits(mut self, limits: [(f64, f64); 2]) -> Self {
+        let v = self.level_before_instant;
+        if limits.iter().any(|l| l.0.is_finite()) {
+            self.violations = Some(Box::new(limits.map(|(l, w)| Violations::new(l, w, v))));
+        }
         self
     }
 
@@ -299,18 +306,18 @@ impl Track {
         {
             // A corner where the draw steps or bends (a stretch of the same slope goes on without one).
             self.line_slope = slope;
+            // What happens at time zero sets the draw; it does not step it.
             for r in lines.iter_mut() {
-                // What happens at time zero sets the draw; it does not step it.
                 if t0 == 0.0 {
                     *r = LinearRamps::new(r.window_ms(), a);
                 } else {
                     r.corner(t0, self.level_before_instant, a);
                 }
             }
-        }
-        for (n, &(limit, window)) in self.steep.iter_mut().zip(&self.ramp_limits) {
-            if slope.abs() * len.min(window) > limit {
-                *n += 1;
+            if let Some(v) = &mut self.violations {
+                for x in v.iter_mut() {
+                    if t0 == 0.0 { x.reset(a) } else { x.corner(t0, self.level_before_instant, a) }
+                }
             }
         }
         if self.series {
@@ -393,6 +400,16 @@ impl Track {
             self.rises.add(-drop);
         }
         self.ramps.step(t.as_millis(), level);
+        if let Some(v) = &mut self.violations {
+            Self::step_violations(v, t, self.level_before_instant, level);
+        }
+    }
+
+    #[inline(never)]
+    fn step_violations(v: &mut [Violations; 2], t: SimTime, before: f64, after: f64) {
+        for x in v.iter_mut() {
+            if t == SimTime::ZERO { x.reset(after) } else { x.corner(t.as_millis() as f64, before, after) }
+        }
     }
 
     /// Keep the series up to `now`: the listed drops, the zoom ring around the
@@ -482,6 +499,14 @@ impl Track {
             zoom: self.zoom.captured,
             falls: self.falls,
             rises: self.rises,
+            violations: self.violations.as_mut().map(|v| {
+                let (end, level) = (self.horizon.as_millis() as f64, self.level_before_instant);
+                v.iter_mut().for_each(|x| {
+                    x.corner(end, level, level);
+                    x.finish();
+                });
+                v.each_ref().map(|x| x.count)
+            }),
             ramps: match self.lines {
                 Some(mut l) => {
                     let (end, v) = (self.horizon.as_millis() as f64, self.level_before_instant);
@@ -490,7 +515,6 @@ impl Track {
                 }
                 None => self.ramps.worst(),
             },
-            steep: self.steep,
         }
     }
 }
@@ -530,7 +554,10 @@ mod tests {
     /// A linear stretch: its energy is the trapezoid, cut exactly at bin and cap crossings.
     #[test]
     fn a_linear_stretch_is_integrated_as_its_trapezoid() {
-        let mut k = Track::new(100.0, 100.0, t(3000), 1000, true).with_limits(70.0, f64::NEG_INFINITY).with_lines([(5.0, 1000.0); 2]);
+        let mut k = Track::new(100.0, 100.0, t(3000), 1000, true)
+            .with_limits(70.0, f64::NEG_INFINITY)
+            .with_lines()
+            .with_ramp_limits([(5.0, 60_000.0), (5.0, 1000.0)]);
         // 100 W until 500 ms, then down linearly to 40 W at 1500 ms, then flat.
         k.advance_line(0.0, 500.0, (100.0, 100.0), (100.0, 100.0));
         k.advance_line(500.0, 1500.0, (100.0, 40.0), (100.0, 40.0));
@@ -545,7 +572,7 @@ mod tests {
         assert_eq!(s.beyond.above_wms, 30.0 * 500.0 + 30.0 / 2.0 * 500.0);
         // Within any second it falls 60 W (the whole ramp); within a second, one stretch breaks a 5 W limit.
         assert_eq!((s.ramps.fall_w[0], s.ramps.rise_w[0], s.max_drop_w), (60.0, 0.0, 0.0));
-        assert_eq!(s.steep, [1, 1]);
+        assert_eq!(s.violations, Some([1, 1]), "the fall breaks a 5 W limit within a minute and within a second");
     }
 
     #[test]
