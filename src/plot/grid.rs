@@ -47,6 +47,18 @@ struct Summary {
 struct Power {
     max_drop_mw: f64,
     max_drop_at_hours: f64,
+    #[serde(default)]
+    zoom: Option<super::run::ZoomEvent>,
+}
+
+impl Power {
+    /// The zoom's centre (hours), the fall (MW) and whether it is within a minute (ramp-limited chips).
+    fn zoom(&self) -> (f64, f64, bool) {
+        match &self.zoom {
+            Some(z) => (z.at_hours, z.fall_mw, z.within_s > 0.0),
+            None => (self.max_drop_at_hours, self.max_drop_mw, false),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -213,7 +225,7 @@ impl Chart for GridChart<'_> {
                 let worst = g.worst_ramp_mw_per_min.map(|w| format!("worst grid change within a minute {}", mw(w)));
                 let limit = g.ramp_limit_mw_per_min.map(|l| {
                     let v = g.ramp_violations.unwrap_or(0);
-                    format!("limit {}/min, {} {}", mw(l), fmt_int(v), if v == 1 { "minute over it" } else { "minutes over it" })
+                    format!("limit {}/min, broken {} {}", mw(l), fmt_int(v), if v == 1 { "time" } else { "times" })
                 });
                 [worst, limit].into_iter().flatten().collect::<Vec<_>>().join(", ")
             }
@@ -237,7 +249,7 @@ impl Chart for GridChart<'_> {
         };
         let mut keys = vec![
             Key::new(Swatch::Band(FAC_BAND, 0.7), format!("facility: lowest to highest draw each {per}")),
-            Key::new(Swatch::Line(FACILITY, 2), "facility, exact steps (zoom)"),
+            Key::new(Swatch::Line(FACILITY, 2), "facility, exact (zoom)"),
             Key::new(Swatch::Line(GRID_C, 3), format!("grid, mean of each {per} (top) and 5 min (zoom)")),
             Key::new(Swatch::Band(SOC, 0.55), format!("battery charge, lowest to highest each {per}{soc_note}")),
         ];
@@ -289,8 +301,8 @@ impl Chart for GridChart<'_> {
         let mid = |g: &Group| xd(0.5 * (g.start_h + g.end_h));
         chart.draw_series([Polygon::new(band(|g| g.fac_lo, |g| g.fac_hi), FAC_BAND.mix(0.7).filled())])?;
         chart.draw_series(LineSeries::new(groups.iter().map(|g| (mid(g), g.grid_mean)), GRID_C.stroke_width(2)))?;
-        if s.power.max_drop_mw > 0.0 {
-            let x = xd(s.power.max_drop_at_hours);
+        if s.power.zoom().1 > 0.0 {
+            let x = xd(s.power.zoom().0);
             chart.draw_series(DashedLineSeries::new(vec![(x, y0), (x, y1)], 6, 5, DROP.stroke_width(2)))?;
         }
 
@@ -356,7 +368,7 @@ impl GridChart<'_> {
             .filter(|(i, r)| self.zoom.get(i + 1).is_none_or(|n| n.time_h > r.time_h))
             .map(|(_, r)| *r)
             .collect();
-        let t0 = s.power.max_drop_at_hours;
+        let (t0, fall, ramped) = s.power.zoom();
         let m = |t: f64| (t - t0) * 60.0;
         // The span of the exact steps (an hour around the fall), else half an hour either side.
         let (from, to) = match (zoom.first(), zoom.last()) {
@@ -382,8 +394,9 @@ impl GridChart<'_> {
             .house()
             .y_labels(4)
             .x_desc(format!(
-                "minutes before (−) and after the largest fall, −{} in one instant on {}",
-                mw(s.power.max_drop_mw),
+                "minutes before (−) and after the largest fall, −{} {} {}",
+                mw(fall),
+                if ramped { "within the minute ending" } else { "in one instant on" },
                 fmt_when(t0)
             ))
             .y_desc("power (MW)")
@@ -397,7 +410,10 @@ impl GridChart<'_> {
             for (i, z) in zoom.iter().enumerate() {
                 let next = zoom.get(i + 1).map_or(x1, |n| m(n.time_h));
                 p.push((m(z.time_h), z.facility_mw));
-                p.push((next, z.facility_mw));
+                // A ramp-limited draw runs linearly to the next row; a stepping one holds.
+                if !ramped || i + 1 == zoom.len() {
+                    p.push((next, z.facility_mw));
+                }
             }
             chart.draw_series(LineSeries::new(p, FACILITY.stroke_width(2)))?;
         }

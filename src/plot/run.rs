@@ -101,6 +101,14 @@ struct Energy {
 }
 
 #[derive(Debug, Deserialize)]
+pub(super) struct ZoomEvent {
+    pub at_hours: f64,
+    pub fall_mw: f64,
+    /// 0: a fall in one instant; 60: the largest within a minute (ramp-limited chips).
+    pub within_s: f64,
+}
+
+#[derive(Debug, Deserialize)]
 struct Power {
     facility_mean_mw: f64,
     facility_peak_mw: f64,
@@ -108,6 +116,9 @@ struct Power {
     facility_min_mw: Option<f64>,
     max_drop_mw: f64,
     max_drop_at_hours: f64,
+    /// What the zoom is centred on (older summaries: the largest instant fall).
+    #[serde(default)]
+    zoom: Option<ZoomEvent>,
     #[serde(default)]
     drops: Option<Swings>,
     #[serde(default)]
@@ -608,18 +619,35 @@ impl Chart for ZoomChart<'_> {
             .map(|(_, r)| *r)
             .collect();
         let rows = &rows[..];
-        let fall = largest_fall(rows);
-        let t0 = match fall {
-            Some((i, _)) => rows[i].time_h,
-            None => s.power.max_drop_at_hours,
+        // Under per-chip ramp limits the draw moves linearly between rows, and the zoom is
+        // centred on the largest fall within a minute.
+        let ramped = s.power.zoom.as_ref().filter(|z| z.within_s > 0.0);
+        let fall = if ramped.is_some() { None } else { largest_fall(rows) };
+        let t0 = match (fall, ramped) {
+            (Some((i, _)), _) => rows[i].time_h,
+            (None, Some(z)) => z.at_hours,
+            (None, None) => s.power.max_drop_at_hours,
         };
-        let drop_mw = fall.map(|f| f.1).unwrap_or(s.power.max_drop_mw);
+        let drop_mw = fall.map(|f| f.1).or(ramped.map(|z| z.fall_mw)).unwrap_or(s.power.max_drop_mw);
         let window = ZOOM_WINDOW_MINUTES as f64;
         let before = rows.first().map(|r| (t0 - r.time_h) * 60.0).unwrap_or(window);
         let from =
             if before < window - 0.1 { format!("the start of the run ({before:.0} min before)") } else { format!("{window} min before") };
-        let sub = format!("{} · exact power steps from {from} to {window} min after the fall on {}", subtitle_base(s), fmt_when(t0));
-        let title = format!("Largest power drop: {} MW in one instant", fmt_sig(drop_mw, 3));
+        let (sub, title) = if ramped.is_some() {
+            (
+                format!(
+                    "{} · exact draw of ramp-limited chips from {from} to {window} min after the minute ending {}",
+                    subtitle_base(s),
+                    fmt_when(t0)
+                ),
+                format!("Largest power drop: {} MW within a minute", fmt_sig(drop_mw, 3)),
+            )
+        } else {
+            (
+                format!("{} · exact power steps from {from} to {window} min after the fall on {}", subtitle_base(s), fmt_when(t0)),
+                format!("Largest power drop: {} MW in one instant", fmt_sig(drop_mw, 3)),
+            )
+        };
         let area = heading(root, &title, &sub)?;
         if rows.is_empty() {
             return centred_note(&area, "no power drop recorded (power_zoom.csv is empty)");
@@ -635,7 +663,10 @@ impl Chart for ZoomChart<'_> {
             for (i, r) in rows.iter().enumerate() {
                 let next = rows.get(i + 1).map(|n| min(n.time_h)).unwrap_or(x1);
                 p.push((min(r.time_h), f(r)));
-                p.push((next, f(r)));
+                // A ramp-limited draw runs linearly to the next row; a stepping one holds.
+                if ramped.is_none() || i + 1 == rows.len() {
+                    p.push((next, f(r)));
+                }
             }
             p
         };
@@ -644,7 +675,11 @@ impl Chart for ZoomChart<'_> {
         chart
             .configure_mesh()
             .house()
-            .x_desc("minutes before (−) and after the drop")
+            .x_desc(if ramped.is_some() {
+                "minutes before (−) and after the end of the minute it fell in"
+            } else {
+                "minutes before (−) and after the drop"
+            })
             .y_desc("power (MW)")
             .x_label_formatter(&|v| fmt_tick(*v))
             .y_label_formatter(&|v| fmt_tick(*v))

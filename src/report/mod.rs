@@ -71,6 +71,11 @@ pub struct FacilityPower {
     /// Largest fall at one instant, and when.
     pub max_drop_w: f64,
     pub max_drop_at: SimTime,
+    /// What the zoom shows: the largest fall at one instant, or under per-chip ramp
+    /// limits the largest within a minute (its window's end), W.
+    pub zoom_at: SimTime,
+    pub zoom_fall_w: f64,
+    pub zoom_within_s: f64,
     /// One per power bin: mean, lowest and highest draw in the bin, in MW.
     pub bins_mw: Vec<(f64, f64, f64)>,
     /// Exact steps (instant, watts) around the largest fall, one for one with [`Report::zoom`].
@@ -227,6 +232,9 @@ fn facility_power(
                 min_w: it.min_w * k,
                 max_drop_w: it.max_drop_w * k,
                 max_drop_at: it.max_drop_at,
+                zoom_at: it.zoom_at,
+                zoom_fall_w: it.zoom_fall_w * k,
+                zoom_within_s: it.zoom_within_s,
                 bins_mw: it.bins.iter().enumerate().map(|(i, b)| (mean_mw(b, i) * k, b.it_min_w * k / 1e6, b.it_max_w * k / 1e6)).collect(),
                 zoom: it.zoom.iter().map(|&(t, w, _)| (t, w * k)).collect(),
                 drops: it.drops.iter().map(|&(t, w)| (t, w * k)).collect(),
@@ -245,6 +253,9 @@ fn facility_power(
                 min_w: f.min_w,
                 max_drop_w: f.max_drop_w,
                 max_drop_at: f.max_drop_at,
+                zoom_at: f.zoom_at,
+                zoom_fall_w: f.zoom_fall_w,
+                zoom_within_s: f.zoom_within_s,
                 bins_mw: f.bins.iter().enumerate().map(|(i, b)| (mean_mw(b, i), b.it_min_w / 1e6, b.it_max_w / 1e6)).collect(),
                 zoom: f.zoom.iter().map(|&(t, w, _)| (t, w)).collect(),
                 drops: f.drops,
@@ -444,6 +455,11 @@ impl Report {
                 facility_min_mw: mw(self.power.min_w),
                 max_drop_mw: mw(self.power.max_drop_w),
                 max_drop_at_hours: self.power.max_drop_at.as_hours(),
+                zoom: ZoomEvent {
+                    at_hours: self.power.zoom_at.as_hours(),
+                    fall_mw: mw(self.power.zoom_fall_w),
+                    within_s: self.power.zoom_within_s,
+                },
                 drops: Swings::of(&self.power.falls, self.power.ramps.fall_w, self.horizon_hours() / 24.0),
                 rises: Swings::of(&self.power.rises, self.power.ramps.rise_w, self.horizon_hours() / 24.0),
             },
@@ -572,6 +588,17 @@ pub struct Energy {
     pub ramp_energy_mwh: f64,
 }
 
+/// The event the zoom trace is centred on: the largest fall of facility draw in one
+/// instant, or, under per-chip ramp limits (no instant falls but failures'), the
+/// largest within a minute.
+#[derive(Clone, Debug, Serialize)]
+pub struct ZoomEvent {
+    pub at_hours: f64,
+    pub fall_mw: f64,
+    /// 0 for a fall in one instant, 60 for the largest within a minute (`at_hours` is the minute's end).
+    pub within_s: f64,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Power {
     pub it_peak_mw: f64,
@@ -581,6 +608,8 @@ pub struct Power {
     /// Largest fall in facility draw at one instant.
     pub max_drop_mw: f64,
     pub max_drop_at_hours: f64,
+    /// The event power_zoom.csv is centred on.
+    pub zoom: ZoomEvent,
     /// Instantaneous falls of facility draw (where IT draw fell by at least 1 MW).
     pub drops: Swings,
     /// Instantaneous rises, likewise.

@@ -16,6 +16,8 @@ pub struct LinearRamps {
     pending: VecDeque<(f64, f64, f64)>,
     pub worst_rise: f64,
     pub worst_fall: f64,
+    /// The end (ms) of the window the worst fall was found in.
+    pub worst_fall_at: f64,
 }
 
 impl LinearRamps {
@@ -24,19 +26,21 @@ impl LinearRamps {
         hist.push_back((0.0, start, start));
         let mut pending = VecDeque::new();
         pending.push_back((0.0, start, start));
-        Self { w: window_ms as f64, hist, pending, worst_rise: 0.0, worst_fall: 0.0 }
+        Self { w: window_ms as f64, hist, pending, worst_rise: 0.0, worst_fall: 0.0, worst_fall_at: 0.0 }
     }
 
     pub fn window_ms(&self) -> u64 {
         self.w as u64
     }
 
-    fn note(&mut self, change: f64) {
+    /// A change over a window ending at `end` (ms).
+    fn note(&mut self, change: f64, end: f64) {
         if change > self.worst_rise {
             self.worst_rise = change;
         }
         if -change > self.worst_fall {
             self.worst_fall = -change;
+            self.worst_fall_at = end;
         }
     }
 
@@ -71,17 +75,17 @@ impl LinearRamps {
             }
             let g_end = if end == t { before } else { last.2 + (before - last.2) * (end - last.0) / (t - last.0).max(f64::MIN_POSITIVE) };
             // From just before b (value b.1) and just after it (b.2).
-            self.note(g_end - b.1);
-            self.note(g_end - b.2);
+            self.note(g_end - b.1, end);
+            self.note(g_end - b.2, end);
             self.pending.pop_front();
         }
         self.hist.push_back((t, before, after));
         // Windows ending at t: against G(t − w), both before and after t's step.
         let g_start = self.value_at(t - self.w, true);
-        self.note(before - g_start);
-        self.note(after - g_start);
+        self.note(before - g_start, t);
+        self.note(after - g_start, t);
         // A step inside the window counts whole: the window (t − w, t] holds it.
-        self.note(after - before);
+        self.note(after - before, t);
         while self.hist.len() > 2 && self.hist[1].0 <= t - self.w {
             self.hist.pop_front();
         }

@@ -88,6 +88,12 @@ pub struct TrackSnapshot {
     pub drops: Vec<(SimTime, f64)>,
     /// (instant, this draw, IT draw) from the zoom window before this draw's largest fall to as long after.
     pub zoom: Vec<(SimTime, f64, f64)>,
+    /// The event the zoom is about: the largest fall in one instant (when, how large, W),
+    /// or, for a draw that moves linearly, the largest within a minute (the window's end).
+    pub zoom_at: SimTime,
+    pub zoom_fall_w: f64,
+    /// 0 for a fall in one instant, 60 for the largest within a minute.
+    pub zoom_within_s: f64,
     /// The sizes of every fall and rise of this draw at an instant IT draw fell
     /// (rose) by at least [`LISTED_DROP_W`], kept at any detail.
     pub falls: SizeCounts,
@@ -143,6 +149,9 @@ pub struct Track {
     violations: Option<Box<[Violations; 2]>>,
     /// The slope of the draw since the last corner handed to `lines`, W/ms.
     line_slope: f64,
+    /// For a draw that moves linearly: the largest fall within a minute so far (when
+    /// its window ended, how large), which the zoom is captured around.
+    zoom_event: Option<(SimTime, f64)>,
 }
 
 /// Time (ms) and energy (watt-ms) a draw spent above its cap and below its floor.
@@ -193,6 +202,7 @@ impl Track {
             lines: None,
             violations: None,
             line_slope: 0.0,
+            zoom_event: None,
         }
     }
 
@@ -301,11 +311,13 @@ impl Track {
         }
         let len = t1 - t0;
         let slope = (b - a) / len;
+        let mut fall_grew = false;
         if let Some(lines) = &mut self.lines
             && (drop != 0.0 || slope != self.line_slope || t0 == 0.0)
         {
             // A corner where the draw steps or bends (a stretch of the same slope goes on without one).
             self.line_slope = slope;
+            let worst = lines[1].worst_fall;
             // What happens at time zero sets the draw; it does not step it.
             for r in lines.iter_mut() {
                 if t0 == 0.0 {
@@ -319,9 +331,13 @@ impl Track {
                     if t0 == 0.0 { x.reset(a) } else { x.corner(t0, self.level_before_instant, a) }
                 }
             }
+            if lines[1].worst_fall > worst {
+                fall_grew = true;
+                self.zoom_event = Some((SimTime::from_millis(lines[1].worst_fall_at as u64), lines[1].worst_fall));
+            }
         }
         if self.series {
-            self.keep_series_line(at, t0, t1, (a, b), drop, it_a);
+            self.keep_series_line(at, t0, t1, (a, b), drop, it_a, fall_grew);
         }
         if drop > self.max_drop_w && at > SimTime::ZERO {
             self.max_drop_w = drop;
@@ -355,7 +371,8 @@ impl Track {
     /// [`Track::keep_series`] for a linear stretch: the zoom point at its start, and
     /// its trapezoid cut at bin boundaries.
     #[inline(never)]
-    fn keep_series_line(&mut self, at: SimTime, t0: f64, t1: f64, (a, b): (f64, f64), drop: f64, it_a: f64) {
+    #[allow(clippy::too_many_arguments)]
+    fn keep_series_line(&mut self, at: SimTime, t0: f64, t1: f64, (a, b): (f64, f64), drop: f64, it_a: f64, fall_grew: bool) {
         if self.it_before_instant - it_a >= LISTED_DROP_W && at > SimTime::ZERO {
             self.list_drop(at, drop);
         }
@@ -364,10 +381,11 @@ impl Track {
             z.ring.pop_front();
         }
         z.ring.push_back((at, a, it_a));
-        if drop > self.max_drop_w && at > SimTime::ZERO {
+        if fall_grew {
+            // A larger fall within a minute, found at most a minute after it: the ring holds it.
             z.captured = z.ring.iter().copied().collect();
             z.capture_until = SimTime::from_millis(at.as_millis() + z.window);
-        } else if at <= z.capture_until && at > self.max_drop_at {
+        } else if at <= z.capture_until && z.captured.last().is_some_and(|c| at >= c.0) {
             z.captured.push((at, a, it_a));
         }
         let mut t = t0;
@@ -497,6 +515,9 @@ impl Track {
             bins: self.bins,
             drops: self.drops,
             zoom: self.zoom.captured,
+            zoom_at: self.zoom_event.map_or(self.max_drop_at, |e| e.0),
+            zoom_fall_w: self.zoom_event.map_or(self.max_drop_w, |e| e.1),
+            zoom_within_s: if self.lines.is_some() { 60.0 } else { 0.0 },
             falls: self.falls,
             rises: self.rises,
             violations: self.violations.as_mut().map(|v| {
