@@ -24,6 +24,8 @@ fn battery(mwh: f64) -> BatteryModel {
         target_soc: Prob::new(0.5),
         restore_mw: NonNeg::new(15.0),
         grid_ramp_mw_per_min: Positive::new(10.0),
+        grid_min_mw: None,
+        grid_max_mw: None,
     }
 }
 

@@ -208,6 +208,12 @@ impl Scenario {
         {
             return problem(Part::Power, "battery.round_trip_efficiency", "got 0; allowed: a share above 0 and at most 1");
         }
+        if let Some(b) = &self.power.battery
+            && let (Some(lo), Some(hi)) = (b.grid_min_mw, b.grid_max_mw)
+            && lo.get() > hi.get()
+        {
+            return problem(Part::Power, "battery.grid_min_mw", format!("got {lo} above grid_max_mw {hi}; allowed: at most grid_max_mw"));
+        }
         if let Some(g) = &self.grid
             && g.enforce_cap
         {

@@ -208,6 +208,12 @@ pub struct BatteryModel {
     pub restore_mw: NonNeg,
     /// The grid draw follows the facility's no faster than this.
     pub grid_ramp_mw_per_min: Positive,
+    /// Optional: it also holds the grid draw within this band (peak shaving above
+    /// `grid_max_mw`, valley filling below `grid_min_mw`), as far as its charge allows.
+    #[serde(default)]
+    pub grid_min_mw: Option<NonNeg>,
+    #[serde(default)]
+    pub grid_max_mw: Option<NonNeg>,
 }
 
 fn half() -> Prob {

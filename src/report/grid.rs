@@ -29,6 +29,9 @@ pub struct GridSummary {
     /// way within a window add up.
     pub ramp_violations: u64,
     pub ramp_violations_per_s: u64,
+    /// Time the change over the last minute (second) was beyond the limit, hours.
+    pub ramp_violation_hours: f64,
+    pub ramp_violation_hours_per_s: f64,
     /// Time and energy above the cap and below the floor.
     pub hours_above_cap: f64,
     pub energy_above_cap_mwh: f64,
@@ -117,7 +120,7 @@ impl Report {
                     max_drop_w: b.largest_fall_w,
                     worst_w: std::array::from_fn(|i| b.ramps[i].worst_fall.max(b.ramps[i].worst_rise)),
                     beyond: &b.beyond,
-                    violations: Some(b.violations.each_ref().map(|v| v.count)),
+                    violations: Some(b.violations.each_ref().map(|v| (v.count, v.over_ms))),
                 })
             }
             None => {
@@ -140,7 +143,7 @@ impl Report {
     fn grid_block(&self, d: Draw) -> GridSummary {
         let g = self.grid_spec.clone().unwrap_or_default();
         let (per_min, per_s) = (g.ramp_mw_per_min.map(|x| x.get()), g.ramp_mw_per_s.map(|x| x.get()));
-        let violations = |limit_mw: Option<f64>, i: usize| limit_mw.and(d.violations).map_or(0, |v| v[i]);
+        let violations = |limit_mw: Option<f64>, i: usize| limit_mw.and(d.violations).map_or((0, 0.0), |v| v[i]);
         let b = d.beyond;
         GridSummary {
             energy_mwh: d.energy_mwh,
@@ -155,8 +158,10 @@ impl Report {
             ramp_limit_mw_per_s: per_s,
             cap_mw: g.cap_mw.map(|x| x.get()),
             floor_mw: g.floor_mw.map(|x| x.get()),
-            ramp_violations: violations(per_min, 0),
-            ramp_violations_per_s: violations(per_s, 1),
+            ramp_violations: violations(per_min, 0).0,
+            ramp_violations_per_s: violations(per_s, 1).0,
+            ramp_violation_hours: violations(per_min, 0).1 / 3.6e6,
+            ramp_violation_hours_per_s: violations(per_s, 1).1 / 3.6e6,
             hours_above_cap: b.above_ms as f64 / 3.6e6,
             energy_above_cap_mwh: b.above_wms / 3.6e9 / 1e3,
             hours_below_floor: b.below_ms as f64 / 3.6e6,
@@ -178,5 +183,5 @@ struct Draw<'a> {
     beyond: &'a crate::sim::power::Beyond,
     /// Violations of the per-minute and per-second limits, counted as the draw went
     /// (`None` without limits).
-    violations: Option<[u64; 2]>,
+    violations: Option<[(u64, f64); 2]>,
 }

@@ -92,7 +92,7 @@ pub struct FacilityPower {
     pub beyond: Beyond,
     /// Under per-chip ramp limits: violations of the grid's per-minute and
     /// per-second ramp limits, counted as the draw went.
-    pub violations: Option<[u64; 2]>,
+    pub violations: Option<[(u64, f64); 2]>,
 }
 
 /// Everything a run produced; outputs, charts and sweeps consume it.

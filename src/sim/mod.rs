@@ -260,6 +260,10 @@ impl Simulation {
                     target_soc: b.target_soc.get(),
                     restore_w: b.restore_mw.get() * 1e6,
                     ramp_w_per_ms: b.grid_ramp_mw_per_min.get() * 1e6 / 60_000.0,
+                    band_w: (
+                        b.grid_min_mw.map_or(f64::NEG_INFINITY, |x| x.get() * 1e6),
+                        b.grid_max_mw.map_or(f64::INFINITY, |x| x.get() * 1e6),
+                    ),
                 },
                 (detail == Detail::Full).then_some(bin_ms),
                 limits,

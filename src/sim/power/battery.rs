@@ -26,6 +26,8 @@ pub struct BatterySpec {
     pub restore_w: f64,
     /// The grid's ramp limit, W per ms.
     pub ramp_w_per_ms: f64,
+    /// The band it holds the grid draw in, W ((−∞, ∞) for none).
+    pub band_w: (f64, f64),
 }
 
 /// The grid side: its draw, the battery's charge, and what they did.
@@ -193,8 +195,31 @@ impl Battery {
     }
 
     /// The grid draw it aims for: the facility's, plus a recharge while below its
-    /// target charge, less a discharge while above it.
+    /// target charge, less a discharge while above it, kept within the band (if any).
     fn target(&self, p: f64) -> f64 {
+        let (lo, hi) = self.spec.band_w;
+        self.unbanded_target(p).clamp(lo, hi)
+    }
+
+    /// [`Battery::target`] before the band, and, when the facility moves at `q` W/ms: how
+    /// fast the target moves (`q` inside the band, 0 held at an edge) and in how long it
+    /// meets an edge of the band (a change of regime).
+    fn target_motion(&self, p: f64, q: f64) -> (f64, f64) {
+        let (lo, hi) = self.spec.band_w;
+        let raw = self.unbanded_target(p);
+        // An edge it meets within rounding (of draw or of time) is behind it.
+        let ahead = |e: f64| (e - raw) / q > NEAR_MS && (e - raw).abs() > NEAR_W;
+        let (inside, next_edge) = if q > 0.0 {
+            (!ahead(lo) && ahead(hi), [lo, hi].into_iter().find(|&e| ahead(e)))
+        } else if q < 0.0 {
+            (!ahead(hi) && ahead(lo), [hi, lo].into_iter().find(|&e| ahead(e)))
+        } else {
+            (raw > lo && raw < hi, None)
+        };
+        (if inside { q } else { 0.0 }, next_edge.map_or(f64::INFINITY, |e| (e - raw) / q))
+    }
+
+    fn unbanded_target(&self, p: f64) -> f64 {
         let goal = self.spec.capacity_wh * self.spec.target_soc;
         if self.stored_wh < goal - 1e-6 {
             p + self.spec.restore_w
@@ -251,27 +276,33 @@ impl Battery {
                 continue;
             }
             let target = self.target(p);
+            // The target moves at qt (the facility's q, or 0 at an edge of the band) until `edge`.
+            let (qt, edge) = if q == 0.0 { (0.0, f64::INFINITY) } else { self.target_motion(p, q) };
             let mut dg = target - self.grid_w;
             let r = self.spec.ramp_w_per_ms;
-            if q != 0.0 && dg != 0.0 && (dg.abs() < NEAR_W || ((dg.signum() * r - q) * dg > 0.0 && dg / (dg.signum() * r - q) < NEAR_MS)) {
+            if qt != 0.0 && dg != 0.0 && (dg.abs() < NEAR_W || ((dg.signum() * r - qt) * dg > 0.0 && dg / (dg.signum() * r - qt) < NEAR_MS))
+            {
                 // On its moving target but for rounding (in draw or in time): it follows it.
                 self.grid_w = target;
                 dg = 0.0;
             }
-            // The grid's slope (W/ms) and the time it reaches its target (which moves at q).
+            // The grid's slope (W/ms) and the time it reaches its target (which moves at qt).
             let (mut slope, reach) = if dg == 0.0 {
-                (q.clamp(-r, r), f64::INFINITY)
-            } else if q == 0.0 {
+                (qt.clamp(-r, r), f64::INFINITY)
+            } else if qt == 0.0 {
                 (dg.signum() * r, dg.abs() / r)
             } else {
                 let slope = dg.signum() * r;
-                (slope, if (slope - q) * dg > 0.0 { dg / (slope - q) } else { f64::INFINITY })
+                (slope, if (slope - qt) * dg > 0.0 { dg / (slope - qt) } else { f64::INFINITY })
             };
             // The battery's power falls at `bslope`: b(s) = b0 − bslope·s.
             let mut bslope = slope - q;
-            let mut end = left.min(reach);
+            let left_here = left.min(edge);
+            let mut end = left_here.min(reach);
             let mut hit: Option<Hit> = None;
-            if q != 0.0 {
+            {
+                // (With a steady facility and no band these never apply: the battery then
+                // only moves towards its restoring power, within its limit.)
                 let limit = self.spec.power_w - NEAR_W;
                 let outward = (b0 >= limit && bslope < 0.0) || (b0 <= -limit && bslope > 0.0);
                 let idle = b0.abs() < NEAR_W;
@@ -279,7 +310,7 @@ impl Battery {
                 if outward || stuck {
                     // At its power limit, or empty (full) with the facility outrunning the
                     // grid's ramp: the grid follows the facility, the battery holds its power.
-                    (slope, bslope, end) = (q, 0.0, left);
+                    (slope, bslope, end) = (q, 0.0, left_here);
                 } else if bslope != 0.0 {
                     // Reaching its power limit on the way.
                     let limit = if bslope < 0.0 { self.spec.power_w } else { -self.spec.power_w };
@@ -307,7 +338,7 @@ impl Battery {
             self.integrate(end, b0, slope, bslope);
             left -= end;
             if end == reach && hit.is_none() {
-                self.grid_w = target + q * end;
+                self.grid_w = target + qt * end;
             }
             match hit {
                 Some(Hit::Empty) | Some(Hit::Full) => {
@@ -504,6 +535,7 @@ mod tests {
             target_soc: 0.5,
             restore_w: 1e6,
             ramp_w_per_ms: ramp_mw_per_min * 1e6 / MIN,
+            band_w: (f64::NEG_INFINITY, f64::INFINITY),
         }
     }
 
@@ -597,6 +629,44 @@ mod tests {
         assert!((c.grid_w - 75e6).abs() < 1e-3, "{}", c.grid_w);
         // It gave the triangle between the two lines: 20 MW over a minute, halved.
         assert!((c.discharged_wh - 20e6 / 60.0 / 2.0).abs() < 1e-3, "{}", c.discharged_wh);
+    }
+
+    /// A band of 90–130 MW over a facility swinging between 150 and 55 MW (in steps, or
+    /// ramping), with as much energy above the band as below it give or take the losses:
+    /// a battery large and fast enough holds the grid inside it, and the energy balances.
+    #[test]
+    fn a_battery_holds_the_grid_within_its_band() {
+        let banded = BatterySpec { restore_w: 0.0, band_w: (90e6, 130e6), ..spec(100.0, 200.0, 1000.0) };
+        let steps = [(150e6, 150e6, 7.0 * MIN), (55e6, 55e6, 4.0 * MIN)];
+        let ramps = [(55e6, 150e6, 8.0 * MIN), (150e6, 55e6, 10_000.0)];
+        for wave in [&steps, &ramps] {
+            let mut b = Battery::new(banded.clone(), 120e6);
+            b.advance(0, 60_000, 120e6);
+            let facility_wms = 120e6 * MIN + waves(&mut b, 50, wave);
+            assert!(b.peak_w <= 130e6 + 1e-3 && b.min_w >= 90e6 - 1e-3, "{} .. {}", b.min_w, b.peak_w);
+            assert!(b.discharged_wh > 0.0 && b.charged_wh > 0.0 && b.steps == 0);
+            let lhs = b.grid_wms / MS_PER_H;
+            let rhs = facility_wms / MS_PER_H + b.losses_wh() + (b.stored_wh - b.stored_start_wh);
+            assert!((lhs - rhs).abs() <= 1e-9 * lhs, "{lhs} vs {rhs}");
+        }
+        // Without a band the same battery passes the swings on (at its fast ramp).
+        let mut free = Battery::new(BatterySpec { restore_w: 0.0, ..spec(100.0, 200.0, 1000.0) }, 120e6);
+        free.advance(0, 60_000, 120e6);
+        waves(&mut free, 50, &steps);
+        assert!(free.peak_w > 149e6 && free.min_w < 56e6);
+    }
+
+    /// `cycles` times the pieces (facility from, to, over ms), from a minute in; their energy.
+    fn waves(b: &mut Battery, cycles: u64, pieces: &[(f64, f64, f64)]) -> f64 {
+        let (mut t, mut facility_wms) = (MIN, 0.0);
+        for _ in 0..cycles {
+            for &(p0, p1, d) in pieces {
+                b.advance_line(t, t + d, p0, p1);
+                facility_wms += (p0 + p1) / 2.0 * d;
+                t += d;
+            }
+        }
+        facility_wms
     }
 
     #[test]

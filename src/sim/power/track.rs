@@ -105,7 +105,7 @@ pub struct TrackSnapshot {
     pub beyond: Beyond,
     /// For a draw that moves linearly (chips under ramp limits): its violations of the
     /// ramp limits given, per minute and per second (see [`Violations`]).
-    pub violations: Option<[u64; 2]>,
+    pub violations: Option<[(u64, f64); 2]>,
 }
 
 pub struct Track {
@@ -526,7 +526,7 @@ impl Track {
                     x.corner(end, level, level);
                     x.finish();
                 });
-                v.each_ref().map(|x| x.count)
+                v.each_ref().map(|x| (x.count, x.over_ms))
             }),
             ramps: match self.lines {
                 Some(mut l) => {
@@ -593,7 +593,15 @@ mod tests {
         assert_eq!(s.beyond.above_wms, 30.0 * 500.0 + 30.0 / 2.0 * 500.0);
         // Within any second it falls 60 W (the whole ramp); within a second, one stretch breaks a 5 W limit.
         assert_eq!((s.ramps.fall_w[0], s.ramps.rise_w[0], s.max_drop_w), (60.0, 0.0, 0.0));
-        assert_eq!(s.violations, Some([1, 1]), "the fall breaks a 5 W limit within a minute and within a second");
+        // The fall breaks a 5 W limit within a minute and within a second: from when 5 W
+        // of it are within the window (83.3 ms into it) to when less than 5 W of it are
+        // (within a second: 83.3 ms before its end plus a second; within a minute: till
+        // the end of the run).
+        let v = s.violations.expect("limits given");
+        assert_eq!((v[0].0, v[1].0), (1, 1));
+        // (The limit's slack of one part in a million moves each crossing by 8e-5 ms.)
+        assert!((v[1].1 - (1000.0 - 2.0 * 1000.0 / 12.0 + 1000.0)).abs() < 2e-4, "{}", v[1].1);
+        assert!((v[0].1 - (3000.0 - 500.0 - 1000.0 / 12.0)).abs() < 2e-4, "{}", v[0].1);
     }
 
     #[test]

@@ -17,9 +17,12 @@ pub struct Violations {
     /// the one before them; the first of them whose window end is still ahead.
     hist: VecDeque<(f64, f64, f64)>,
     next_end: usize,
-    /// h just after the last corner of h handled.
+    /// h just after the last corner of h handled, and that corner's time (ms).
     h: f64,
+    h_at: f64,
     pub count: u64,
+    /// Time |h| spent above the limit, ms.
+    pub over_ms: f64,
 }
 
 /// Relative slack on the limit: a ramp held exactly at it is not a violation, though
@@ -29,7 +32,16 @@ const SLACK: f64 = 1e-6;
 impl Violations {
     /// A draw of `start` from time zero, against a change of `limit` within `window_ms` (∞: none).
     pub fn new(limit: f64, window_ms: f64, start: f64) -> Self {
-        let mut v = Self { limit: limit * (1.0 + SLACK), w: window_ms, hist: VecDeque::new(), next_end: 0, h: 0.0, count: 0 };
+        let mut v = Self {
+            limit: limit * (1.0 + SLACK),
+            w: window_ms,
+            hist: VecDeque::new(),
+            next_end: 0,
+            h: 0.0,
+            h_at: 0.0,
+            count: 0,
+            over_ms: 0.0,
+        };
         v.reset(start);
         v
     }
@@ -40,16 +52,25 @@ impl Violations {
         self.hist.push_back((0.0, start, start));
         self.next_end = 0;
         self.h = 0.0;
+        self.h_at = 0.0;
         self.count = 0;
+        self.over_ms = 0.0;
     }
 
-    /// h runs linearly from its last value to `before`, then jumps to `after`:
-    /// count every entry into |h| > L on the way.
-    fn piece(&mut self, before: f64, after: f64) {
+    /// h runs linearly from its last value to `before` at `t`, then jumps to `after`:
+    /// count every entry into |h| > L on the way, and the time spent there.
+    fn piece(&mut self, t: f64, before: f64, after: f64) {
         let l = self.limit;
         let enters = |a: f64, b: f64| (a.abs() <= l && b.abs() > l) || (a > l && b < -l) || (a < -l && b > l);
         self.count += u64::from(enters(self.h, before)) + u64::from(enters(before, after));
+        let len = t - self.h_at;
+        if len > 0.0 && (self.h.abs() > l || before.abs() > l) {
+            let above = super::battery::beyond_line(self.h - l, before - l, len).0;
+            let below = super::battery::beyond_line(-l - self.h, -l - before, len).0;
+            self.over_ms += above + below;
+        }
         self.h = after;
+        self.h_at = t;
     }
 
     /// G at `t` (just before a step there when `!after`), from the corners kept.
@@ -81,7 +102,7 @@ impl Violations {
                 break;
             }
             let g = if t > last.0 { last.2 + (before - last.2) * (tau - last.0) / (t - last.0) } else { before };
-            self.piece(g - c.1, g - c.2);
+            self.piece(tau, g - c.1, g - c.2);
             self.next_end += 1;
         }
         // The corner itself (and a window start leaving a corner at exactly t − w).
@@ -90,7 +111,7 @@ impl Violations {
         }
         self.hist.push_back((t, before, after));
         let start = t - self.w;
-        self.piece(before - self.value_at(start, false), after - self.value_at(start, true));
+        self.piece(t, before - self.value_at(start, false), after - self.value_at(start, true));
         while self.hist.len() > 2 && self.hist[1].0 <= start {
             self.hist.pop_front();
             self.next_end = self.next_end.saturating_sub(1);
@@ -177,7 +198,7 @@ mod tests {
             prev.2
         };
         // h just after each point of a fine grid (no grid point falls on a corner).
-        let (mut inside, mut entries, mut last_sign) = (false, 0, 0.0);
+        let (mut inside, mut entries, mut last_sign, mut over) = (false, 0, 0.0, 0.0);
         let end = pts.last().unwrap().0;
         let mut t = 0.0005;
         while t < end {
@@ -188,9 +209,14 @@ mod tests {
             }
             inside = now;
             last_sign = h.signum();
+            if now {
+                over += 0.001;
+            }
             t += 0.001;
         }
         assert_eq!(v.count, entries);
+        // The scan's time over is good to its step at each of the crossings.
+        assert!((v.over_ms - over).abs() < 0.001 * 2.0 * entries as f64, "{} vs {over}", v.over_ms);
         assert!(entries > 5, "{entries}");
     }
 
