@@ -64,6 +64,23 @@ struct Zoom {
     capture_until: SimTime,
 }
 
+impl Zoom {
+    /// The draw at `t`: into the ring of the window before; the ring becomes the
+    /// capture when `capture`, and later points join it for a window after.
+    fn push(&mut self, t: SimTime, level: f64, it: f64, capture: bool) {
+        while self.ring.len() > 1 && self.ring[1].0.as_millis() + self.window <= t.as_millis() {
+            self.ring.pop_front();
+        }
+        self.ring.push_back((t, level, it));
+        if capture {
+            self.captured = self.ring.iter().copied().collect();
+            self.capture_until = SimTime::from_millis(t.as_millis() + self.window);
+        } else if t <= self.capture_until && self.captured.last().is_some_and(|c| t >= c.0) {
+            self.captured.push((t, level, it));
+        }
+    }
+}
+
 /// `x as f64` for the counts and spans here, which stay below 2^63 (times are
 /// capped at u64::MAX / 4 ms): the same value, through the one-instruction signed
 /// conversion instead of the branchy unsigned one.
@@ -376,18 +393,8 @@ impl Track {
         if self.it_before_instant - it_a >= LISTED_DROP_W && at > SimTime::ZERO {
             self.list_drop(at, drop);
         }
-        let z = &mut self.zoom;
-        while z.ring.len() > 1 && z.ring[1].0.as_millis() + z.window <= at.as_millis() {
-            z.ring.pop_front();
-        }
-        z.ring.push_back((at, a, it_a));
-        if fall_grew {
-            // A larger fall within a minute, found at most a minute after it: the ring holds it.
-            z.captured = z.ring.iter().copied().collect();
-            z.capture_until = SimTime::from_millis(at.as_millis() + z.window);
-        } else if at <= z.capture_until && z.captured.last().is_some_and(|c| at >= c.0) {
-            z.captured.push((at, a, it_a));
-        }
+        // A larger fall within a minute is found at most a minute after it: the ring holds it.
+        self.zoom.push(at, a, it_a, fall_grew);
         let mut t = t0;
         while t < t1 {
             let end = t1.min(self.bin_end as f64);
@@ -438,17 +445,7 @@ impl Track {
         if self.it_before_instant - it >= LISTED_DROP_W && t > SimTime::ZERO {
             self.list_drop(t, drop);
         }
-        let z = &mut self.zoom;
-        while z.ring.len() > 1 && z.ring[1].0.as_millis() + z.window <= t.as_millis() {
-            z.ring.pop_front();
-        }
-        z.ring.push_back((t, level, it));
-        if drop > self.max_drop_w {
-            z.captured = z.ring.iter().copied().collect();
-            z.capture_until = SimTime::from_millis(t.as_millis() + z.window);
-        } else if t <= z.capture_until && t > self.max_drop_at {
-            z.captured.push((t, level, it));
-        }
+        self.zoom.push(t, level, it, drop > self.max_drop_w);
         // Bin `bin_i` covers [bin_end - bin_ms, bin_end) and holds `t`.
         let mut t = t.as_millis();
         while t < now.as_millis() {
