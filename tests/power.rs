@@ -230,7 +230,10 @@ fn smoothed(days: f64, sets: &[&str]) -> gigasim::Summary {
 
 #[test]
 fn grid_energy_is_facility_energy_plus_storage_losses_plus_the_change_in_store() {
-    for sets in [&[][..], &["power.battery.capacity_mwh=2", "power.battery.restore_mw=0"][..], &["power.floor=null"][..]] {
+    // Every mitigation on (floor, ramp limits, battery), then a small battery, no floor, and a
+    // cap the site enforces by throttling on top of them all.
+    let capped = r#"grid={"ramp_mw_per_min": 10, "cap_mw": 165, "enforce_cap": true}"#;
+    for sets in [&[][..], &["power.battery.capacity_mwh=2", "power.battery.restore_mw=0"][..], &["power.floor=null"][..], &[capped][..]] {
         let s = smoothed(20.0, sets);
         let b = s.battery.as_ref().expect("a battery");
         let rhs = s.energy.facility_mwh + b.losses_mwh + (b.stored_end_mwh - b.stored_start_mwh);
@@ -241,6 +244,7 @@ fn grid_energy_is_facility_energy_plus_storage_losses_plus_the_change_in_store()
         );
         assert!(err < 1e-9, "{sets:?}: {} vs {rhs}", s.grid.energy_mwh);
         assert!(b.stored_end_mwh >= 0.0 && b.stored_end_mwh <= b.capacity_mwh, "{b:?}");
+        assert_eq!(s.throttle.is_some(), sets == [capped]);
     }
 }
 
