@@ -74,6 +74,17 @@ struct RunSummary {
     power: Power,
     #[serde(default)]
     frontier: Vec<Frontier>,
+    #[serde(default)]
+    grid: Option<GridLimits>,
+    #[serde(default)]
+    throttle: Option<serde::de::IgnoredAny>,
+}
+
+/// The grid's cap, when the scenario sets one.
+#[derive(Debug, Deserialize)]
+struct GridLimits {
+    #[serde(default)]
+    cap_mw: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -324,6 +335,11 @@ impl Chart for PowerChart<'_> {
                 format!("largest fall: {} MW {} (power_zoom)", fmt_sig(s.power.max_drop_mw, 3), at_time(unit, s.power.max_drop_at_hours)),
             ));
         }
+        let cap = s.grid.as_ref().and_then(|g| g.cap_mw);
+        if let Some(c) = cap {
+            let how = if s.throttle.is_some() { "enforced by throttling busy chips" } else { "not enforced: time above it is counted" };
+            keys.push(Key::new(Swatch::Dashed(MUTED), format!("grid cap {} MW, {how}", fmt_sig(c, 4))));
+        }
         if self.drops.is_none() {
             keys.push(Key::new(Swatch::Band(WHITE, 0.0), "no drops.csv in this folder (an older run): falls not counted"));
         }
@@ -332,7 +348,8 @@ impl Chart for PowerChart<'_> {
         // Without drops.csv the power panel takes the whole height and carries the time axis.
         let (top, bottom) = if self.drops.is_some() { area.split_vertically(h * 58 / 100) } else { area.split_vertically(h) };
         let x1 = unit.of_hours(horizon_h);
-        let peak = bins.iter().map(|b| b.facility_max_mw.max(b.facility_mw)).fold(s.power.facility_peak_mw, f64::max);
+        let peak =
+            bins.iter().map(|b| b.facility_max_mw.max(b.facility_mw)).fold(s.power.facility_peak_mw, f64::max).max(cap.unwrap_or(0.0));
         let ytop = headroom(peak, 1.08);
         let mut chart = ChartBuilder::on(&top)
             .margin_left(16)
@@ -358,6 +375,9 @@ impl Chart for PowerChart<'_> {
         chart.draw_series(LineSeries::new(bins.iter().map(|b| (mid(b), b.facility_min_mw)), FACILITY_EDGE.stroke_width(2)))?;
         chart.draw_series(LineSeries::new(bins.iter().map(|b| (mid(b), b.facility_mw)), FACILITY.stroke_width(3)))?;
         chart.draw_series(LineSeries::new(bins.iter().map(|b| (mid(b), b.it_mw)), IT.stroke_width(3)))?;
+        if let Some(c) = cap {
+            chart.draw_series(DashedLineSeries::new(vec![(0.0, c), (x1, c)], 10, 6, MUTED.stroke_width(2)))?;
+        }
         let xd = unit.of_hours(s.power.max_drop_at_hours);
         if s.power.max_drop_mw > 0.0 {
             chart.draw_series(DashedLineSeries::new(vec![(xd, 0.0), (xd, ytop)], 6, 5, DROP.stroke_width(2)))?;
