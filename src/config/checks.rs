@@ -220,6 +220,20 @@ impl Scenario {
             if g.cap_mw.is_none() {
                 return problem(Part::Scenario, "grid.enforce_cap", "true without a cap; allowed: `cap_mw` set, or `enforce_cap: false`");
             }
+            if self.power.ramp.is_some() {
+                return problem(
+                    Part::Power,
+                    "ramp",
+                    "set, but the scenario's grid enforces its cap: throttling with ramp-limited chips is not modelled; allowed: `ramp: None`, or `enforce_cap: false`",
+                );
+            }
+            if self.power.throttle.as_ref().is_some_and(|t| t.min_fraction_of_busy.get() <= 0.0) {
+                return problem(
+                    Part::Power,
+                    "throttle.min_fraction_of_busy",
+                    "got 0; allowed: a share above 0 and at most 1 (a chip at no power computes nothing)",
+                );
+            }
             if self.power.throttle.is_none() {
                 return problem(
                     Part::Power,

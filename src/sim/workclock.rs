@@ -23,6 +23,9 @@ pub(crate) struct WorkClock {
 /// Work within this much of an end (ms) counts as having reached it (rounding).
 const SLACK_MS: f64 = 1e-6;
 
+/// A wait this long (ms, about 3 million years) is never: no run is that long.
+const NEVER_MS: f64 = 1e17;
+
 impl WorkClock {
     pub fn new() -> Self {
         Self { at: 0, work: 0.0, speed: 1.0, ends: BinaryHeap::new(), generation: 0, armed: None }
@@ -54,9 +57,11 @@ impl WorkClock {
     /// it differs from the armed one: the caller schedules a wake-up there under
     /// the new `generation` (so that the old one is stale).
     pub fn rearm(&mut self, now: u64) -> Option<u64> {
-        let due = self.ends.peek().map(|Reverse((bits, ..))| {
+        let due = self.ends.peek().and_then(|Reverse((bits, ..))| {
             let left = (f64::from_bits(*bits) - self.work_at(now)).max(0.0);
-            now + if self.speed == 1.0 { left.ceil() } else { (left / self.speed - SLACK_MS).max(0.0).ceil() } as u64
+            let wait = if self.speed == 1.0 { left.ceil() } else { (left / self.speed - SLACK_MS).max(0.0).ceil() };
+            // At (almost) no speed the end never comes: no wake-up, rather than one past the clock's range.
+            (wait < NEVER_MS).then(|| now + wait as u64)
         });
         if due == self.armed {
             return None;
@@ -102,5 +107,9 @@ mod tests {
         assert!(out.is_empty());
         c.due(1500, &mut out);
         assert_eq!(out, vec![(7, 0)]);
+        // At (almost) no speed, no wake-up.
+        c.push(2000.0, 8, 0);
+        assert!(c.set_speed(1500, 1e-40));
+        assert_eq!(c.rearm(1500), None);
     }
 }

@@ -268,8 +268,8 @@ impl Battery {
                 self.step_to(p);
                 continue;
             }
-            // (Under a ramping facility, rounding can leave it a hair past its limit.)
-            if b0.abs() > self.spec.power_w + if q != 0.0 { NEAR_W } else { 0.0 } {
+            // (Rounding can leave it a hair past its limit: p − (p − P) need not be P.)
+            if b0.abs() > self.spec.power_w + NEAR_W {
                 // Beyond its power: the grid takes the rest at once.
                 let w = p - b0.signum() * self.spec.power_w;
                 self.step_to(w);
@@ -305,7 +305,8 @@ impl Battery {
                 // only moves towards its restoring power, within its limit.)
                 let limit = self.spec.power_w - NEAR_W;
                 let outward = (b0 >= limit && bslope < 0.0) || (b0 <= -limit && bslope > 0.0);
-                let idle = b0.abs() < NEAR_W;
+                // Giving or taking nothing, or about to (b reaches zero within the clock's rounding).
+                let idle = b0.abs() < NEAR_W || (b0 / bslope > 0.0 && b0 / bslope < NEAR_MS);
                 let stuck = (idle && bslope < 0.0 && self.stored_wh <= 0.0) || (idle && bslope > 0.0 && self.stored_wh >= cap);
                 if outward || stuck {
                     // At its power limit, or empty (full) with the facility outrunning the
@@ -325,6 +326,12 @@ impl Battery {
                         hit = Some(Hit::Power);
                     }
                 }
+            }
+            // Where its power changes sign the phase ends: a charge is stored at η and a
+            // discharge costs 1/η, so the limits below hold for one sign at a time.
+            if b0.abs() >= NEAR_W && bslope != 0.0 && b0 / bslope >= NEAR_MS && b0 / bslope < end {
+                end = b0 / bslope;
+                hit = Some(Hit::Zero);
             }
             // Discharge empties it; charge fills it; restoring stops at the target charge.
             for (limit, kind) in self.limits().into_iter().flatten() {
@@ -346,6 +353,7 @@ impl Battery {
                     self.step_to(p0 + q * (self.t - t0));
                 }
                 Some(Hit::Target) => self.stored_wh = self.spec.capacity_wh * self.spec.target_soc,
+                Some(Hit::Zero) => {}
                 Some(Hit::Power) => {
                     let b = if bslope < 0.0 { self.spec.power_w } else { -self.spec.power_w };
                     self.grid_w = p0 + q * (self.t - t0) - b;
@@ -470,6 +478,8 @@ enum Hit {
     Target,
     /// Its power limit.
     Power,
+    /// Its power changes sign: from discharging to charging or back.
+    Zero,
 }
 
 /// Time and ∫ of the positive part of a line going from `a` to `b` over `s` ms.
@@ -667,6 +677,49 @@ mod tests {
             }
         }
         facility_wms
+    }
+
+    /// The store stays within its bounds where the battery's power changes sign in a
+    /// phase (a charge is stored at η, a discharge costs 1/η) and when it starts a hair
+    /// off zero at a bound.
+    #[test]
+    fn the_store_stays_in_bounds_where_the_battery_turns_from_giving_to_taking() {
+        let full = BatterySpec { capacity_wh: 1e6, initial_soc: 1.0, target_soc: 1.0, restore_w: 0.0, ..spec(1.0, 50.0, 10.0) };
+        let mut b = Battery::new(full, 100e6);
+        b.advance(0, 1000, 100e6);
+        // Giving a milliwatt, then the facility falls 1 MW/s for 20 s: it would take in more than it has room for.
+        b.grid_w = 100e6 - 1e-3;
+        b.advance_line(1000.0, 21_000.0, 100e6, 80e6);
+        assert!(b.stored_wh <= 1e6 + 1e-6, "{}", b.stored_wh);
+        let empty =
+            BatterySpec { capacity_wh: 1e6, initial_soc: 0.0, target_soc: 0.0, restore_w: 0.0, round_trip: 0.81, ..spec(1.0, 50.0, 10.0) };
+        let mut e = Battery::new(empty, 100e6);
+        e.advance(0, 1000, 100e6);
+        // Taking 5 MW, then the facility climbs 1 MW/s: what it gives back must come from what it took.
+        e.grid_w = 105e6;
+        e.advance_line(1000.0, 21_000.0, 100e6, 120e6);
+        assert!(e.stored_wh >= -1e-6, "{}", e.stored_wh);
+    }
+
+    /// p − (p + P) rounds to a hair past −P where p + P crosses a power of two: that is
+    /// the limit, not beyond it (no step, and no pass without progress).
+    #[test]
+    fn a_hair_past_the_power_limit_is_the_limit() {
+        let s = BatterySpec {
+            capacity_wh: 5e5,
+            power_w: 2e7,
+            target_soc: 0.55,
+            restore_w: 0.0,
+            ramp_w_per_ms: 436.5297214905111,
+            ..spec(1.0, 20.0, 1.0)
+        };
+        let mut b = Battery::new(s, 100e6);
+        b.advance(0, 1000, 100e6);
+        let p = 58287468.92424371;
+        b.grid_w = 78287468.92424372;
+        let steps = b.steps;
+        b.advance_line(1000.0, 1584.0, p, p);
+        assert_eq!(b.steps, steps, "the grid ramps down at its limit");
     }
 
     #[test]
