@@ -327,19 +327,25 @@ impl Battery {
                     }
                 }
             }
-            // Where its power changes sign the phase ends: a charge is stored at η and a
-            // discharge costs 1/η, so the limits below hold for one sign at a time.
-            if b0.abs() >= NEAR_W && bslope != 0.0 && b0 / bslope >= NEAR_MS && b0 / bslope < end {
-                end = b0 / bslope;
-                hit = Some(Hit::Zero);
-            }
-            // Discharge empties it; charge fills it; restoring stops at the target charge.
-            for (limit, kind) in self.limits().into_iter().flatten() {
-                if let Some(s) = first_root(b0, bslope, limit)
-                    && s < end
-                {
-                    end = s;
-                    hit = Some(kind);
+            // Only a phase that could move the store as far as a level it watches (empty,
+            // full, back to target) needs the roots: |∫b| ≤ max |b| × the phase's length.
+            let levels = self.limits();
+            let reach_wms = b0.abs().max((b0 - bslope * end).abs()) * end;
+            if levels.iter().flatten().any(|(l, _)| l.abs() <= reach_wms) {
+                // Where its power changes sign the phase ends: a charge is stored at η and a
+                // discharge costs 1/η, so the levels hold for one sign at a time.
+                if b0.abs() >= NEAR_W && bslope != 0.0 && b0 / bslope >= NEAR_MS && b0 / bslope < end {
+                    end = b0 / bslope;
+                    hit = Some(Hit::Zero);
+                }
+                // Discharge empties it; charge fills it; restoring stops at the target charge.
+                for (limit, kind) in levels.into_iter().flatten() {
+                    if let Some(s) = first_root(b0, bslope, limit)
+                        && s < end
+                    {
+                        end = s;
+                        hit = Some(kind);
+                    }
                 }
             }
             self.integrate(end, b0, slope, bslope);
