@@ -374,10 +374,15 @@ pub fn human_summary(r: &Report) -> String {
     let mut out = format!("{} — {} chips ({}), {}, seed {}\n", s.scenario, thousands(s.chips), s.facility, days_text, s.seed);
     let frontier_hits = s.interruptions - s.tenant_interruptions;
     out += &format!(
-        "  failures   {} ({:.1} a day, {} permanent); jobs interrupted {}: frontier {}, tenants {}\n",
+        "  failures   {} ({:.1} a day, {} permanent{}); jobs interrupted {}: frontier {}, tenants {}\n",
         thousands(s.failures.total),
         s.failures.total as f64 / days,
         thousands(s.failures.permanent),
+        if s.failures.lemon_nodes > 0 {
+            format!(", {} on {} lemon nodes", thousands(s.failures.on_lemon_nodes), thousands(s.failures.lemon_nodes))
+        } else {
+            String::new()
+        },
         count(s.interruptions, "time", "times"),
         thousands(frontier_hits),
         thousands(s.tenant_interruptions)

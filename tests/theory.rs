@@ -141,6 +141,64 @@ fn failure_counts_are_poisson_with_mean_n_lambda_t() {
     }
 }
 
+/// Lemon nodes: per-node failure counts are Poisson(λT) on ordinary nodes and
+/// Poisson(kλT) on lemons, so each group's mean is within 3 standard errors
+/// (sqrt(mean / nodes)) of its own, its index of dispersion within 3 sd of 1
+/// (sqrt(2 / (n − 1))), and the share of lemons the run draws is the one asked for.
+/// Node-level and chip-level classes, merged stream and per-unit clocks.
+#[test]
+fn lemon_nodes_fail_k_times_as_often_and_the_rest_as_before() {
+    let site = || Site { chips_per_node: 4, nodes_per_rack: 16, racks_per_pod: 16, pods: 8 }; // 2,048 nodes
+    let (share, k, days) = (0.1, 5.0, 30.0);
+    let t = days * 24.0;
+    let cases: Vec<(&str, FailureClass, f64)> = vec![
+        ("node, merged stream", instant(Level::Node, Arc::new(Law::exponential_mean(150.0))), t / 150.0),
+        ("node, per-unit clocks", instant(Level::Node, Arc::new(HiddenExp(150.0))), t / 150.0),
+        ("chip, merged stream", instant(Level::Chip, Arc::new(Law::exponential_mean(600.0))), 4.0 * t / 600.0),
+    ];
+    for (name, class, per_node) in cases {
+        let mut s = OneJob {
+            site: site(),
+            classes: String::new(),
+            work_hours: 1e6,
+            interval_hours: 1.0,
+            write_hours: 0.0,
+            restart_hours: 0.0,
+            horizon_days: days,
+            seed: 3,
+        }
+        .scenario();
+        s.failure.lemons = Some(gigasim::config::Lemons {
+            fraction_of_nodes: gigasim::config::Prob::new(share),
+            rate_factor: gigasim::config::AtLeastOne::new(k),
+        });
+        let r = Simulation::builder(&s).failure_class(class).build().run();
+        let lemons = &r.lemons.0;
+        assert_eq!(lemons.len(), (share * 2048.0_f64).round() as usize, "{name}");
+        let mut counts = vec![0.0f64; 2048];
+        for f in &r.failures {
+            let node = if name.starts_with("chip") { f.unit / 4 } else { f.unit };
+            counts[node as usize] += 1.0;
+        }
+        let on_lemons: f64 = lemons.iter().map(|&n| counts[n as usize]).sum();
+        assert_eq!(on_lemons as u64, r.lemons.1, "{name}: the failures counted on lemons");
+        for (group, nodes, expected) in [
+            ("lemons", lemons.clone(), k * per_node),
+            ("others", (0..2048).filter(|n| lemons.binary_search(n).is_err()).collect::<Vec<u32>>(), per_node),
+        ] {
+            let xs: Vec<f64> = nodes.iter().map(|&n| counts[n as usize]).collect();
+            let n = xs.len() as f64;
+            let mean = xs.iter().sum::<f64>() / n;
+            let z = (mean - expected) / (expected / n).sqrt();
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+            let dz = (var / mean - 1.0) / (2.0 / (n - 1.0)).sqrt();
+            println!("{name}, {group}: mean {mean:.3} vs {expected:.3} (z {z:.2}), var/mean {:.3} (z {dz:.2})", var / mean);
+            assert!(z.abs() < 3.0, "{name}, {group}: mean {mean} vs {expected} (z = {z:.2})");
+            assert!(dz.abs() < 3.0, "{name}, {group}: index of dispersion {} (z = {dz:.2})", var / mean);
+        }
+    }
+}
+
 /// A job on N chips failing at a per-chip rate λ sees interruptions at rate N·λ
 /// (the system MTBF of a gang-scheduled job). Checked over the whole run with
 /// the Poisson standard error.

@@ -113,7 +113,12 @@ impl FailureModel {
                     Level::Rack => f.racks(),
                     Level::Pod => f.pods.get() as u64,
                 } as f64;
-                let rate = units / c.ttf.mean_hours();
+                // Lemon nodes' chips and hosts fail `rate_factor` times as often.
+                let lemon = match (c.level, &self.lemons) {
+                    (Level::Chip | Level::Node, Some(l)) => 1.0 + (l.rate_factor.get() - 1.0) * l.fraction_of_nodes.get(),
+                    _ => 1.0,
+                };
+                let rate = lemon * units / c.ttf.mean_hours();
                 if rate.is_nan() || rate > MAX_RATE_PER_HOUR {
                     return problem(
                         p,

@@ -125,6 +125,19 @@ pub struct FailureModel {
     pub name: String,
     pub classes: Vec<FailureClassSpec>,
     pub repair: RepairSpec,
+    /// Optional: "lemon" nodes, drawn once per run from the seed, whose chips and
+    /// host fail more often than the rest.
+    #[serde(default)]
+    pub lemons: Option<Lemons>,
+}
+
+/// A share of nodes on which every chip- and node-level class fails `rate_factor`
+/// times as often (rack- and pod-level classes are not a node's own).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lemons {
+    pub fraction_of_nodes: Prob,
+    pub rate_factor: AtLeastOne,
 }
 
 /// Watts drawn by one chip in each state.

@@ -113,6 +113,8 @@ pub struct Report {
     /// zoom, drops and frontier traces are empty.
     pub detail: Detail,
     pub failures: Vec<FailureRecord>,
+    /// Lemon nodes (ascending), and the failures that struck their chips or host.
+    pub lemons: (Vec<u32>, u64),
     pub interruptions: u64,
     pub time: TimeBuckets,
     /// Chip-ms per chip state (in [`ChipState::ALL`] order), for energy checks.
@@ -288,6 +290,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         cost,
         design_w,
         grid_spec,
+        lemons,
     } = snap;
     let it_energy_wh = m.it.wms / WMS_PER_WH;
     // The energy the site buys each hour: the grid's draw behind a battery, else the facility's.
@@ -357,6 +360,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         cost,
         design_w,
         grid_spec,
+        lemons,
         battery: m.battery.clone(),
         cap: m.cap.clone(),
         facility_hourly_wh,
@@ -418,6 +422,8 @@ impl Report {
             chips: self.chips,
             failures: FailureSummary {
                 total: self.classes.iter().map(|c| c.failures).sum(),
+                lemon_nodes: self.lemons.0.len() as u64,
+                on_lemon_nodes: self.lemons.1,
                 permanent: self.classes.iter().map(|c| c.permanent).sum(),
                 by_category,
                 by_class,
@@ -552,6 +558,9 @@ pub struct Summary {
 #[derive(Clone, Debug, Serialize)]
 pub struct FailureSummary {
     pub total: u64,
+    /// Lemon nodes (0 without lemons), and the failures that struck their chips or host.
+    pub lemon_nodes: u64,
+    pub on_lemon_nodes: u64,
     pub permanent: u64,
     pub by_category: BTreeMap<String, u64>,
     pub by_class: BTreeMap<String, u64>,

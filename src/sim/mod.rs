@@ -176,6 +176,8 @@ pub struct RunSnapshot {
     pub grid_spec: Option<crate::config::GridSpec>,
     pub frontier: Vec<FrontierStats>,
     pub stats: RunStats,
+    /// Lemon nodes (ascending), and the failures that struck them.
+    pub lemons: (Vec<u32>, u64),
 }
 
 impl Simulation {
@@ -306,7 +308,12 @@ impl Simulation {
             stats: RunStats::default(),
             meter,
             pool: NodePool::new(topo),
-            failures: Failures::new(classes, &topo, streams),
+            failures: Failures::new(
+                classes,
+                &topo,
+                streams,
+                scenario.failure.lemons.as_ref().map(|l| (l.fraction_of_nodes.get(), l.rate_factor.get())),
+            ),
             repair: Repair::new(&scenario.failure.repair, &streams, flow.map_or(Flow::Standard(StandardFlow), Flow::Custom)),
             jobs: JobTable::default(),
             queue: Sched::new(policy, infos),
@@ -394,6 +401,7 @@ impl Simulation {
                     + f64::from(self.topo.racks()) * p.rack_overhead_watts.get())
                     * p.pue.get()
             },
+            lemons: (self.failures.lemon_nodes().to_vec(), self.failures.on_lemons),
             record: self.rec,
             frontier,
             stats: self.stats,

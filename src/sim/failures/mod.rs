@@ -15,6 +15,7 @@ use std::sync::Arc;
 const PURPOSE_CLASS: u64 = stream_id("failure-class");
 const PURPOSE_OUTCOME: u64 = stream_id("failure-outcome");
 const PURPOSE_CLOCK: u64 = stream_id("unit-clock");
+const PURPOSE_LEMONS: u64 = stream_id("lemon-nodes");
 
 /// The failure family's events.
 #[derive(Clone, Copy, Debug)]
@@ -63,6 +64,10 @@ struct ClassState {
     units: u32,
     /// Rate per hour of the merged stream over all units, for exponential laws.
     merged_rate: Option<f64>,
+    /// Units on lemon nodes, and how many times as often they fail (1: none, or the
+    /// class is not a node's own). The merged stream weighs them by that factor.
+    lemon_units: u32,
+    factor: f64,
     rng: SimRng,
     outcome_rng: SimRng,
     /// Draws taken so far by each unit's own clock (non-exponential laws).
@@ -74,26 +79,82 @@ pub struct Failures {
     classes: Vec<FailureClass>,
     state: Vec<ClassState>,
     streams: Streams,
+    /// Lemon nodes, ascending, and whether each node is one.
+    lemons: Vec<u32>,
+    is_lemon: Vec<bool>,
+    chips_per_node: u32,
+    /// Failures that struck a lemon node's chips or host.
+    pub on_lemons: u64,
+}
+
+/// `count` distinct nodes of `nodes`, drawn by a partial Fisher–Yates shuffle, ascending.
+fn draw_lemons(nodes: u32, count: u32, rng: &mut SimRng) -> Vec<u32> {
+    let mut ids: Vec<u32> = (0..nodes).collect();
+    for i in 0..count as usize {
+        let j = rng.random_range(i..nodes as usize);
+        ids.swap(i, j);
+    }
+    let mut picked = ids[..count as usize].to_vec();
+    picked.sort_unstable();
+    picked
 }
 
 impl Failures {
-    pub fn new(classes: Vec<FailureClass>, topo: &Topology, streams: Streams) -> Self {
+    /// `lemons`: the share of nodes that are lemons and how many times as often they fail.
+    pub fn new(classes: Vec<FailureClass>, topo: &Topology, streams: Streams, lemons: Option<(f64, f64)>) -> Self {
+        let nodes = topo.nodes();
+        let (lemons, factor) = match lemons {
+            Some((share, k)) if share > 0.0 && k > 1.0 => {
+                let count = ((share * nodes as f64).round() as u32).min(nodes);
+                (draw_lemons(nodes, count, &mut streams.rng(PURPOSE_LEMONS, 0, 0)), k)
+            }
+            _ => (Vec::new(), 1.0),
+        };
+        let mut is_lemon = vec![false; if lemons.is_empty() { 0 } else { nodes as usize }];
+        for &n in &lemons {
+            is_lemon[n as usize] = true;
+        }
         let state = classes
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let units = topo.units(c.level);
-                let merged_rate = c.ttf.exponential_rate().map(|r| r * units as f64);
+                let lemon_units = match c.level {
+                    Level::Chip => lemons.len() as u32 * topo.chips_per_node,
+                    Level::Node => lemons.len() as u32,
+                    Level::Rack | Level::Pod => 0,
+                };
+                let factor = if lemon_units > 0 { factor } else { 1.0 };
+                // The merged stream runs at λ × (units + (k − 1) × lemon units).
+                let weight = units as f64 + (factor - 1.0) * lemon_units as f64;
+                let merged_rate = c.ttf.exponential_rate().map(|r| if lemon_units > 0 { r * weight } else { r * units as f64 });
                 ClassState {
                     units,
                     merged_rate,
+                    lemon_units,
+                    factor,
                     rng: streams.rng(PURPOSE_CLASS, i as u64, 0),
                     outcome_rng: streams.rng(PURPOSE_OUTCOME, i as u64, 0),
                     clock_draws: if merged_rate.is_some() { Vec::new() } else { vec![0; units as usize] },
                 }
             })
             .collect();
-        Self { classes, state, streams }
+        Self { classes, state, streams, lemons, is_lemon, chips_per_node: topo.chips_per_node, on_lemons: 0 }
+    }
+
+    /// The lemon nodes, ascending.
+    pub fn lemon_nodes(&self) -> &[u32] {
+        &self.lemons
+    }
+
+    /// Whether unit `unit` of class `c` sits on a lemon node.
+    fn on_lemon(&self, c: usize, unit: u32) -> bool {
+        self.state[c].lemon_units > 0
+            && match self.classes[c].level {
+                Level::Chip => self.is_lemon[(unit / self.chips_per_node) as usize],
+                Level::Node => self.is_lemon[unit as usize],
+                Level::Rack | Level::Pod => false,
+            }
     }
 
     /// Arm every class: one merged clock, or one clock per unit.
@@ -121,7 +182,11 @@ impl Failures {
         let k = &mut self.state[c].clock_draws[unit as usize];
         let mut rng = self.streams.rng(PURPOSE_CLOCK, ((c as u64) << 40) | unit as u64, *k as u64);
         *k += 1;
-        let h = self.classes[c].ttf.sample_hours(&mut rng);
+        let mut h = self.classes[c].ttf.sample_hours(&mut rng);
+        if self.on_lemon(c, unit) {
+            // Failing k times as often: the same law on a clock k times as fast.
+            h /= self.state[c].factor;
+        }
         if h.is_finite() {
             sched.after(Duration::from_hours(h), FailureEvent::UnitClock { class: c as u16, unit }.into());
         }
@@ -135,8 +200,24 @@ impl Failures {
             // rate 0, so the draw is thinned to units that are up. Exact for Poisson.
             FailureEvent::ClassTick { class } => {
                 let c = class as usize;
+                let cpn = self.chips_per_node;
                 let st = &mut self.state[c];
-                let victim = st.rng.random_range(0..st.units);
+                let victim = if st.lemon_units == 0 {
+                    st.rng.random_range(0..st.units)
+                } else {
+                    // Every unit weighs 1, and a lemon's unit k − 1 more: a draw past the
+                    // units lands on a lemon's extra weight.
+                    let x = st.rng.random::<f64>() * (st.units as f64 + (st.factor - 1.0) * st.lemon_units as f64);
+                    if x < st.units as f64 {
+                        x as u32
+                    } else {
+                        let j = (((x - st.units as f64) / (st.factor - 1.0)) as u32).min(st.lemon_units - 1);
+                        match self.classes[c].level {
+                            Level::Chip => self.lemons[(j / cpn) as usize] * cpn + j % cpn,
+                            _ => self.lemons[j as usize],
+                        }
+                    }
+                };
                 self.schedule_tick(c, sched);
                 pool.unit_up(self.classes[c].level, victim).then(|| self.draw(c, victim))
             }
@@ -156,6 +237,9 @@ impl Failures {
 
     #[inline]
     fn draw(&mut self, c: usize, unit: u32) -> Failure {
+        if self.on_lemon(c, unit) {
+            self.on_lemons += 1;
+        }
         let rng = &mut self.state[c].outcome_rng;
         let (permanent, hours) = match &self.classes[c].outcome {
             Outcome::Transient { reboot } => (false, reboot.sample_hours(rng)),
