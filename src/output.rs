@@ -378,8 +378,14 @@ pub fn human_summary(r: &Report) -> String {
         thousands(s.failures.total),
         s.failures.total as f64 / days,
         thousands(s.failures.permanent),
-        if s.failures.lemon_nodes > 0 {
-            format!(", {} on {} lemon nodes", thousands(s.failures.on_lemon_nodes), thousands(s.failures.lemon_nodes))
+        if s.failures.lemon_nodes > 0 || s.failures.retired_good_nodes > 0 {
+            format!(
+                ", {} on {} lemon nodes; retired {} lemons and {} good nodes",
+                thousands(s.failures.on_lemon_nodes),
+                thousands(s.failures.lemon_nodes),
+                thousands(s.failures.retired_lemons),
+                thousands(s.failures.retired_good_nodes)
+            )
         } else {
             String::new()
         },

@@ -199,6 +199,53 @@ fn lemon_nodes_fail_k_times_as_often_and_the_rest_as_before() {
     }
 }
 
+/// Retirement after 3 failures in a window longer than the run: a lemon (rate kλ) is
+/// found when its count reaches 3, with probability P(Poisson(kλT) ≥ 3), so the lemons
+/// found are Binomial(L, that); good nodes are retired by mistake with P(Poisson(λT) ≥ 3)
+/// each, plus at most that same chance for each replaced lemon (new hardware, failing at λ
+/// for what is left of the run): the bound is added to the tolerance, not hidden in it.
+#[test]
+fn retirement_finds_lemons_as_often_as_their_counts_reach_the_threshold() {
+    let site = Site { chips_per_node: 4, nodes_per_rack: 16, racks_per_pod: 16, pods: 8 }; // 2,048 nodes
+    let (t, k) = (720.0, 5.0);
+    let lt = 0.5; // λT of a good node
+    let tail = |m: f64| 1.0 - (-m).exp() * (1.0 + m + m * m / 2.0);
+    let mut s = OneJob {
+        site,
+        classes: String::new(),
+        work_hours: 1e6,
+        interval_hours: 1.0,
+        write_hours: 0.0,
+        restart_hours: 0.0,
+        horizon_days: t / 24.0,
+        seed: 5,
+    }
+    .scenario();
+    s.failure.lemons = Some(gigasim::config::Lemons {
+        fraction_of_nodes: gigasim::config::Prob::new(0.1),
+        rate_factor: gigasim::config::AtLeastOne::new(k),
+    });
+    s.failure.retirement = Some(gigasim::config::Retirement {
+        failures: gigasim::config::Count::new(3),
+        window_hours: gigasim::config::Positive::new(10.0 * t),
+        replace: Law::fixed(1.0),
+    });
+    let r = Simulation::builder(&s).failure_class(instant(Level::Node, Arc::new(Law::exponential_mean(t / lt)))).build().run();
+    let f = r.summary().failures;
+    let (lemons, good) = (205.0, 2048.0 - 205.0);
+    let (p_lemon, p_good) = (tail(k * lt), tail(lt));
+    let found = lemons * p_lemon;
+    let sd = (lemons * p_lemon * (1.0 - p_lemon)).sqrt();
+    println!("lemons found {} vs {found:.1} ± {sd:.1}", f.retired_lemons);
+    assert!((f.retired_lemons as f64 - found).abs() < 3.0 * sd, "lemons found {} vs {found:.1} (sd {sd:.2})", f.retired_lemons);
+    let wrong = good * p_good;
+    let sd = (good * p_good * (1.0 - p_good)).sqrt();
+    let second = f.retired_lemons as f64 * p_good; // at most: replaced lemons retired again
+    println!("good nodes retired {} vs {wrong:.1} (+ at most {second:.1}) ± {sd:.1}", f.retired_good_nodes);
+    let x = f.retired_good_nodes as f64;
+    assert!(x > wrong - 3.0 * sd && x < wrong + second + 3.0 * sd, "good nodes retired {x} vs {wrong:.1} (sd {sd:.2})");
+}
+
 /// A job on N chips failing at a per-chip rate λ sees interruptions at rate N·λ
 /// (the system MTBF of a gang-scheduled job). Checked over the whole run with
 /// the Poisson standard error.

@@ -129,6 +129,21 @@ pub struct FailureModel {
     /// host fail more often than the rest.
     #[serde(default)]
     pub lemons: Option<Lemons>,
+    /// Optional: a node with this many chip- or node-level failures within a window is
+    /// retired and replaced with new hardware (a lemon is then found; a good node is
+    /// retired by mistake).
+    #[serde(default)]
+    pub retirement: Option<Retirement>,
+}
+
+/// Retire a node after `failures` failures within `window_hours`; its replacement
+/// takes `replace`, as a permanent repair.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retirement {
+    pub failures: super::Count,
+    pub window_hours: Positive,
+    pub replace: Law,
 }
 
 /// A share of nodes on which every chip- and node-level class fails `rate_factor`

@@ -115,6 +115,8 @@ pub struct Report {
     pub failures: Vec<FailureRecord>,
     /// Lemon nodes (ascending), and the failures that struck their chips or host.
     pub lemons: (Vec<u32>, u64),
+    /// Nodes the retirement policy retired: lemons found, and good nodes by mistake.
+    pub retired: (u64, u64),
     pub interruptions: u64,
     pub time: TimeBuckets,
     /// Chip-ms per chip state (in [`ChipState::ALL`] order), for energy checks.
@@ -291,6 +293,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         design_w,
         grid_spec,
         lemons,
+        retired,
     } = snap;
     let it_energy_wh = m.it.wms / WMS_PER_WH;
     // The energy the site buys each hour: the grid's draw behind a battery, else the facility's.
@@ -361,6 +364,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         design_w,
         grid_spec,
         lemons,
+        retired,
         battery: m.battery.clone(),
         cap: m.cap.clone(),
         facility_hourly_wh,
@@ -424,6 +428,8 @@ impl Report {
                 total: self.classes.iter().map(|c| c.failures).sum(),
                 lemon_nodes: self.lemons.0.len() as u64,
                 on_lemon_nodes: self.lemons.1,
+                retired_lemons: self.retired.0,
+                retired_good_nodes: self.retired.1,
                 permanent: self.classes.iter().map(|c| c.permanent).sum(),
                 by_category,
                 by_class,
@@ -561,6 +567,9 @@ pub struct FailureSummary {
     /// Lemon nodes (0 without lemons), and the failures that struck their chips or host.
     pub lemon_nodes: u64,
     pub on_lemon_nodes: u64,
+    /// Nodes the retirement policy retired and replaced: lemons found, good nodes by mistake.
+    pub retired_lemons: u64,
+    pub retired_good_nodes: u64,
     pub permanent: u64,
     pub by_category: BTreeMap<String, u64>,
     pub by_class: BTreeMap<String, u64>,

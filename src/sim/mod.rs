@@ -178,6 +178,8 @@ pub struct RunSnapshot {
     pub stats: RunStats,
     /// Lemon nodes (ascending), and the failures that struck them.
     pub lemons: (Vec<u32>, u64),
+    /// Nodes the retirement policy retired: lemons, and good nodes.
+    pub retired: (u64, u64),
 }
 
 impl Simulation {
@@ -313,7 +315,8 @@ impl Simulation {
                 &topo,
                 streams,
                 scenario.failure.lemons.as_ref().map(|l| (l.fraction_of_nodes.get(), l.rate_factor.get())),
-            ),
+            )
+            .with_retirement(scenario.failure.retirement.clone(), topo.nodes()),
             repair: Repair::new(&scenario.failure.repair, &streams, flow.map_or(Flow::Standard(StandardFlow), Flow::Custom)),
             jobs: JobTable::default(),
             queue: Sched::new(policy, infos),
@@ -402,6 +405,7 @@ impl Simulation {
                     * p.pue.get()
             },
             lemons: (self.failures.lemon_nodes().to_vec(), self.failures.on_lemons),
+            retired: (self.failures.retired_lemons, self.failures.retired_good),
             record: self.rec,
             frontier,
             stats: self.stats,

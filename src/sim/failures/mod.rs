@@ -6,16 +6,18 @@ pub mod repair;
 
 use super::Event;
 use super::nodes::NodePool;
-use crate::config::{Category, DurationLaw, FailureClassSpec, Level, Outcome, exp_draw};
+use crate::config::{Category, DurationLaw, FailureClassSpec, Level, Outcome, Retirement, exp_draw};
 use crate::engine::{Duration, Scheduler, SimRng, Streams, stream_id};
 use crate::sim::topology::Topology;
 use rand::RngExt;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 const PURPOSE_CLASS: u64 = stream_id("failure-class");
 const PURPOSE_OUTCOME: u64 = stream_id("failure-outcome");
 const PURPOSE_CLOCK: u64 = stream_id("unit-clock");
 const PURPOSE_LEMONS: u64 = stream_id("lemon-nodes");
+const PURPOSE_RETIRE: u64 = stream_id("retirement");
 
 /// The failure family's events.
 #[derive(Clone, Copy, Debug)]
@@ -85,6 +87,12 @@ pub struct Failures {
     chips_per_node: u32,
     /// Failures that struck a lemon node's chips or host.
     pub on_lemons: u64,
+    /// The retirement policy, each node's recent chip- and node-level failures (hours),
+    /// and the nodes it retired: lemons found, and good nodes retired by mistake.
+    retirement: Option<(Retirement, SimRng)>,
+    recent: Vec<VecDeque<f64>>,
+    pub retired_lemons: u64,
+    pub retired_good: u64,
 }
 
 /// `count` distinct nodes of `nodes`, drawn by a partial Fisher–Yates shuffle, ascending.
@@ -139,7 +147,28 @@ impl Failures {
                 }
             })
             .collect();
-        Self { classes, state, streams, lemons, is_lemon, chips_per_node: topo.chips_per_node, on_lemons: 0 }
+        Self {
+            classes,
+            state,
+            streams,
+            lemons,
+            is_lemon,
+            chips_per_node: topo.chips_per_node,
+            on_lemons: 0,
+            retirement: None,
+            recent: Vec::new(),
+            retired_lemons: 0,
+            retired_good: 0,
+        }
+    }
+
+    /// Retire nodes by `policy`.
+    pub fn with_retirement(mut self, policy: Option<Retirement>, nodes: u32) -> Self {
+        if let Some(p) = policy {
+            self.retirement = Some((p, self.streams.rng(PURPOSE_RETIRE, 0, 0)));
+            self.recent = vec![VecDeque::new(); nodes as usize];
+        }
+        self
     }
 
     /// The lemon nodes, ascending.
@@ -201,32 +230,35 @@ impl Failures {
             FailureEvent::ClassTick { class } => {
                 let c = class as usize;
                 let cpn = self.chips_per_node;
+                let now = sched.now().as_hours();
                 let st = &mut self.state[c];
                 let victim = if st.lemon_units == 0 {
-                    st.rng.random_range(0..st.units)
+                    Some(st.rng.random_range(0..st.units))
                 } else {
                     // Every unit weighs 1, and a lemon's unit k − 1 more: a draw past the
                     // units lands on a lemon's extra weight.
                     let x = st.rng.random::<f64>() * (st.units as f64 + (st.factor - 1.0) * st.lemon_units as f64);
                     if x < st.units as f64 {
-                        x as u32
+                        Some(x as u32)
                     } else {
                         let j = (((x - st.units as f64) / (st.factor - 1.0)) as u32).min(st.lemon_units - 1);
-                        match self.classes[c].level {
+                        let unit = match self.classes[c].level {
                             Level::Chip => self.lemons[(j / cpn) as usize] * cpn + j % cpn,
                             _ => self.lemons[j as usize],
-                        }
+                        };
+                        // A lemon since replaced has no extra weight: the draw is thinned away.
+                        self.on_lemon(c, unit).then_some(unit)
                     }
                 };
                 self.schedule_tick(c, sched);
-                pool.unit_up(self.classes[c].level, victim).then(|| self.draw(c, victim))
+                victim.filter(|&v| pool.unit_up(self.classes[c].level, v)).map(|v| self.draw(c, v, now))
             }
             // A unit's own clock: fails if up (the clock restarts when it is back);
             // if it is down for another reason the clock simply starts over.
             FailureEvent::UnitClock { class, unit } => {
                 let c = class as usize;
                 if pool.unit_up(self.classes[c].level, unit) {
-                    Some(self.draw(c, unit))
+                    Some(self.draw(c, unit, sched.now().as_hours()))
                 } else {
                     self.schedule_clock(c, unit, sched);
                     None
@@ -236,9 +268,15 @@ impl Failures {
     }
 
     #[inline]
-    fn draw(&mut self, c: usize, unit: u32) -> Failure {
+    fn draw(&mut self, c: usize, unit: u32, now_h: f64) -> Failure {
         if self.on_lemon(c, unit) {
             self.on_lemons += 1;
+        }
+        if self.retirement.is_some() && matches!(self.classes[c].level, Level::Chip | Level::Node) {
+            let node = if self.classes[c].level == Level::Chip { unit / self.chips_per_node } else { unit };
+            if let Some(repair) = self.retire(node, now_h) {
+                return Failure { class: c as u16, level: self.classes[c].level, unit, permanent: true, repair };
+            }
         }
         let rng = &mut self.state[c].outcome_rng;
         let (permanent, hours) = match &self.classes[c].outcome {
@@ -253,6 +291,31 @@ impl Failures {
             }
         };
         Failure { class: c as u16, level: self.classes[c].level, unit, permanent, repair: Duration::from_hours(hours) }
+    }
+
+    /// Node `node` failed at `now_h`: if that makes the policy's count within its window,
+    /// it is retired (a lemon found, or a good node by mistake) and replaced with new
+    /// hardware, no lemon; the replacement time is returned.
+    fn retire(&mut self, node: u32, now_h: f64) -> Option<Duration> {
+        let (policy, rng) = self.retirement.as_mut()?;
+        let recent = &mut self.recent[node as usize];
+        while recent.front().is_some_and(|&t| t <= now_h - policy.window_hours.get()) {
+            recent.pop_front();
+        }
+        recent.push_back(now_h);
+        if recent.len() < policy.failures.get() as usize {
+            return None;
+        }
+        recent.clear();
+        let hours = policy.replace.sample_hours(rng);
+        match self.is_lemon.get_mut(node as usize) {
+            Some(lemon) if *lemon => {
+                *lemon = false;
+                self.retired_lemons += 1;
+            }
+            _ => self.retired_good += 1,
+        }
+        Some(Duration::from_hours(hours))
     }
 
     /// The unit of a class with per-unit clocks is back: its clock starts again.
