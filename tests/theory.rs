@@ -65,20 +65,25 @@ fn wall_time_matches_daly_for_several_intervals_and_mtbfs() {
     }
 }
 
+/// One job on every chip that never checkpoints or restarts: a run where only the failures matter.
+fn failures_only(site: Site, days: f64, seed: u64) -> gigasim::config::Scenario {
+    OneJob {
+        site,
+        classes: String::new(),
+        work_hours: 1e6,
+        interval_hours: 1.0,
+        write_hours: 0.0,
+        restart_hours: 0.0,
+        horizon_days: days,
+        seed,
+    }
+    .scenario()
+}
+
 fn poisson_counts(classes: Vec<FailureClass>, site: Site, days: f64, reps: u64) -> Vec<f64> {
     (0..reps)
         .map(|seed| {
-            let s = OneJob {
-                site: Site { ..site },
-                classes: String::new(),
-                work_hours: 1e6,
-                interval_hours: 1.0,
-                write_hours: 0.0,
-                restart_hours: 0.0,
-                horizon_days: days,
-                seed,
-            }
-            .scenario();
+            let s = failures_only(Site { ..site }, days, seed);
             let mut b = Simulation::builder(&s);
             for c in &classes {
                 b = b.failure_class(c.clone());
@@ -157,17 +162,7 @@ fn lemon_nodes_fail_k_times_as_often_and_the_rest_as_before() {
         ("chip, merged stream", instant(Level::Chip, Arc::new(Law::exponential_mean(600.0))), 4.0 * t / 600.0),
     ];
     for (name, class, per_node) in cases {
-        let mut s = OneJob {
-            site: site(),
-            classes: String::new(),
-            work_hours: 1e6,
-            interval_hours: 1.0,
-            write_hours: 0.0,
-            restart_hours: 0.0,
-            horizon_days: days,
-            seed: 3,
-        }
-        .scenario();
+        let mut s = failures_only(site(), days, 3);
         s.failure.lemons = Some(gigasim::config::Lemons {
             fraction_of_nodes: gigasim::config::Prob::new(share),
             rate_factor: gigasim::config::AtLeastOne::new(k),
@@ -210,17 +205,7 @@ fn retirement_finds_lemons_as_often_as_their_counts_reach_the_threshold() {
     let (t, k) = (720.0, 5.0);
     let lt = 0.5; // λT of a good node
     let tail = |m: f64| 1.0 - (-m).exp() * (1.0 + m + m * m / 2.0);
-    let mut s = OneJob {
-        site,
-        classes: String::new(),
-        work_hours: 1e6,
-        interval_hours: 1.0,
-        write_hours: 0.0,
-        restart_hours: 0.0,
-        horizon_days: t / 24.0,
-        seed: 5,
-    }
-    .scenario();
+    let mut s = failures_only(site, t / 24.0, 5);
     s.failure.lemons = Some(gigasim::config::Lemons {
         fraction_of_nodes: gigasim::config::Prob::new(0.1),
         rate_factor: gigasim::config::AtLeastOne::new(k),
