@@ -360,14 +360,7 @@ impl GridChart<'_> {
     /// 5-min ranges (power.csv), and the grid's 5-min means.
     fn draw_zoom<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DResult<DB> {
         let s = self.s;
-        // A value that holds for no time (two rows at one instant) was never drawn.
-        let zoom: Vec<ZoomRow> = self
-            .zoom
-            .iter()
-            .enumerate()
-            .filter(|(i, r)| self.zoom.get(i + 1).is_none_or(|n| n.time_h > r.time_h))
-            .map(|(_, r)| *r)
-            .collect();
+        let zoom = held(self.zoom, |r| r.time_h);
         let (t0, fall, ramped) = s.power.zoom();
         let m = |t: f64| (t - t0) * 60.0;
         // The span of the exact steps (an hour around the fall), else half an hour either side.
@@ -406,16 +399,8 @@ impl GridChart<'_> {
         if zoom.is_empty() {
             centred_note(&chart.plotting_area().strip_coord_spec(), "no power_zoom.csv: the facility's exact steps are not drawn")?;
         } else {
-            let mut p = Vec::with_capacity(2 * zoom.len());
-            for (i, z) in zoom.iter().enumerate() {
-                let next = zoom.get(i + 1).map_or(x1, |n| m(n.time_h));
-                p.push((m(z.time_h), z.facility_mw));
-                // A ramp-limited draw runs linearly to the next row; a stepping one holds.
-                if !ramped || i + 1 == zoom.len() {
-                    p.push((next, z.facility_mw));
-                }
-            }
-            chart.draw_series(LineSeries::new(p, FACILITY.stroke_width(2)))?;
+            let points: Vec<(f64, f64)> = zoom.iter().map(|z| (m(z.time_h), z.facility_mw)).collect();
+            chart.draw_series(LineSeries::new(zoom_trace(&points, x1, ramped), FACILITY.stroke_width(2)))?;
         }
         // Each grid mean holds for its bin: power.csv has no finer record of the grid.
         let mut grid = Vec::with_capacity(2 * bins.len());

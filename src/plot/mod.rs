@@ -419,6 +419,25 @@ pub(crate) fn legend_column<DB: DrawingBackend>(
 }
 
 /// A message in the middle of an area (used when there is nothing to plot).
+/// The zoom rows whose value held for a positive time: one replaced at the same
+/// instant (two rows at one time) was never drawn.
+pub(crate) fn held<T: Copy>(rows: &[T], time_h: impl Fn(&T) -> f64) -> Vec<T> {
+    rows.iter().enumerate().filter(|(i, r)| rows.get(i + 1).is_none_or(|n| time_h(n) > time_h(r))).map(|(_, r)| *r).collect()
+}
+
+/// The exact trace through a zoom's points (x, value): a stepping draw holds each value
+/// to the next point, a ramp-limited one runs linearly to it; the last holds to `x_end`.
+pub(crate) fn zoom_trace(points: &[(f64, f64)], x_end: f64, ramped: bool) -> Vec<(f64, f64)> {
+    let mut p = Vec::with_capacity(2 * points.len());
+    for (i, &(x, v)) in points.iter().enumerate() {
+        p.push((x, v));
+        if !ramped || i + 1 == points.len() {
+            p.push((points.get(i + 1).map_or(x_end, |n| n.0), v));
+        }
+    }
+    p
+}
+
 pub(crate) fn centred_note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, msg: &str) -> DResult<DB> {
     let (w, h) = area.dim_in_pixel();
     let style = font_c(24, MUTED).pos(text_anchor::Pos::new(text_anchor::HPos::Center, text_anchor::VPos::Center));

@@ -630,14 +630,7 @@ impl Chart for ZoomChart<'_> {
     }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult<DB> {
         let s = self.s;
-        // A value that holds for no time (two rows at one instant) was never drawn from the grid.
-        let rows: Vec<ZoomRow> = self
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(i, r)| self.rows.get(i + 1).is_none_or(|n| n.time_h > r.time_h))
-            .map(|(_, r)| *r)
-            .collect();
+        let rows = held(self.rows, |r| r.time_h);
         let rows = &rows[..];
         // Under per-chip ramp limits the draw moves linearly between rows, and the zoom is
         // centred on the largest fall within a minute.
@@ -678,17 +671,9 @@ impl Chart for ZoomChart<'_> {
         let min = |t: f64| (t - t0) * 60.0;
         let x0 = min(rows[0].time_h).min(0.0);
         let x1 = min(rows[rows.len() - 1].time_h).max(window);
-        let steps = |f: fn(&ZoomRow) -> f64| -> Vec<(f64, f64)> {
-            let mut p = Vec::with_capacity(2 * rows.len());
-            for (i, r) in rows.iter().enumerate() {
-                let next = rows.get(i + 1).map(|n| min(n.time_h)).unwrap_or(x1);
-                p.push((min(r.time_h), f(r)));
-                // A ramp-limited draw runs linearly to the next row; a stepping one holds.
-                if ramped.is_none() || i + 1 == rows.len() {
-                    p.push((next, f(r)));
-                }
-            }
-            p
+        let steps = |f: fn(&ZoomRow) -> f64| {
+            let points: Vec<(f64, f64)> = rows.iter().map(|r| (min(r.time_h), f(r))).collect();
+            zoom_trace(&points, x1, ramped.is_some())
         };
         let peak = rows.iter().map(|r| r.facility_mw).fold(0.0, f64::max);
         let mut chart = framed(&area, 36, 86).build_cartesian_2d(x0..x1, 0.0..headroom(peak, 1.3))?;
