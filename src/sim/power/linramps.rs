@@ -44,23 +44,8 @@ impl LinearRamps {
         }
     }
 
-    /// G at time `t` from the recorded corners (value after a step at exactly `t` when `after`).
     fn value_at(&self, t: f64, after: bool) -> f64 {
-        let mut prev = *self.hist.front().expect("the history is never empty");
-        if t < prev.0 {
-            return prev.1;
-        }
-        for &c in self.hist.iter().skip(1) {
-            if t < c.0 || (t == c.0 && !after) {
-                if t == c.0 {
-                    return c.1;
-                }
-                // Linear between prev (after its step) and c (before its step).
-                return prev.2 + (c.1 - prev.2) * (t - prev.0) / (c.0 - prev.0);
-            }
-            prev = c;
-        }
-        prev.2
+        value_at(&self.hist, t, after)
     }
 
     /// A new corner: the draw is `before` just before `t` and `after` from `t` on
@@ -91,6 +76,26 @@ impl LinearRamps {
         }
         self.pending.push_back((t, before, after));
     }
+}
+
+/// G at time `t` from corners (time, value before, value after), oldest first and never
+/// empty, linear between them: the value after a step at exactly `t` when `after`.
+pub(crate) fn value_at(hist: &VecDeque<(f64, f64, f64)>, t: f64, after: bool) -> f64 {
+    let mut prev = *hist.front().expect("the history is never empty");
+    if t < prev.0 {
+        return prev.1;
+    }
+    for &c in hist.iter().skip(1) {
+        if t < c.0 || (t == c.0 && !after) {
+            if t == c.0 {
+                return c.1;
+            }
+            // Linear between prev (after its step) and c (before its step).
+            return prev.2 + (c.1 - prev.2) * (t - prev.0) / (c.0 - prev.0);
+        }
+        prev = c;
+    }
+    prev.2
 }
 
 #[cfg(test)]

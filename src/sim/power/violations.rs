@@ -7,6 +7,7 @@
 //! linear with corners only where t or t − w is a corner of G, and the
 //! crossings of ±L between them are found on each linear piece.
 
+use super::linramps::value_at;
 use std::collections::VecDeque;
 
 #[derive(Clone, Debug)]
@@ -73,21 +74,6 @@ impl Violations {
         self.h_at = t;
     }
 
-    /// G at `t` (just before a step there when `!after`), from the corners kept.
-    fn value_at(&self, t: f64, after: bool) -> f64 {
-        let mut prev = self.hist[0];
-        if t < prev.0 {
-            return prev.1;
-        }
-        for &c in self.hist.iter().skip(1) {
-            if t < c.0 || (t == c.0 && !after) {
-                return if t == c.0 { c.1 } else { prev.2 + (c.1 - prev.2) * (t - prev.0) / (c.0 - prev.0) };
-            }
-            prev = c;
-        }
-        prev.2
-    }
-
     /// A corner of G: linear from the last corner to `before` at `t`, then a step to `after`.
     pub fn corner(&mut self, t: f64, before: f64, after: f64) {
         if !self.limit.is_finite() {
@@ -111,7 +97,7 @@ impl Violations {
         }
         self.hist.push_back((t, before, after));
         let start = t - self.w;
-        self.piece(t, before - self.value_at(start, false), after - self.value_at(start, true));
+        self.piece(t, before - value_at(&self.hist, start, false), after - value_at(&self.hist, start, true));
         while self.hist.len() > 2 && self.hist[1].0 <= start {
             self.hist.pop_front();
             self.next_end = self.next_end.saturating_sub(1);
