@@ -39,7 +39,21 @@ pub fn summary_json(r: &Report) -> String {
 /// One row per failure: when, what, where, whom it interrupted.
 pub fn failures_csv(r: &Report) -> Vec<u8> {
     let t = &r.topology;
-    let mut w = Table::new(["time_h", "day", "class", "category", "level", "unit", "chip", "node", "rack", "pod", "outcome", "jobs_hit"]);
+    let mut w = Table::new([
+        "time_h",
+        "day",
+        "class",
+        "category",
+        "level",
+        "unit",
+        "chip",
+        "node",
+        "rack",
+        "pod",
+        "outcome",
+        "jobs_hit",
+        "recovered_h",
+    ]);
     for f in &r.failures {
         let c = &r.classes[f.class as usize];
         let at = t.place(c.level, f.unit);
@@ -58,6 +72,7 @@ pub fn failures_csv(r: &Report) -> Vec<u8> {
             at.pod.to_string(),
             if f.permanent { "permanent" } else { "transient" }.to_string(),
             jobs.join(";"),
+            f.recovered.map(|t| format!("{:.6}", t.as_hours())).unwrap_or_default(),
         ]);
     }
     w.bytes()
@@ -392,6 +407,31 @@ pub fn human_summary(r: &Report) -> String {
         count(s.interruptions, "time", "times"),
         thousands(frontier_hits),
         thousands(s.tenant_interruptions)
+    );
+    let rp = &s.repair;
+    let mut stages = vec![format!("{} rebooted", thousands(rp.rebooted))];
+    for (n, word) in [(rp.auto_fixed, "auto-fixed"), (rp.crew_fixed, "crew-fixed"), (rp.rma, "vendor-returned"), (rp.replaced, "replaced")]
+    {
+        if n > 0 || word == "crew-fixed" {
+            stages.push(format!("{} {word}", thousands(n)));
+        }
+    }
+    if rp.misdiagnosed > 0 {
+        stages.push(format!("{} misdiagnosed", thousands(rp.misdiagnosed)));
+    }
+    out += &format!(
+        "  repair     {}; {} crews {:.0}% busy, mean wait for one {}; spares in stock {} at the lowest (of {}){}\n",
+        stages.join(", "),
+        rp.crews,
+        100.0 * rp.crew_utilization,
+        span(rp.mean_wait_for_crew_h),
+        thousands(rp.spares_min as u64),
+        thousands(rp.spares_initial as u64),
+        if rp.detection > 0.0 {
+            format!("; jobs hung {:.2}% of chip-time on faults not yet seen", 100.0 * rp.detection)
+        } else {
+            String::new()
+        }
     );
     for f in &s.frontier {
         let every = if f.interruptions > 0 { format!("interrupted every {}", span(f.mtbi_hours)) } else { "never interrupted".into() };

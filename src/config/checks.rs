@@ -130,6 +130,19 @@ impl FailureModel {
                 }
             }
         }
+        for (i, c) in self.classes.iter().enumerate() {
+            if let Some(d) = &c.detection {
+                law(p, format!("classes[{i}].detection"), d)?;
+            }
+        }
+        if let Some(d) = &self.detection {
+            law(p, "detection".into(), d)?;
+        }
+        if let Some(e) = &self.repair.escalation {
+            law(p, "repair.escalation.auto".into(), &e.auto)?;
+            law(p, "repair.escalation.rma_lead".into(), &e.rma_lead)?;
+            law(p, "repair.escalation.refail".into(), &e.refail)?;
+        }
         law(p, "repair.swap".into(), &self.repair.swap)
     }
 }

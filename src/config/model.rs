@@ -103,6 +103,10 @@ pub struct FailureClassSpec {
     /// Time to failure of one unit at `level`, counted while the unit is up.
     pub ttf: Law,
     pub outcome: Outcome,
+    /// Optional: how long the fault goes unseen (health-check period, collective
+    /// watchdog timeout); overrides the model's `detection` for this class.
+    #[serde(default)]
+    pub detection: Option<Law>,
 }
 
 /// Finite repair resources shared by all permanent failures.
@@ -116,6 +120,32 @@ pub struct RepairSpec {
     #[serde(deserialize_with = "super::num::whole_u32")]
     pub spare_nodes: u32,
     pub swap: Law,
+    /// Optional: permanent chip and node faults go through automatic remediation,
+    /// then a crew, then a vendor return, each stage able to misdiagnose.
+    #[serde(default)]
+    pub escalation: Option<Escalation>,
+}
+
+/// A repair pipeline with escalation. A permanent chip or node fault is first
+/// remediated automatically (reboot, reimage, reset: no crew); a fault on the same
+/// node within `window_hours` of its last repair goes to a crew (in place, or a swap
+/// for a spare node), and the next to a vendor return (RMA). A stage that fails
+/// misdiagnoses: the node comes back still faulty and fails again after `refail`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    /// Automatic remediation: its duration, and the chance it clears the fault.
+    pub auto: Law,
+    pub auto_success: Prob,
+    /// The chance a crew's repair or swap clears the fault.
+    pub crew_success: Prob,
+    /// Vendor return: the lead time of the part. A crew swaps in a spare node
+    /// meanwhile if one is in stock, else the node waits for the part. Always fixes.
+    pub rma_lead: Law,
+    /// A fault on a node within this many hours of its last repair goes one stage further.
+    pub window_hours: Positive,
+    /// How long a misdiagnosed node runs before its fault strikes again.
+    pub refail: Law,
 }
 
 /// `models/failure/*.ron`.
@@ -134,6 +164,11 @@ pub struct FailureModel {
     /// retired by mistake).
     #[serde(default)]
     pub retirement: Option<Retirement>,
+    /// Optional: how long a fault goes unseen before the restart begins (a health
+    /// check's period, a collective's watchdog timeout). A job struck by it hangs
+    /// meanwhile; that time counts as restart and is reported on its own.
+    #[serde(default)]
+    pub detection: Option<Law>,
 }
 
 /// Retire a node after `failures` failures within `window_hours`; its replacement

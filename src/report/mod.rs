@@ -10,11 +10,13 @@ use std::collections::BTreeMap;
 
 mod cost;
 mod grid;
+mod repair;
 mod tenants;
 
 pub use crate::sim::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, UsageSnapshot};
 pub use cost::CostSummary;
 pub use grid::{BatterySummary, GridSummary, ThrottleSummary};
+pub use repair::RepairSummary;
 pub use tenants::{SchedulerSummary, TenantSummary};
 
 impl Simulation {
@@ -117,6 +119,11 @@ pub struct Report {
     pub lemons: (Vec<u32>, u64),
     /// Nodes the retirement policy retired: lemons found, and good nodes by mistake.
     pub retired: (u64, u64),
+    /// What the repair pipeline did, and the spare stock it started with.
+    pub repair: crate::sim::RepairTally,
+    pub spares_initial: u32,
+    /// Chip-time jobs hung on faults not yet seen, chip-ms.
+    pub hung_chip_ms: u128,
     pub interruptions: u64,
     pub time: TimeBuckets,
     /// Chip-ms per chip state (in [`ChipState::ALL`] order), for energy checks.
@@ -294,6 +301,8 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         grid_spec,
         lemons,
         retired,
+        repair,
+        spares_initial,
     } = snap;
     let it_energy_wh = m.it.wms / WMS_PER_WH;
     // The energy the site buys each hour: the grid's draw behind a battery, else the facility's.
@@ -322,6 +331,9 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         groups: rec.groups,
         detail,
         failures: rec.failures,
+        repair,
+        spares_initial,
+        hung_chip_ms: rec.hung_chip_ms,
         interruptions: rec.interruptions,
         time: buckets(&m.chip_ms, rec.lost_chip_ms, m.cap.as_ref().map_or(0, |c| c.lost_chip_ms.round() as u128)),
         chip_ms_by_state: m.chip_ms,
@@ -434,6 +446,7 @@ impl Report {
                 by_category,
                 by_class,
             },
+            repair: self.repair_summary(),
             interruptions: self.interruptions,
             tenant_interruptions: self.interruptions - self.frontier.iter().map(|f| f.interruptions as u64).sum::<u64>(),
             goodput: self.goodput(),
@@ -502,6 +515,7 @@ impl Report {
                     interruptions: f.interruptions,
                     checkpoints: f.checkpoints,
                     mtbi_hours: if f.interruptions > 0 { f.wall_hours / f.interruptions as f64 } else { f.wall_hours },
+                    detection_hours: f.detection_hours,
                     finished_hours: f.finished_hours,
                     work_hours: f.work_hours,
                     projected_finish_days: f.projected_finish_days(),
@@ -520,6 +534,7 @@ pub struct Summary {
     pub horizon_days: f64,
     pub chips: u64,
     pub failures: FailureSummary,
+    pub repair: RepairSummary,
     /// Job interruptions (a failure striking a computing job), all jobs.
     pub interruptions: u64,
     /// Of those, interruptions of tenant jobs (the rest struck frontier jobs).
@@ -701,6 +716,8 @@ pub struct FrontierSummary {
     pub checkpoints: u32,
     /// Mean wall time between interruptions.
     pub mtbi_hours: f64,
+    /// Wall time it hung on faults not yet seen (part of its restarts).
+    pub detection_hours: f64,
     pub finished_hours: Option<f64>,
     /// Failure-free compute the job needs, hours at full size.
     pub work_hours: f64,

@@ -15,7 +15,7 @@ mod usage;
 mod workclock;
 
 pub use builder::SimulationBuilder;
-pub use failures::repair::{Crews, OutageView, RepairEvent, RepairFlow, RepairStage, StandardFlow};
+pub use failures::repair::{Crews, Fix, OutageView, RepairEvent, RepairFlow, RepairStage, RepairTally, StandardFlow};
 pub use failures::{Failure, FailureClass, FailureEvent};
 pub use jobs::{CheckpointPolicy, JobEvent, JobRequest, JobSource, Milestone, Phase, PoissonTenants, TraceSource};
 pub use nodes::Role;
@@ -48,6 +48,11 @@ pub enum Event {
         class: u16,
         unit: u32,
     },
+    FailureRecur {
+        class: u16,
+        unit: u32,
+        generation: u32,
+    },
     RepairStageDone {
         outage: u32,
     },
@@ -75,6 +80,7 @@ impl From<FailureEvent> for Event {
         match e {
             FailureEvent::ClassTick { class } => Event::FailureTick { class },
             FailureEvent::UnitClock { class, unit } => Event::FailureClock { class, unit },
+            FailureEvent::Recur { class, unit, generation } => Event::FailureRecur { class, unit, generation },
         }
     }
 }
@@ -151,6 +157,8 @@ pub struct Simulation {
     pub(crate) prices: Option<crate::config::PriceSeries>,
     /// (job, struck while computing) for the failure being handled.
     hit_scratch: Vec<(u32, bool)>,
+    /// Per open outage, its row in the failure list (at `Detail::Full`).
+    outage_rows: Vec<u32>,
     pub(crate) rec: Recorder,
 }
 
@@ -180,6 +188,9 @@ pub struct RunSnapshot {
     pub lemons: (Vec<u32>, u64),
     /// Nodes the retirement policy retired: lemons, and good nodes.
     pub retired: (u64, u64),
+    /// What the repair pipeline did: outcomes, crew waits and use, spare stock.
+    pub repair: RepairTally,
+    pub spares_initial: u32,
 }
 
 impl Simulation {
@@ -316,8 +327,17 @@ impl Simulation {
                 streams,
                 scenario.failure.lemons.as_ref().map(|l| (l.fraction_of_nodes.get(), l.rate_factor.get())),
             )
-            .with_retirement(scenario.failure.retirement.clone(), topo.nodes()),
-            repair: Repair::new(&scenario.failure.repair, &streams, flow.map_or(Flow::Standard(StandardFlow), Flow::Custom)),
+            .with_retirement(scenario.failure.retirement.clone(), topo.nodes())
+            .with_detection(scenario.failure.detection.clone())
+            .with_latent_faults(scenario.failure.repair.escalation.is_some() && flow.is_none(), topo.nodes()),
+            repair: Repair::new(
+                &scenario.failure.repair,
+                &streams,
+                flow.map_or(Flow::Standard(StandardFlow), Flow::Custom),
+                topo.nodes(),
+                topo.chips_per_node,
+                detail == Detail::Full,
+            ),
             jobs: JobTable::default(),
             queue: Sched::new(policy, infos),
             arrivals: Arrivals::new(sources, source_rngs),
@@ -328,6 +348,7 @@ impl Simulation {
             rack_scratch: Vec::new(),
             prices,
             hit_scratch: Vec::new(),
+            outage_rows: Vec::new(),
             due_scratch: Vec::new(),
             clock,
             rec,
@@ -406,6 +427,8 @@ impl Simulation {
             },
             lemons: (self.failures.lemon_nodes().to_vec(), self.failures.on_lemons),
             retired: (self.failures.retired_lemons, self.failures.retired_good),
+            repair: self.repair.take_tally(self.horizon),
+            spares_initial: self.scenario.failure.repair.spare_nodes,
             record: self.rec,
             frontier,
             stats: self.stats,
@@ -456,6 +479,11 @@ impl Simulation {
     pub fn repair_state(&self) -> (u32, usize, u32) {
         (self.repair.crews().free(), self.repair.crews().waiting(), self.repair.spares().in_stock())
     }
+    /// The repair pipeline's tallies so far (time averages up to now).
+    pub fn repair_tally(&mut self) -> &RepairTally {
+        let now = self.events.now();
+        self.repair.tally(now)
+    }
     /// Outages not yet over.
     pub fn open_outages(&self) -> usize {
         self.repair.open()
@@ -473,12 +501,17 @@ impl Simulation {
             Event::JobWallTime { job, .. } => self.on_walltime(job),
             Event::FailureTick { class } => self.on_failure(FailureEvent::ClassTick { class }),
             Event::FailureClock { class, unit } => self.on_failure(FailureEvent::UnitClock { class, unit }),
+            Event::FailureRecur { class, unit, generation } => self.on_failure(FailureEvent::Recur { class, unit, generation }),
             Event::RepairStageDone { outage } => {
-                if let Some(f) = self.repair.stage_done(outage, &mut self.events) {
-                    self.recovered(f);
+                if let Some(b) = self.repair.stage_done(outage, &mut self.events) {
+                    if self.detail == Detail::Full {
+                        self.rec.failure_back(self.outage_rows[outage as usize], self.events.now());
+                    }
+                    self.failures.back(&b.failure, b.refail, &mut self.events);
+                    self.recovered(b.failure);
                 }
             }
-            Event::RepairSpareBack => self.repair.spare_back(),
+            Event::RepairSpareBack => self.repair.spare_back(self.events.now()),
             Event::WorkDue { .. } => self.on_work_due(),
         }
         if self.clock.is_some() {
@@ -523,7 +556,7 @@ impl Simulation {
     /// A unit fails: its nodes go out of service, the jobs computing on them
     /// are interrupted, and its outage starts through the repair pipeline.
     fn fail(&mut self, f: Failure) {
-        let id = self.repair.open_outage(f);
+        let id = self.repair.open_outage(f, self.events.now());
         self.pool.cover_domain(f.level, f.unit, true);
         self.hit_scratch.clear();
         for n in self.topo.nodes_of(f.level, f.unit) {
@@ -532,11 +565,19 @@ impl Simulation {
         let hits = std::mem::take(&mut self.hit_scratch);
         self.rec.count_failure(f.class, f.permanent);
         if self.detail == Detail::Full {
-            let tags: Vec<_> = hits.iter().filter(|h| h.1).map(|h| self.job_tag(h.0)).collect();
-            self.rec.failure(self.events.now(), f.class, f.unit, f.permanent, tags);
+            // Jobs it interrupts: a job waiting for nodes holds some, but is not computing.
+            let tags: Vec<_> = hits.iter().filter(|h| h.1 && self.jobs[h.0].phase.computing()).map(|h| self.job_tag(h.0)).collect();
+            let row = self.rec.failure(self.events.now(), f.class, f.unit, f.permanent, tags);
+            if self.outage_rows.len() <= id as usize {
+                self.outage_rows.resize(id as usize + 1, 0);
+            }
+            self.outage_rows[id as usize] = row;
         }
         for &(job, active) in &hits {
-            if active {
+            if active && self.jobs[job].phase.computing() {
+                // The job hangs until the fault is seen: that time opens its restart.
+                let hang = &mut self.jobs[job].hang;
+                *hang = (*hang).max(f.detect);
                 self.interrupt(job, Cause::Failure);
             }
         }

@@ -24,6 +24,8 @@ pub struct FailureRecord {
     pub permanent: bool,
     /// Jobs whose computing nodes it struck.
     pub jobs_hit: Vec<JobTag>,
+    /// When the unit was back in service (`None`: still down at the horizon).
+    pub recovered: Option<SimTime>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +57,8 @@ pub struct FrontierStats {
     pub interruptions: u32,
     pub checkpoints: u32,
     pub lost_chip_hours: f64,
+    /// Wall time it hung on faults not yet seen (part of its restarts).
+    pub detection_hours: f64,
     pub interruption_times_hours: Vec<f64>,
     /// (hours since start, work saved in hours, milestone).
     pub progress: Vec<(f64, f64, Milestone)>,
@@ -87,6 +91,8 @@ pub struct Recorder {
     pub failures: Vec<FailureRecord>,
     pub interruptions: u64,
     pub lost_chip_ms: u128,
+    /// Chip-time jobs hung on faults not yet seen, chip-ms (part of the restart bucket).
+    pub hung_chip_ms: u128,
     pub submitted: u64,
     pub completed: u64,
     pub rejected: u64,
@@ -183,6 +189,7 @@ impl Recorder {
             failures: Vec::new(),
             interruptions: 0,
             lost_chip_ms: 0,
+            hung_chip_ms: 0,
             submitted: 0,
             completed: 0,
             rejected: 0,
@@ -252,8 +259,15 @@ impl Recorder {
         c.permanent += permanent as u64;
     }
     /// The failure list, kept at [`Detail::Full`](crate::sim::Detail) only.
-    pub(crate) fn failure(&mut self, time: SimTime, class: u16, unit: u32, permanent: bool, jobs_hit: Vec<JobTag>) {
-        self.failures.push(FailureRecord { time, class, unit, permanent, jobs_hit });
+    /// Returns the failure's row, for [`failure_back`](Self::failure_back).
+    pub(crate) fn failure(&mut self, time: SimTime, class: u16, unit: u32, permanent: bool, jobs_hit: Vec<JobTag>) -> u32 {
+        self.failures.push(FailureRecord { time, class, unit, permanent, jobs_hit, recovered: None });
+        (self.failures.len() - 1) as u32
+    }
+    pub(crate) fn failure_back(&mut self, row: u32, at: SimTime) {
+        if let Some(f) = self.failures.get_mut(row as usize) {
+            f.recovered = Some(at);
+        }
     }
     pub(crate) fn interrupted(&mut self, k: Keys, lost_chip_ms: u128) {
         self.interruptions += 1;

@@ -6,7 +6,7 @@ pub mod repair;
 
 use super::Event;
 use super::nodes::NodePool;
-use crate::config::{Category, DurationLaw, FailureClassSpec, Level, Outcome, Retirement, exp_draw};
+use crate::config::{Category, DurationLaw, FailureClassSpec, Law, Level, Outcome, Retirement, exp_draw};
 use crate::engine::{Duration, Scheduler, SimRng, Streams, stream_id};
 use crate::sim::topology::Topology;
 use rand::RngExt;
@@ -18,6 +18,7 @@ const PURPOSE_OUTCOME: u64 = stream_id("failure-outcome");
 const PURPOSE_CLOCK: u64 = stream_id("unit-clock");
 const PURPOSE_LEMONS: u64 = stream_id("lemon-nodes");
 const PURPOSE_RETIRE: u64 = stream_id("retirement");
+const PURPOSE_DETECT: u64 = stream_id("detection");
 
 /// The failure family's events.
 #[derive(Clone, Copy, Debug)]
@@ -26,6 +27,8 @@ pub enum FailureEvent {
     ClassTick { class: u16 },
     /// Next failure of one unit of a class with its own clock per unit.
     UnitClock { class: u16, unit: u32 },
+    /// A misdiagnosed fault strikes again (if its node's latent fault is still `generation`).
+    Recur { class: u16, unit: u32, generation: u32 },
 }
 
 /// A failure class as the simulation uses it. Build one from a model file entry
@@ -39,14 +42,19 @@ pub struct FailureClass {
     pub level: Level,
     pub ttf: Arc<dyn DurationLaw>,
     pub outcome: Outcome,
+    /// How long its faults go unseen; `None`: the model's detection law, if any.
+    pub detection: Option<Law>,
 }
 
 impl FailureClass {
     pub fn new(name: impl Into<String>, category: Category, level: Level, ttf: Arc<dyn DurationLaw>, outcome: Outcome) -> Self {
-        Self { name: name.into(), category, level, ttf, outcome }
+        Self { name: name.into(), category, level, ttf, outcome, detection: None }
     }
     pub fn from_spec(s: &FailureClassSpec) -> Self {
-        Self::new(s.name.clone(), s.category, s.level, Arc::new(s.ttf.clone()), s.outcome.clone())
+        Self {
+            detection: s.detection.clone(),
+            ..Self::new(s.name.clone(), s.category, s.level, Arc::new(s.ttf.clone()), s.outcome.clone())
+        }
     }
 }
 
@@ -60,6 +68,10 @@ pub struct Failure {
     pub permanent: bool,
     /// The reboot time, or the repair time a crew (or the off-line bench) needs.
     pub repair: Duration,
+    /// The retirement policy retired the node: it is replaced with new hardware.
+    pub replace: bool,
+    /// How long the fault goes unseen: the jobs it strikes hang meanwhile.
+    pub detect: Duration,
 }
 
 struct ClassState {
@@ -93,6 +105,11 @@ pub struct Failures {
     recent: Vec<VecDeque<f64>>,
     pub retired_lemons: u64,
     pub retired_good: u64,
+    /// The model's detection law (a class may have its own), and its stream.
+    detection: Option<(Law, SimRng)>,
+    /// Per node, the generation of its latent (misdiagnosed) fault: a recurrence of
+    /// an older one is void. Kept only when repairs can misdiagnose.
+    latent: Vec<u32>,
 }
 
 /// `count` distinct nodes of `nodes`, drawn by a partial Fisher–Yates shuffle, ascending.
@@ -159,6 +176,44 @@ impl Failures {
             recent: Vec::new(),
             retired_lemons: 0,
             retired_good: 0,
+            detection: None,
+            latent: Vec::new(),
+        }
+    }
+
+    /// Faults go unseen for a draw of `law` (unless a class has its own).
+    pub fn with_detection(mut self, law: Option<Law>) -> Self {
+        let any = law.is_some() || self.classes.iter().any(|c| c.detection.is_some());
+        if any {
+            self.detection = Some((law.unwrap_or(Law::fixed(0.0)), self.streams.rng(PURPOSE_DETECT, 0, 0)));
+        }
+        self
+    }
+
+    /// Repairs may misdiagnose: keep each node's latent-fault generation.
+    pub fn with_latent_faults(mut self, on: bool, nodes: u32) -> Self {
+        if on {
+            self.latent = vec![0; nodes as usize];
+        }
+        self
+    }
+
+    fn node_of(&self, level: Level, unit: u32) -> Option<u32> {
+        match level {
+            Level::Chip => Some(unit / self.chips_per_node),
+            Level::Node => Some(unit),
+            Level::Rack | Level::Pod => None,
+        }
+    }
+
+    /// A unit is back: after `refail` if its fault is still there (misdiagnosed), the
+    /// same fault strikes again; otherwise any latent fault of its node is gone.
+    pub fn back(&mut self, f: &Failure, refail: Option<Duration>, sched: &mut Scheduler<Event>) {
+        let Some(node) = self.node_of(f.level, f.unit).filter(|_| !self.latent.is_empty()) else { return };
+        let g = &mut self.latent[node as usize];
+        *g = g.wrapping_add(1);
+        if let Some(after) = refail {
+            sched.after(after, FailureEvent::Recur { class: f.class, unit: f.unit, generation: *g }.into());
         }
     }
 
@@ -264,6 +319,32 @@ impl Failures {
                     None
                 }
             }
+            // The fault a repair missed: the same class strikes again, as a permanent fault.
+            FailureEvent::Recur { class, unit, generation } => {
+                let c = class as usize;
+                let node = self.node_of(self.classes[c].level, unit)?;
+                if self.latent.get(node as usize) != Some(&generation) || !pool.unit_up(self.classes[c].level, unit) {
+                    return None;
+                }
+                let mut f = self.draw(c, unit, sched.now().as_hours());
+                if !f.permanent {
+                    let rng = &mut self.state[c].outcome_rng;
+                    if let Outcome::Mixed { repair, .. } | Outcome::Permanent { repair } = &self.classes[c].outcome {
+                        f.repair = Duration::from_hours(repair.sample_hours(rng));
+                    }
+                    f.permanent = true;
+                }
+                Some(f)
+            }
+        }
+    }
+
+    /// How long a failure of class `c` goes unseen.
+    #[inline]
+    fn detect(&mut self, c: usize) -> Duration {
+        match &mut self.detection {
+            None => Duration::ZERO,
+            Some((law, rng)) => Duration::from_hours(self.classes[c].detection.as_ref().unwrap_or(law).sample_hours(rng)),
         }
     }
 
@@ -275,7 +356,8 @@ impl Failures {
         if self.retirement.is_some() && matches!(self.classes[c].level, Level::Chip | Level::Node) {
             let node = if self.classes[c].level == Level::Chip { unit / self.chips_per_node } else { unit };
             if let Some(repair) = self.retire(node, now_h) {
-                return Failure { class: c as u16, level: self.classes[c].level, unit, permanent: true, repair };
+                let detect = self.detect(c);
+                return Failure { class: c as u16, level: self.classes[c].level, unit, permanent: true, repair, replace: true, detect };
             }
         }
         let rng = &mut self.state[c].outcome_rng;
@@ -290,7 +372,16 @@ impl Failures {
                 }
             }
         };
-        Failure { class: c as u16, level: self.classes[c].level, unit, permanent, repair: Duration::from_hours(hours) }
+        let detect = self.detect(c);
+        Failure {
+            class: c as u16,
+            level: self.classes[c].level,
+            unit,
+            permanent,
+            repair: Duration::from_hours(hours),
+            replace: false,
+            detect,
+        }
     }
 
     /// Node `node` failed at `now_h`: if that makes the policy's count within its window,

@@ -56,6 +56,9 @@ impl Simulation {
             interruptions: 0,
             checkpoints: 0,
             lost_chip_ms: 0,
+            hang: Duration::ZERO,
+            hang_now: Duration::ZERO,
+            hung_ms: 0,
             trace: Vec::new(),
         };
         let (slot, new) = self.jobs.insert(job);
@@ -224,6 +227,8 @@ impl Simulation {
     #[inline]
     fn begin(&mut self, j: u32) {
         if self.jobs[j].resumed {
+            let job = &mut self.jobs[j];
+            job.hang_now = std::mem::replace(&mut job.hang, Duration::ZERO);
             self.enter_timed(j, Phase::Restarting);
         } else {
             self.start_segment(j);
@@ -241,7 +246,10 @@ impl Simulation {
     pub(crate) fn on_phase_end(&mut self, j: u32) {
         let job = &self.jobs[j];
         match job.phase {
-            Phase::Restarting => self.start_segment(j),
+            Phase::Restarting => {
+                self.hung(j, job.hang_now.as_millis());
+                self.start_segment(j);
+            }
             Phase::Running => match job.ckpt {
                 Some(c) if c.at_end || job.work_done + job.seg_len < job.work_total => self.enter_timed(j, Phase::Checkpointing),
                 _ => self.commit(j),
@@ -255,6 +263,17 @@ impl Simulation {
                 }
             }
             Phase::Queued | Phase::Waiting | Phase::Done | Phase::Killed => unreachable!("no phase event is pending in {:?}", job.phase),
+        }
+    }
+
+    /// Job `j` hung `ms` on a fault not yet seen (time that opened its restart).
+    #[inline]
+    fn hung(&mut self, j: u32, ms: u64) {
+        if ms > 0 {
+            let job = &mut self.jobs[j];
+            job.hung_ms += ms;
+            job.hang_now = Duration::ZERO;
+            self.rec.hung_chip_ms += ms as u128 * job.chips as u128;
         }
     }
 
@@ -340,6 +359,11 @@ impl Simulation {
         let now = self.events.now();
         let k = self.keys(j);
         let unsaved = self.unsaved(j, now);
+        if self.jobs[j].phase == Phase::Restarting {
+            let job = &self.jobs[j];
+            let hung = job.hang_now.as_millis().min(now.since(job.phase_start).as_millis());
+            self.hung(j, hung);
+        }
         let job = &mut self.jobs[j];
         job.draining = false;
         if matches!(job.phase, Phase::Running | Phase::Checkpointing | Phase::Restarting) {
@@ -636,6 +660,7 @@ impl Simulation {
             interruptions: job.interruptions,
             checkpoints: job.checkpoints,
             lost_chip_hours: job.lost_chip_ms as f64 / 3_600_000.0,
+            detection_hours: job.hung_ms as f64 / 3_600_000.0,
             interruption_times_hours: job.trace.iter().filter(|e| e.2 == Milestone::Interruption).map(|e| e.0.as_hours()).collect(),
             progress: job.trace.iter().map(|&(t, w, m)| (t.as_hours(), Duration::from_millis(w).as_hours(), m)).collect(),
         }

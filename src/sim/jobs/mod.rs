@@ -213,6 +213,10 @@ impl Phase {
             Phase::Killed => "killed",
         }
     }
+    /// Running on its nodes (restarting, computing or writing): a failure interrupts it.
+    pub fn computing(self) -> bool {
+        matches!(self, Phase::Restarting | Phase::Running | Phase::Checkpointing)
+    }
     pub fn chip_state(self) -> ChipState {
         match self {
             Phase::Queued | Phase::Done | Phase::Killed => ChipState::Idle,
@@ -292,6 +296,11 @@ pub(crate) struct Job {
     pub interruptions: u32,
     pub checkpoints: u32,
     pub lost_chip_ms: u128,
+    /// Hanging on a fault not yet seen: the next restart opens with it; the
+    /// current restart's hang; and all the time it hung so far (ms).
+    pub hang: Duration,
+    pub hang_now: Duration,
+    pub hung_ms: u64,
     /// Frontier jobs only: (time, work saved so far in ms, what happened).
     pub trace: Vec<(SimTime, u64, Milestone)>,
 }
@@ -310,7 +319,7 @@ impl Job {
     /// that shared storage bandwidth can re-time writes and reads in one place.
     pub fn phase_duration(&self, p: Phase) -> Duration {
         match p {
-            Phase::Restarting => self.restart,
+            Phase::Restarting => self.restart + self.hang_now,
             Phase::Running => Duration::from_millis(self.seg_len),
             Phase::Checkpointing => Duration::from_millis(self.ckpt.map_or(0, |c| c.write)),
             Phase::Queued | Phase::Waiting | Phase::Done | Phase::Killed => unreachable!("{p:?} has no timed end"),

@@ -1,0 +1,186 @@
+//! The repair pipeline held to queueing theory and Markov chains, and domain
+//! outages held to what they must do to nodes and jobs.
+mod common;
+
+use common::{mean_se, power_ron, scenario};
+use gigasim::Simulation;
+use gigasim::engine::SimTime;
+use gigasim::sim::Detail;
+use nalgebra::{DMatrix, DVector};
+
+/// A site of `nodes` one-chip nodes in racks of `per_rack`, one node-level class
+/// (permanent, exponential repair), `crews` crews, no cold spares, and one job on
+/// `job` nodes with `spares` hot spares that waits for repairs.
+#[allow(clippy::too_many_arguments)]
+fn repair_site(
+    nodes: u32,
+    per_rack: u32,
+    job: u32,
+    spares: u32,
+    crews: u32,
+    node_rate: f64,
+    repair_mean: f64,
+    hours: f64,
+    seed: u64,
+) -> String {
+    format!(
+        "(name: \"repair\", horizon_days: {d}, seed: {seed}, power_bin_minutes: 60.0,
+          facility: (name: \"f\", chip: \"x\", chips_per_node: 1, nodes_per_rack: {per_rack}, racks_per_pod: {racks}, pods: 1),
+          failure: (name: \"f\", classes: [(name: \"node\", category: Host, level: Node, ttf: ExponentialRate(per_hour: {node_rate}),
+              outcome: Permanent(repair: Exponential(mean_hours: {repair_mean})))],
+            repair: (crews: {crews}, spare_nodes: 0, swap: Fixed(hours: 1.0))),
+          power: {power},
+          workload: (name: \"w\", tenants: [], frontier: [(name: \"job\", chips: {job}, work_hours: 1e9,
+              checkpoint: None, restart_hours: 0.0, hot_spare_nodes: {spares}, recovery: WaitForRepair)]))",
+        d = hours / 24.0,
+        racks = nodes / per_rack,
+        power = power_ron(),
+    )
+}
+
+/// Erlang C: the probability an arrival waits in an M/M/c queue with offered load a = λ/μ.
+fn erlang_c(c: u32, a: f64) -> f64 {
+    let rho = a / c as f64;
+    let mut term = 1.0; // a^k / k!
+    let mut sum = 0.0;
+    for k in 0..c {
+        sum += term;
+        term *= a / (k + 1) as f64;
+    }
+    // `term` is now a^c / c!.
+    let tail = term / (1.0 - rho);
+    tail / (sum + tail)
+}
+
+/// Many nodes failing independently give near-Poisson arrivals of repairs (the
+/// arrival rate is λ × nodes up, off the constant rate by the few nodes down: about
+/// 1e-4 here); with exponential repair and c crews the crew queue is M/M/c. Its
+/// time-average length Lq = C(c, a)·ρ/(1 − ρ) and mean wait Wq = Lq/λ.
+/// Tolerance: 3 standard errors of the mean over independent replications (each
+/// replication's estimate is one sample; the start from an empty queue biases a
+/// 2,000-hour run by about relaxation time / run length, under 1%, well inside 3 SE).
+#[test]
+fn crew_queue_matches_erlang_c() {
+    let (nodes, c, lambda, mu) = (20_000u32, 4u32, 3.0, 1.0);
+    let a = lambda / mu;
+    let rho = a / c as f64;
+    let lq = erlang_c(c, a) * rho / (1.0 - rho);
+    let wq = lq / lambda;
+    let reps = 24;
+    let (mut lqs, mut wqs) = (Vec::new(), Vec::new());
+    for seed in 0..reps {
+        let s = scenario(&repair_site(nodes, 16, nodes, 0, c, lambda / nodes as f64, 1.0 / mu, 2_000.0, seed));
+        let r = Simulation::builder(&s).detail(Detail::Summary).build().run().summary().repair;
+        lqs.push(r.mean_waiting_for_crew);
+        wqs.push(r.mean_wait_for_crew_h);
+    }
+    let (m, se) = mean_se(&lqs);
+    let z = (m - lq) / se;
+    println!("Lq {m:.4} ± {se:.4} vs Erlang C {lq:.4}: z = {z:.2}");
+    assert!(z.abs() < 3.0, "Lq {m} vs {lq} (se {se})");
+    let (m, se) = mean_se(&wqs);
+    let z = (m - wq) / se;
+    println!("Wq {m:.4} h ± {se:.4} vs Erlang C {wq:.4} h: z = {z:.2}");
+    assert!(z.abs() < 3.0, "Wq {m} vs {wq} (se {se})");
+}
+
+/// The stationary distribution of a continuous-time Markov chain with generator `q`:
+/// π Q = 0, Σ π = 1, solved with nalgebra (one balance equation replaced by the sum).
+fn stationary(q: &DMatrix<f64>) -> DVector<f64> {
+    let n = q.nrows();
+    let mut a = q.transpose();
+    for j in 0..n {
+        a[(n - 1, j)] = 1.0;
+    }
+    let mut b = DVector::zeros(n);
+    b[n - 1] = 1.0;
+    a.lu().solve(&b).expect("an irreducible chain has one stationary distribution")
+}
+
+/// A finite-source repair system: a job on N nodes with s hot spares (the whole
+/// site), c crews, every node that is up failing at λ (spares and the nodes of a
+/// waiting job too, as gigasim's default has it), exponential repair at μ. The
+/// number of nodes down is a birth-death chain on 0..=N+s: up at (N + s − k)·λ,
+/// down at min(k, c)·μ. The job computes on N nodes while k ≤ s, so its
+/// computing share of the site's chip-time is N/(N+s) · P(k ≤ s).
+/// Tolerance: 3 standard errors over independent replications.
+#[test]
+fn hot_spares_and_crews_match_the_markov_chain() {
+    let (n, s, c, lambda, mu) = (6u32, 2u32, 2u32, 0.1, 0.5);
+    let m = (n + s) as usize;
+    let mut q = DMatrix::zeros(m + 1, m + 1);
+    for k in 0..=m {
+        if k < m {
+            q[(k, k + 1)] = (m - k) as f64 * lambda;
+        }
+        if k > 0 {
+            q[(k, k - 1)] = k.min(c as usize) as f64 * mu;
+        }
+        q[(k, k)] = -(0..=m).filter(|&j| j != k).map(|j| q[(k, j)]).sum::<f64>();
+    }
+    let pi = stationary(&q);
+    let available: f64 = pi.iter().take(s as usize + 1).sum();
+    let share = n as f64 / m as f64 * available;
+    let reps = 30;
+    let shares: Vec<f64> = (0..reps)
+        .map(|seed| {
+            let sc = scenario(&repair_site(n + s, n + s, n, s, c, lambda, 1.0 / mu, 5_000.0, seed));
+            let t = Simulation::builder(&sc).detail(Detail::Summary).build().run().summary().time_breakdown;
+            t.useful + t.lost + t.checkpoint + t.restart
+        })
+        .collect();
+    let (x, se) = mean_se(&shares);
+    let z = (x - share) / se;
+    println!("computing share {x:.5} ± {se:.5} vs CTMC {share:.5} (availability {available:.5}): z = {z:.2}");
+    assert!(z.abs() < 3.0, "computing share {x} vs {share} (se {se})");
+}
+
+/// A rack-level class takes every node of the rack down for the whole outage
+/// (and no other node), and a job with nodes there is interrupted once per
+/// outage, not once per node.
+#[test]
+fn a_rack_outage_downs_its_nodes_and_interrupts_each_job_once() {
+    let ron = format!(
+        "(name: \"racks\", horizon_days: 100.0, seed: 3, power_bin_minutes: 60.0,
+          facility: (name: \"f\", chip: \"x\", chips_per_node: 4, nodes_per_rack: 8, racks_per_pod: 4, pods: 2),
+          failure: (name: \"f\", classes: [(name: \"power shelf\", category: Host, level: Rack, ttf: Exponential(mean_hours: 400.0),
+              outcome: Permanent(repair: Fixed(hours: 3.0)))],
+            repair: (crews: 64, spare_nodes: 0, swap: Fixed(hours: 1.0))),
+          power: {power},
+          workload: (name: \"w\", tenants: [], frontier: [(name: \"job\", chips: 256, work_hours: 1e9,
+              checkpoint: Some((interval_hours: 1.0, write_hours: 0.0, at_end: false)), restart_hours: 0.0,
+              hot_spare_nodes: 0, recovery: WaitForRepair)]))",
+        power = power_ron()
+    );
+    let sc = scenario(&ron);
+    let mut sim = Simulation::new(&sc);
+    let horizon = sim.horizon();
+    let mut seen = 0;
+    let mut interruptions_expected = 0;
+    let mut t = SimTime::from_millis(0);
+    while t < horizon {
+        // Step one minute at a time: each new outage is checked right after it starts.
+        t = SimTime::from_millis(t.as_millis() + 60_000);
+        sim.run_until(t);
+        let fresh: Vec<_> = sim.record().failures[seen..].to_vec();
+        for f in &fresh {
+            let rack = f.unit;
+            let was_computing = !f.jobs_hit.is_empty();
+            assert!(f.jobs_hit.len() <= 1, "the job is listed once per outage: {:?}", f.jobs_hit);
+            interruptions_expected += was_computing as u32;
+            if f.time.as_millis() + 3 * 3_600_000 > t.as_millis() {
+                for node in rack * 8..rack * 8 + 8 {
+                    assert_eq!(sim.node_healthy(node), Some(false), "node {node} of struck rack {rack} is down");
+                }
+            }
+        }
+        seen += fresh.len();
+        let down = (0..64).filter(|&n| sim.node_healthy(n) == Some(false)).count();
+        let open: usize = sim.open_outages();
+        assert_eq!(down, 8 * open, "exactly the nodes of the open rack outages are down");
+    }
+    assert!(seen > 20, "enough outages to test: {seen}");
+    let r = sim.run();
+    assert_eq!(r.frontier[0].interruptions, interruptions_expected, "one interruption per outage that struck the computing job");
+    assert_eq!(r.interruptions, interruptions_expected as u64);
+}
