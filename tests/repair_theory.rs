@@ -184,3 +184,73 @@ fn a_rack_outage_downs_its_nodes_and_interrupts_each_job_once() {
     assert_eq!(r.frontier[0].interruptions, interruptions_expected, "one interruption per outage that struck the computing job");
     assert_eq!(r.interruptions, interruptions_expected as u64);
 }
+
+/// The repair site (20,000 nodes, plenty of crews, fixed 0.2-hour repairs) with, optionally,
+/// the escalation pipeline (auto → crew → vendor) and a detection delay spliced in.
+fn escalating_site(stages: Option<(f64, f64)>, detect_h: f64, seed: u64) -> String {
+    let escalation = stages.map_or("None".to_string(), |(pa, pc)| {
+        format!(
+            "Some((auto: Fixed(hours: 0.05), auto_success: {pa}, crew_success: {pc},
+              rma_lead: Fixed(hours: 1.0), window_hours: 1.0, refail: Fixed(hours: 0.1)))"
+        )
+    });
+    repair_site(20_000, 16, 20_000, 0, 1_000, 1e-4, 0.2, 2_000.0, seed)
+        .replace("outcome: Permanent(repair: Exponential(mean_hours: 0.2)))]", "outcome: Permanent(repair: Fixed(hours: 0.2)))]")
+        .replace(
+            "swap: Fixed(hours: 1.0))",
+            &format!("swap: Fixed(hours: 1.0), escalation: {escalation}), detection: Some(Fixed(hours: {detect_h}))"),
+        )
+}
+
+/// Escalation: a fault chain starts with automatic remediation, which clears it
+/// with probability p_a; a misdiagnosed node fails again 0.1 h later, inside the
+/// 1-hour window, and goes to a crew (p_c), then to a vendor return, which always
+/// clears it. Independent faults of a node within an hour of its last repair are
+/// rare (rate 1e-4 per node-hour), so the counts are binomial given the stage
+/// before: auto_fixed ~ Bin(chains, p_a), crew_fixed ~ Bin(auto misdiagnoses, p_c).
+/// Tolerance 3 binomial standard deviations; the stage times are fixed, so each
+/// kind's mean time to repair is exact.
+#[test]
+fn escalation_clears_faults_in_the_proportions_each_stage_succeeds() {
+    let (pa, pc) = (0.6, 0.7);
+    let s = scenario(&escalating_site(Some((pa, pc)), 0.0, 11));
+    let r = Simulation::builder(&s).detail(Detail::Summary).build().run().summary().repair;
+    let chains = (r.auto_fixed + r.misdiagnosed_by_auto) as f64;
+    let z_auto = (r.auto_fixed as f64 - chains * pa) / (chains * pa * (1.0 - pa)).sqrt();
+    let at_crew = r.misdiagnosed_by_auto as f64;
+    let z_crew = (r.crew_fixed as f64 - at_crew * pc) / (at_crew * pc * (1.0 - pc)).sqrt();
+    println!("{chains} chains: auto {} (z {z_auto:.2}), crew {} of {at_crew} (z {z_crew:.2}), rma {}", r.auto_fixed, r.crew_fixed, r.rma);
+    assert!(chains > 3_000.0, "enough fault chains: {chains}");
+    assert!(z_auto.abs() < 3.0 && z_crew.abs() < 3.0, "z {z_auto:.2}, {z_crew:.2}");
+    assert_eq!(r.rma, r.misdiagnosed - r.misdiagnosed_by_auto, "every crew misdiagnosis ends at the vendor");
+    for (kind, hours) in [("auto_fixed", 0.05), ("crew_fixed", 0.2), ("rma", 1.0)] {
+        assert!((r.mttr_h[kind] - hours).abs() < 1e-6, "{kind}: {} h", r.mttr_h[kind]);
+    }
+}
+
+/// Detection: a job struck by a fault hangs for the detection delay d before its
+/// restart. With no restart overhead of its own, all restart chip-time is that
+/// hang (exactly). The job restarts only when all its 20,000 nodes are up, so the
+/// next fault comes at rate Λ = 20,000 × 1e-4 per hour and cuts the hang short:
+/// each interruption hangs min(d, X), X ~ Exp(Λ), with mean (1 − e^(−Λd))/Λ and
+/// second moment 2/Λ² · (1 − e^(−Λd)(1 + Λd)). Tolerance: 3 standard errors.
+#[test]
+fn detection_delay_is_restart_time_counted_on_its_own() {
+    let d = 0.25;
+    let s = scenario(&escalating_site(None, d, 5));
+    let r = Simulation::builder(&s).detail(Detail::Summary).build().run().summary();
+    let installed = r.chips as f64 * r.horizon_days * 24.0;
+    let restart_chip_h = r.time_breakdown.restart * installed;
+    println!("restart {restart_chip_h:.1} chip-h, detection {:.1} chip-h", r.repair.detection_chip_hours);
+    assert!(r.repair.detection_chip_hours > 0.0);
+    assert!((restart_chip_h - r.repair.detection_chip_hours).abs() < 1e-6 * restart_chip_h);
+    let f = &r.frontier[0];
+    let lambda = 20_000.0 * 1e-4;
+    let mean = (1.0 - (-lambda * d).exp()) / lambda;
+    let second = 2.0 / lambda.powi(2) * (1.0 - (-lambda * d).exp() * (1.0 + lambda * d));
+    let n = f.interruptions as f64;
+    let se = ((second - mean * mean) / n).sqrt();
+    let z = (f.detection_hours / n - mean) / se;
+    println!("hung {:.4} h per interruption vs {mean:.4}: z = {z:.2}", f.detection_hours / n);
+    assert!(z.abs() < 3.0, "hung {} h per interruption vs {mean} (se {se})", f.detection_hours / n);
+}
