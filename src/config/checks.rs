@@ -118,7 +118,9 @@ impl FailureModel {
                     (Level::Chip | Level::Node, Some(l)) => 1.0 + (l.rate_factor.get() - 1.0) * l.fraction_of_nodes.get(),
                     _ => 1.0,
                 };
-                let rate = lemon * units / c.ttf.mean_hours();
+                // A burst class's law is the time between bursts over the whole site.
+                let per_event = c.burst.as_ref().map_or(units, |b| b.strikes.of(units as u32) as f64);
+                let rate = lemon * per_event / c.ttf.mean_hours();
                 if rate.is_nan() || rate > MAX_RATE_PER_HOUR {
                     return problem(
                         p,

@@ -15,6 +15,11 @@ pub trait DurationLaw: Debug + Send + Sync {
     fn sample_hours(&self, rng: &mut SimRng) -> f64;
     /// The mean, in hours.
     fn mean_hours(&self) -> f64;
+    /// The first draw of a unit's clock, in hours. A periodic law starts at a
+    /// random phase so that units do not all fire together.
+    fn first_hours(&self, rng: &mut SimRng) -> f64 {
+        self.sample_hours(rng)
+    }
     /// `Some(rate per hour)` if the law is exponential. The simulator then merges
     /// the identical clocks of many entities into one Poisson stream, which is
     /// statistically exact for memoryless laws and much cheaper.
@@ -39,6 +44,11 @@ pub enum Law {
     LogNormal { median_hours: Positive, sigma: NonNeg },
     /// Uniform between two bounds.
     Uniform { min_hours: NonNeg, max_hours: NonNeg },
+    /// Every `every_hours`, as planned maintenance: a unit's first time is at a
+    /// uniform random phase within the period (units take their turns).
+    Periodic { every_hours: Positive },
+    /// A weighted mix of laws: each draw picks a part with probability weight / Σ weights.
+    Mixture { parts: Vec<(Positive, Law)> },
 }
 
 impl Law {
@@ -54,14 +64,43 @@ impl Law {
             Law::Uniform { min_hours, max_hours } if min_hours.get() > max_hours.get() => {
                 Err(format!("min_hours ({min_hours}) is above max_hours ({max_hours}); allowed: min_hours <= max_hours"))
             }
+            Law::Mixture { parts } if parts.is_empty() => Err("has no parts; allowed: one or more (weight, law) pairs".into()),
+            Law::Mixture { parts } => parts.iter().enumerate().try_for_each(|(i, (_, l))| l.check().map_err(|m| format!("part {i}: {m}"))),
             _ => Ok(()),
         }
     }
 }
 
+impl Law {
+    /// The part of a mixture a uniform draw `u` in [0, 1) picks.
+    fn pick(parts: &[(Positive, Law)], u: f64) -> &Law {
+        let total: f64 = parts.iter().map(|p| p.0.get()).sum();
+        let mut x = u * total;
+        for (w, l) in parts {
+            if x < w.get() {
+                return l;
+            }
+            x -= w.get();
+        }
+        &parts[parts.len() - 1].1
+    }
+}
+
 impl DurationLaw for Law {
+    fn first_hours(&self, rng: &mut SimRng) -> f64 {
+        match self {
+            Law::Periodic { every_hours } => every_hours.get() * rng.random::<f64>(),
+            _ => self.sample_hours(rng),
+        }
+    }
+
     fn sample_hours(&self, rng: &mut SimRng) -> f64 {
         match *self {
+            Law::Periodic { every_hours } => every_hours.get(),
+            Law::Mixture { ref parts } => {
+                let u = rng.random::<f64>();
+                Law::pick(parts, u).sample_hours(rng)
+            }
             Law::Fixed { hours } => hours.get(),
             Law::Exponential { mean_hours } => exp_draw(rng, mean_hours.get()),
             Law::ExponentialRate { per_hour } => {
@@ -87,6 +126,11 @@ impl DurationLaw for Law {
 
     fn mean_hours(&self) -> f64 {
         match *self {
+            Law::Periodic { every_hours } => every_hours.get(),
+            Law::Mixture { ref parts } => {
+                let total: f64 = parts.iter().map(|p| p.0.get()).sum();
+                parts.iter().map(|(w, l)| w.get() / total * l.mean_hours()).sum()
+            }
             Law::Fixed { hours } => hours.get(),
             Law::Exponential { mean_hours } => mean_hours.get(),
             Law::ExponentialRate { per_hour } => 1.0 / per_hour.get(),
@@ -164,6 +208,13 @@ mod tests {
                 2.0 * ((0.25f64).exp() * ((0.25f64).exp() - 1.0)).sqrt(),
             ),
             (Law::Uniform { min_hours: NonNeg::new(1.0), max_hours: NonNeg::new(3.0) }, 2.0 / 12f64.sqrt()),
+            // Mixture of Exp(1) and Exp(9), weights 3:1: mean 3, E[X²] = 0.75·2 + 0.25·162 = 42.
+            (
+                Law::Mixture {
+                    parts: vec![(Positive::new(3.0), Law::exponential_mean(1.0)), (Positive::new(1.0), Law::exponential_mean(9.0))],
+                },
+                (42.0f64 - 9.0).sqrt(),
+            ),
         ];
         let n = 200_000;
         for (law, sd) in laws {

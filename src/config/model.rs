@@ -107,6 +107,41 @@ pub struct FailureClassSpec {
     /// watchdog timeout); overrides the model's `detection` for this class.
     #[serde(default)]
     pub detection: Option<Law>,
+    /// Optional: the class strikes many units at once (a fault storm, a bad
+    /// firmware rollout). `ttf` is then the time between bursts over the whole site.
+    #[serde(default)]
+    pub burst: Option<Burst>,
+    /// Planned (maintenance, upgrades): jobs get notice, write a checkpoint and lose
+    /// no work; the write is paid before their restart.
+    #[serde(default)]
+    pub planned: bool,
+}
+
+/// A burst: how many units each strikes, spread uniformly over a span.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Burst {
+    pub strikes: Strikes,
+    pub within_hours: NonNeg,
+}
+
+/// Units a burst strikes, distinct, drawn at random.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Strikes {
+    /// This many (at most all of them).
+    Units(super::Count),
+    /// This share of the site's units at the class's level (at least one).
+    Share(Prob),
+}
+
+impl Strikes {
+    /// Units struck out of `units`.
+    pub fn of(self, units: u32) -> u32 {
+        match self {
+            Strikes::Units(n) => n.get().min(units),
+            Strikes::Share(p) => ((p.get() * units as f64).round() as u32).clamp(1, units.max(1)),
+        }
+    }
 }
 
 /// Finite repair resources shared by all permanent failures.

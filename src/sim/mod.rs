@@ -53,6 +53,13 @@ pub enum Event {
         unit: u32,
         generation: u32,
     },
+    FailureBurst {
+        class: u16,
+    },
+    FailureStrike {
+        class: u16,
+        unit: u32,
+    },
     RepairStageDone {
         outage: u32,
     },
@@ -81,6 +88,8 @@ impl From<FailureEvent> for Event {
             FailureEvent::ClassTick { class } => Event::FailureTick { class },
             FailureEvent::UnitClock { class, unit } => Event::FailureClock { class, unit },
             FailureEvent::Recur { class, unit, generation } => Event::FailureRecur { class, unit, generation },
+            FailureEvent::Burst { class } => Event::FailureBurst { class },
+            FailureEvent::Strike { class, unit } => Event::FailureStrike { class, unit },
         }
     }
 }
@@ -502,6 +511,8 @@ impl Simulation {
             Event::FailureTick { class } => self.on_failure(FailureEvent::ClassTick { class }),
             Event::FailureClock { class, unit } => self.on_failure(FailureEvent::UnitClock { class, unit }),
             Event::FailureRecur { class, unit, generation } => self.on_failure(FailureEvent::Recur { class, unit, generation }),
+            Event::FailureBurst { class } => self.on_failure(FailureEvent::Burst { class }),
+            Event::FailureStrike { class, unit } => self.on_failure(FailureEvent::Strike { class, unit }),
             Event::RepairStageDone { outage } => {
                 if let Some(b) = self.repair.stage_done(outage, &mut self.events) {
                     if self.detail == Detail::Full {
@@ -578,7 +589,7 @@ impl Simulation {
                 // The job hangs until the fault is seen: that time opens its restart.
                 let hang = &mut self.jobs[job].hang;
                 *hang = (*hang).max(f.detect);
-                self.interrupt(job, Cause::Failure);
+                self.interrupt(job, if f.planned { Cause::Maintenance } else { Cause::Failure });
             }
         }
         self.hit_scratch = hits;

@@ -6,7 +6,7 @@ pub mod repair;
 
 use super::Event;
 use super::nodes::NodePool;
-use crate::config::{Category, DurationLaw, FailureClassSpec, Law, Level, Outcome, Retirement, exp_draw};
+use crate::config::{Burst, Category, DurationLaw, FailureClassSpec, Law, Level, Outcome, Retirement, exp_draw};
 use crate::engine::{Duration, Scheduler, SimRng, Streams, stream_id};
 use crate::sim::topology::Topology;
 use rand::RngExt;
@@ -29,6 +29,10 @@ pub enum FailureEvent {
     UnitClock { class: u16, unit: u32 },
     /// A misdiagnosed fault strikes again (if its node's latent fault is still `generation`).
     Recur { class: u16, unit: u32, generation: u32 },
+    /// A burst of a class: it picks its units and spreads their strikes.
+    Burst { class: u16 },
+    /// One unit of a burst is struck.
+    Strike { class: u16, unit: u32 },
 }
 
 /// A failure class as the simulation uses it. Build one from a model file entry
@@ -44,15 +48,21 @@ pub struct FailureClass {
     pub outcome: Outcome,
     /// How long its faults go unseen; `None`: the model's detection law, if any.
     pub detection: Option<Law>,
+    /// Strikes many units at once, `ttf` apart over the whole site.
+    pub burst: Option<Burst>,
+    /// Planned: jobs save their work on notice.
+    pub planned: bool,
 }
 
 impl FailureClass {
     pub fn new(name: impl Into<String>, category: Category, level: Level, ttf: Arc<dyn DurationLaw>, outcome: Outcome) -> Self {
-        Self { name: name.into(), category, level, ttf, outcome, detection: None }
+        Self { name: name.into(), category, level, ttf, outcome, detection: None, burst: None, planned: false }
     }
     pub fn from_spec(s: &FailureClassSpec) -> Self {
         Self {
             detection: s.detection.clone(),
+            burst: s.burst.clone(),
+            planned: s.planned,
             ..Self::new(s.name.clone(), s.category, s.level, Arc::new(s.ttf.clone()), s.outcome.clone())
         }
     }
@@ -72,6 +82,8 @@ pub struct Failure {
     pub replace: bool,
     /// How long the fault goes unseen: the jobs it strikes hang meanwhile.
     pub detect: Duration,
+    /// Planned: the jobs it strikes save their work first.
+    pub planned: bool,
 }
 
 struct ClassState {
@@ -150,9 +162,12 @@ impl Failures {
                     Level::Rack | Level::Pod => 0,
                 };
                 let factor = if lemon_units > 0 { factor } else { 1.0 };
+                // A burst class runs one clock over the site: no merged rate, no clock per unit.
+                let bursts = c.burst.is_some();
                 // The merged stream runs at λ × (units + (k − 1) × lemon units).
                 let weight = units as f64 + (factor - 1.0) * lemon_units as f64;
-                let merged_rate = c.ttf.exponential_rate().map(|r| if lemon_units > 0 { r * weight } else { r * units as f64 });
+                let merged_rate =
+                    c.ttf.exponential_rate().filter(|_| !bursts).map(|r| if lemon_units > 0 { r * weight } else { r * units as f64 });
                 ClassState {
                     units,
                     merged_rate,
@@ -160,7 +175,7 @@ impl Failures {
                     factor,
                     rng: streams.rng(PURPOSE_CLASS, i as u64, 0),
                     outcome_rng: streams.rng(PURPOSE_OUTCOME, i as u64, 0),
-                    clock_draws: if merged_rate.is_some() { Vec::new() } else { vec![0; units as usize] },
+                    clock_draws: if merged_rate.is_some() || bursts { Vec::new() } else { vec![0; units as usize] },
                 }
             })
             .collect();
@@ -244,7 +259,12 @@ impl Failures {
     /// Arm every class: one merged clock, or one clock per unit.
     pub fn start(&mut self, sched: &mut Scheduler<Event>) {
         for c in 0..self.classes.len() {
-            if self.state[c].merged_rate.is_some() {
+            if self.classes[c].burst.is_some() {
+                let h = self.classes[c].ttf.first_hours(&mut self.state[c].rng);
+                if h.is_finite() {
+                    sched.after(Duration::from_hours(h), FailureEvent::Burst { class: c as u16 }.into());
+                }
+            } else if self.state[c].merged_rate.is_some() {
                 self.schedule_tick(c, sched);
             } else {
                 for unit in 0..self.state[c].units {
@@ -266,7 +286,8 @@ impl Failures {
         let k = &mut self.state[c].clock_draws[unit as usize];
         let mut rng = self.streams.rng(PURPOSE_CLOCK, ((c as u64) << 40) | unit as u64, *k as u64);
         *k += 1;
-        let mut h = self.classes[c].ttf.sample_hours(&mut rng);
+        let ttf = &self.classes[c].ttf;
+        let mut h = if *k == 1 { ttf.first_hours(&mut rng) } else { ttf.sample_hours(&mut rng) };
         if self.on_lemon(c, unit) {
             // Failing k times as often: the same law on a clock k times as fast.
             h /= self.state[c].factor;
@@ -319,6 +340,25 @@ impl Failures {
                     None
                 }
             }
+            FailureEvent::Burst { class } => {
+                let c = class as usize;
+                let b = self.classes[c].burst.clone()?;
+                let st = &mut self.state[c];
+                let n = b.strikes.of(st.units);
+                for unit in rand::seq::index::sample(&mut st.rng, st.units as usize, n as usize) {
+                    let at = b.within_hours.get() * st.rng.random::<f64>();
+                    sched.after(Duration::from_hours(at), FailureEvent::Strike { class, unit: unit as u32 }.into());
+                }
+                let h = self.classes[c].ttf.sample_hours(&mut self.state[c].rng);
+                if h.is_finite() {
+                    sched.after(Duration::from_hours(h), FailureEvent::Burst { class }.into());
+                }
+                None
+            }
+            FailureEvent::Strike { class, unit } => {
+                let c = class as usize;
+                pool.unit_up(self.classes[c].level, unit).then(|| self.draw(c, unit, sched.now().as_hours()))
+            }
             // The fault a repair missed: the same class strikes again, as a permanent fault.
             FailureEvent::Recur { class, unit, generation } => {
                 let c = class as usize;
@@ -357,7 +397,17 @@ impl Failures {
             let node = if self.classes[c].level == Level::Chip { unit / self.chips_per_node } else { unit };
             if let Some(repair) = self.retire(node, now_h) {
                 let detect = self.detect(c);
-                return Failure { class: c as u16, level: self.classes[c].level, unit, permanent: true, repair, replace: true, detect };
+                let planned = self.classes[c].planned;
+                return Failure {
+                    class: c as u16,
+                    level: self.classes[c].level,
+                    unit,
+                    permanent: true,
+                    repair,
+                    replace: true,
+                    detect,
+                    planned,
+                };
             }
         }
         let rng = &mut self.state[c].outcome_rng;
@@ -381,6 +431,7 @@ impl Failures {
             repair: Duration::from_hours(hours),
             replace: false,
             detect,
+            planned: self.classes[c].planned,
         }
     }
 

@@ -59,6 +59,7 @@ impl Simulation {
             hang: Duration::ZERO,
             hang_now: Duration::ZERO,
             hung_ms: 0,
+            notice: Duration::ZERO,
             trace: Vec::new(),
         };
         let (slot, new) = self.jobs.insert(job);
@@ -230,6 +231,7 @@ impl Simulation {
             let job = &mut self.jobs[j];
             job.hang_now = std::mem::replace(&mut job.hang, Duration::ZERO);
             self.enter_timed(j, Phase::Restarting);
+            self.jobs[j].notice = Duration::ZERO;
         } else {
             self.start_segment(j);
         }
@@ -358,7 +360,18 @@ impl Simulation {
     pub(crate) fn interrupt(&mut self, j: u32, cause: Cause) {
         let now = self.events.now();
         let k = self.keys(j);
-        let unsaved = self.unsaved(j, now);
+        let mut unsaved = self.unsaved(j, now);
+        let job = &mut self.jobs[j];
+        if cause == Cause::Maintenance
+            && let Some(c) = job.ckpt
+            && job.phase.computing()
+        {
+            // Given notice, it writes a checkpoint of all it computed; the write
+            // is paid before its restart.
+            job.work_done = (job.work_done + unsaved).min(job.work_total);
+            job.notice = Duration::from_millis(c.write);
+            unsaved = 0;
+        }
         if self.jobs[j].phase == Phase::Restarting {
             let job = &self.jobs[j];
             let hung = job.hang_now.as_millis().min(now.since(job.phase_start).as_millis());

@@ -301,6 +301,8 @@ pub(crate) struct Job {
     pub hang: Duration,
     pub hang_now: Duration,
     pub hung_ms: u64,
+    /// The checkpoint it wrote on notice of planned maintenance, paid before its next restart.
+    pub notice: Duration,
     /// Frontier jobs only: (time, work saved so far in ms, what happened).
     pub trace: Vec<(SimTime, u64, Milestone)>,
 }
@@ -319,7 +321,7 @@ impl Job {
     /// that shared storage bandwidth can re-time writes and reads in one place.
     pub fn phase_duration(&self, p: Phase) -> Duration {
         match p {
-            Phase::Restarting => self.restart + self.hang_now,
+            Phase::Restarting => self.restart + self.hang_now + self.notice,
             Phase::Running => Duration::from_millis(self.seg_len),
             Phase::Checkpointing => Duration::from_millis(self.ckpt.map_or(0, |c| c.write)),
             Phase::Queued | Phase::Waiting | Phase::Done | Phase::Killed => unreachable!("{p:?} has no timed end"),

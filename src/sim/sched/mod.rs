@@ -24,6 +24,8 @@ pub enum Cause {
     WallTime,
     /// A job of a higher tier (or a frontier job's recovery) took its chips.
     Preempted,
+    /// Planned maintenance took its nodes: it saved its work on notice.
+    Maintenance,
 }
 
 /// A queued job as a policy sees it.

@@ -1,0 +1,96 @@
+//! Failure classes beyond independent clocks: bursts (fault storms), planned
+//! maintenance, periodic and mixture laws, held to what each must do.
+mod common;
+
+use common::{mean_se, power_ron, scenario};
+use gigasim::Simulation;
+use gigasim::sim::Detail;
+
+/// One job on every node of a 64-node site (4 chips a node), with the given classes.
+fn site(classes: &str, checkpoint: &str, restart_h: f64, days: f64) -> String {
+    format!(
+        "(name: \"shapes\", horizon_days: {days}, seed: 9, power_bin_minutes: 60.0,
+          facility: (name: \"f\", chip: \"x\", chips_per_node: 4, nodes_per_rack: 8, racks_per_pod: 8, pods: 1),
+          failure: (name: \"f\", classes: [{classes}], repair: (crews: 64, spare_nodes: 0, swap: Fixed(hours: 1.0))),
+          power: {power},
+          workload: (name: \"w\", tenants: [], frontier: [(name: \"job\", chips: 256, work_hours: 1e9,
+              checkpoint: {checkpoint}, restart_hours: {restart_h}, hot_spare_nodes: 0, recovery: WaitForRepair)]))",
+        power = power_ron()
+    )
+}
+
+/// A burst every 100 h strikes 10 distinct nodes, each at a uniform time within
+/// the next half hour, and nothing else.
+#[test]
+fn a_burst_strikes_its_count_of_distinct_units_within_its_span() {
+    let storm = "(name: \"bad firmware\", category: Dependency, level: Node, ttf: Fixed(hours: 100.0),
+        outcome: Transient(reboot: Fixed(hours: 0.2)), burst: Some((strikes: Units(10), within_hours: 0.5)))";
+    let r = Simulation::new(&scenario(&site(storm, "None", 0.0, 50.0))).run();
+    assert_eq!(r.failures.len(), 11 * 10, "11 bursts (100 h … 1,100 h) of 10 nodes");
+    for (b, burst) in r.failures.chunks(10).enumerate() {
+        let start = 100.0 * (b + 1) as f64;
+        let mut units: Vec<u32> = burst.iter().map(|f| f.unit).collect();
+        units.sort_unstable();
+        units.dedup();
+        assert_eq!(units.len(), 10, "burst {b} strikes distinct nodes");
+        for f in burst {
+            let t = f.time.as_hours();
+            assert!(t >= start && t <= start + 0.5, "burst {b}: strike at {t} h");
+        }
+    }
+}
+
+/// Planned maintenance: the struck job writes a checkpoint of all it computed and
+/// loses nothing; it pays the write and its restart before it runs again. With
+/// planned events far apart, all restart chip-time is exactly interruptions ×
+/// (write + restart) × chips.
+#[test]
+fn planned_maintenance_loses_no_work_and_pays_the_write_before_restart() {
+    let maintenance = "(name: \"rolling maintenance\", category: UnplannedMaintenance, level: Node, ttf: Periodic(every_hours: 2000.0),
+        outcome: Transient(reboot: Fixed(hours: 2.0)), planned: true)";
+    let (write, restart) = (0.1, 0.25);
+    let ckpt = format!("Some((interval_hours: 3.0, write_hours: {write}, at_end: false))");
+    let s = scenario(&site(maintenance, &ckpt, restart, 60.0));
+    let r = Simulation::builder(&s).detail(Detail::Summary).build().run().summary();
+    let f = &r.frontier[0];
+    assert!(f.interruptions > 10, "{} planned interruptions", f.interruptions);
+    assert_eq!(r.time_breakdown.lost, 0.0, "no work lost to planned maintenance");
+    let installed = 256.0 * 60.0 * 24.0;
+    let restart_chip_h = r.time_breakdown.restart * installed;
+    let expected = f.interruptions as f64 * (write + restart) * 256.0;
+    assert!((restart_chip_h - expected).abs() < 1e-6 * expected, "restart {restart_chip_h} chip-h vs {expected}");
+    assert_eq!(r.repair.detection_chip_hours, 0.0, "the write on notice is not detection");
+}
+
+/// A periodic law starts each unit at a uniform phase: the first maintenance of
+/// the 64 nodes falls uniformly over the period (mean P/2, standard error
+/// P/√(12·64)); each node comes back after its 2-hour window and is next due a
+/// period later.
+#[test]
+fn periodic_units_take_turns_then_keep_their_period() {
+    let p = 500.0;
+    let class = format!(
+        "(name: \"maintenance\", category: UnplannedMaintenance, level: Node, ttf: Periodic(every_hours: {p}),
+          outcome: Transient(reboot: Fixed(hours: 2.0)))"
+    );
+    let r = Simulation::new(&scenario(&site(&class, "None", 0.0, 60.0))).run();
+    let mut first = vec![None; 64];
+    let mut next = vec![None; 64];
+    for f in &r.failures {
+        let u = f.unit as usize;
+        match (first[u], next[u]) {
+            (None, _) => first[u] = Some(f.time.as_hours()),
+            (Some(_), None) => next[u] = Some(f.time.as_hours()),
+            _ => {}
+        }
+    }
+    let firsts: Vec<f64> = first.iter().map(|t| t.expect("every node had its turn")).collect();
+    let (m, _) = mean_se(&firsts);
+    let se = p / (12.0f64 * 64.0).sqrt();
+    assert!((m - p / 2.0).abs() < 3.0 * se, "mean first turn {m} h vs {}", p / 2.0);
+    for u in 0..64 {
+        if let (Some(a), Some(b)) = (first[u], next[u]) {
+            assert!((b - a - (p + 2.0)).abs() < 1e-3, "node {u}: {a} then {b}");
+        }
+    }
+}
