@@ -94,3 +94,41 @@ fn periodic_units_take_turns_then_keep_their_period() {
         }
     }
 }
+
+/// Ageing with instant reboots is "minimal repair": a unit's failures form a
+/// non-homogeneous Poisson process with cumulative hazard H(t) = (t/λ)^k, so its
+/// count by T is Poisson with mean (T/λ)^k (here k = 0.5, infant mortality). The
+/// mean count over 512 nodes is within 3 standard errors (√(mean/512)), and the
+/// counts are Poisson: their variance over their mean within 3 standard errors of
+/// 1 (≈ √(2/511)). Without ageing every reboot renews the unit, which for a
+/// decreasing hazard gives clearly more failures; that is checked too.
+#[test]
+fn ageing_with_instant_reboots_is_minimal_repair() {
+    let (k, scale, days) = (0.5, 1000.0, 90.0);
+    let class = |ageing: bool| {
+        format!(
+            "(name: \"infant\", category: Gpu, level: Node, ttf: Weibull(shape: {k}, scale_hours: {scale}),
+              outcome: Transient(reboot: Fixed(hours: 0.0)), ageing: {ageing})"
+        )
+    };
+    let counts = |ageing: bool| {
+        let ron = site(&class(ageing), "None", 0.0, days).replace("racks_per_pod: 8, pods: 1", "racks_per_pod: 8, pods: 8");
+        let r = Simulation::new(&scenario(&ron.replace("chips: 256", "chips: 2048"))).run();
+        let mut n = vec![0.0; 512];
+        for f in &r.failures {
+            n[f.unit as usize] += 1.0;
+        }
+        n
+    };
+    let n = counts(true);
+    let expected = (days * 24.0 / scale).powf(k);
+    let (m, _) = mean_se(&n);
+    let se = (expected / 512.0).sqrt();
+    let var = n.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 511.0;
+    println!("ageing: {m:.3} failures a node vs {expected:.3} (se {se:.3}); dispersion {:.3}", var / m);
+    assert!((m - expected).abs() < 3.0 * se, "mean {m} vs {expected}");
+    assert!((var / m - 1.0).abs() < 3.0 * (2.0f64 / 511.0).sqrt(), "dispersion {}", var / m);
+    let (renewed, _) = mean_se(&counts(false));
+    println!("renewal: {renewed:.3} failures a node");
+    assert!(renewed > expected + 6.0 * se, "renewal {renewed} vs minimal repair {expected}");
+}

@@ -20,6 +20,12 @@ pub trait DurationLaw: Debug + Send + Sync {
     fn first_hours(&self, rng: &mut SimRng) -> f64 {
         self.sample_hours(rng)
     }
+    /// A draw of the time left for a unit that has run `age_hours` without failing
+    /// (the law conditioned on surviving that long). Default: a fresh draw, as if
+    /// new; exponential laws are memoryless anyway, and Weibull laws condition exactly.
+    fn residual_hours(&self, _age_hours: f64, rng: &mut SimRng) -> f64 {
+        self.sample_hours(rng)
+    }
     /// `Some(rate per hour)` if the law is exponential. The simulator then merges
     /// the identical clocks of many entities into one Poisson stream, which is
     /// statistically exact for memoryless laws and much cheaper.
@@ -90,6 +96,18 @@ impl DurationLaw for Law {
     fn first_hours(&self, rng: &mut SimRng) -> f64 {
         match self {
             Law::Periodic { every_hours } => every_hours.get() * rng.random::<f64>(),
+            _ => self.sample_hours(rng),
+        }
+    }
+
+    fn residual_hours(&self, age_hours: f64, rng: &mut SimRng) -> f64 {
+        match *self {
+            // Inverting S(a + t) / S(a) = 1 − u: t = λ((a/λ)^k − ln(1 − u))^(1/k) − a.
+            Law::Weibull { shape, scale_hours } if age_hours > 0.0 => {
+                let (k, l) = (shape.get(), scale_hours.get());
+                let h = (age_hours / l).powf(k) - (1.0 - rng.random::<f64>()).ln();
+                (l * h.powf(1.0 / k) - age_hours).max(0.0)
+            }
             _ => self.sample_hours(rng),
         }
     }

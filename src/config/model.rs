@@ -115,6 +115,11 @@ pub struct FailureClassSpec {
     /// no work; the write is paid before their restart.
     #[serde(default)]
     pub planned: bool,
+    /// A unit's age runs on across reboots, and only a permanent repair (a new
+    /// part) makes it new: a Weibull law then gives infant mortality or wear-out
+    /// over the unit's life. Without, every outage renews the unit.
+    #[serde(default)]
+    pub ageing: bool,
 }
 
 /// A burst: how many units each strikes, spread uniformly over a span.

@@ -643,7 +643,7 @@ impl Simulation {
                 self.job_node_repaired(owner, n);
             }
         }
-        self.failures.unit_back(f.class, f.unit, &mut self.events);
+        self.failures.unit_back(&f, &mut self.events);
         self.repair.start_crews(&mut self.events);
         self.try_schedule();
     }

@@ -52,17 +52,20 @@ pub struct FailureClass {
     pub burst: Option<Burst>,
     /// Planned: jobs save their work on notice.
     pub planned: bool,
+    /// A unit's age runs on across reboots; a permanent repair makes it new.
+    pub ageing: bool,
 }
 
 impl FailureClass {
     pub fn new(name: impl Into<String>, category: Category, level: Level, ttf: Arc<dyn DurationLaw>, outcome: Outcome) -> Self {
-        Self { name: name.into(), category, level, ttf, outcome, detection: None, burst: None, planned: false }
+        Self { name: name.into(), category, level, ttf, outcome, detection: None, burst: None, planned: false, ageing: false }
     }
     pub fn from_spec(s: &FailureClassSpec) -> Self {
         Self {
             detection: s.detection.clone(),
             burst: s.burst.clone(),
             planned: s.planned,
+            ageing: s.ageing,
             ..Self::new(s.name.clone(), s.category, s.level, Arc::new(s.ttf.clone()), s.outcome.clone())
         }
     }
@@ -98,6 +101,8 @@ struct ClassState {
     outcome_rng: SimRng,
     /// Draws taken so far by each unit's own clock (non-exponential laws).
     clock_draws: Vec<u32>,
+    /// With ageing: when each unit was last new (hours).
+    born: Vec<f64>,
 }
 
 /// The failure processes of all classes.
@@ -176,6 +181,7 @@ impl Failures {
                     rng: streams.rng(PURPOSE_CLASS, i as u64, 0),
                     outcome_rng: streams.rng(PURPOSE_OUTCOME, i as u64, 0),
                     clock_draws: if merged_rate.is_some() || bursts { Vec::new() } else { vec![0; units as usize] },
+                    born: if c.ageing && merged_rate.is_none() && !bursts { vec![0.0; units as usize] } else { Vec::new() },
                 }
             })
             .collect();
@@ -286,8 +292,13 @@ impl Failures {
         let k = &mut self.state[c].clock_draws[unit as usize];
         let mut rng = self.streams.rng(PURPOSE_CLOCK, ((c as u64) << 40) | unit as u64, *k as u64);
         *k += 1;
+        let first = *k == 1;
         let ttf = &self.classes[c].ttf;
-        let mut h = if *k == 1 { ttf.first_hours(&mut rng) } else { ttf.sample_hours(&mut rng) };
+        let mut h = match self.state[c].born.get(unit as usize) {
+            Some(&born) => ttf.residual_hours(sched.now().as_hours() - born, &mut rng),
+            None if first => ttf.first_hours(&mut rng),
+            None => ttf.sample_hours(&mut rng),
+        };
         if self.on_lemon(c, unit) {
             // Failing k times as often: the same law on a clock k times as fast.
             h /= self.state[c].factor;
@@ -460,8 +471,15 @@ impl Failures {
         Some(Duration::from_hours(hours))
     }
 
-    /// The unit of a class with per-unit clocks is back: its clock starts again.
-    pub fn unit_back(&mut self, class: u16, unit: u32, sched: &mut Scheduler<Event>) {
+    /// The unit of a class with per-unit clocks is back: its clock starts again
+    /// (with ageing, from its age; new after a permanent repair).
+    pub fn unit_back(&mut self, f: &Failure, sched: &mut Scheduler<Event>) {
+        let (class, unit) = (f.class, f.unit);
+        if f.permanent
+            && let Some(b) = self.state[class as usize].born.get_mut(unit as usize)
+        {
+            *b = sched.now().as_hours();
+        }
         if !self.state[class as usize].clock_draws.is_empty() {
             self.schedule_clock(class as usize, unit, sched);
         }
