@@ -53,6 +53,7 @@ pub fn failures_csv(r: &Report) -> Vec<u8> {
         "outcome",
         "jobs_hit",
         "recovered_h",
+        "lemon_node",
     ]);
     for f in &r.failures {
         let c = &r.classes[f.class as usize];
@@ -73,7 +74,18 @@ pub fn failures_csv(r: &Report) -> Vec<u8> {
             if f.permanent { "permanent" } else { "transient" }.to_string(),
             jobs.join(";"),
             f.recovered.map(|t| format!("{:.6}", t.as_hours())).unwrap_or_default(),
+            at.node.is_some_and(|n| r.lemons.0.binary_search(&n).is_ok()).to_string(),
         ]);
+    }
+    w.bytes()
+}
+
+/// The repair pipeline's pools as they changed: spare nodes in stock, outages
+/// waiting for a crew, crews at work. Each row holds from its time to the next row's.
+pub fn repair_csv(r: &Report) -> Vec<u8> {
+    let mut w = Table::new(["time_h", "spares_in_stock", "waiting_for_crew", "crews_busy"]);
+    for &(ms, stock, waiting, busy) in &r.repair.series {
+        w.row([format!("{:.6}", ms as f64 / 3.6e6), stock.to_string(), waiting.to_string(), busy.to_string()]);
     }
     w.bytes()
 }
@@ -291,6 +303,7 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         ("queue.csv", queue_csv(r)),
         ("shares.csv", shares_csv(r)),
         ("cost.csv", cost_csv(r)),
+        ("repair.csv", repair_csv(r)),
     ];
     let mut out = Vec::new();
     for (name, bytes) in files {
@@ -302,7 +315,7 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The data files [`write_run`] writes into a run's folder.
-pub const RUN_FILES: [&str; 10] = [
+pub const RUN_FILES: [&str; 11] = [
     "summary.json",
     "failures.csv",
     "power.csv",
@@ -313,6 +326,7 @@ pub const RUN_FILES: [&str; 10] = [
     "queue.csv",
     "shares.csv",
     "cost.csv",
+    "repair.csv",
 ];
 
 /// The charts `plot::run_charts` draws into a run's `charts/` folder, each as `STEM.svg` and `STEM.png`

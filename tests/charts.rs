@@ -220,13 +220,15 @@ fn check_returned(files: &[PathBuf], out: &Path, stems: &[&str]) {
 }
 
 /// The charts of a run and their titles (the text each SVG must hold).
-const RUN_CHARTS: [(&str, &str); 12] = [
+const RUN_CHARTS: [(&str, &str); 14] = [
     ("power", "Facility power"),
     ("power_zoom", "Largest power drop"),
     ("power_drops", "Instantaneous falls of facility power"),
     ("failures_per_day", "Failures a day"),
     ("time_breakdown", "Where the chip-time went"),
     ("frontier_progress", "Frontier training progress"),
+    ("repair_pipeline", "Spare nodes and repair crews"),
+    ("failures_per_node", "Failures per node"),
     ("tenant_shares", "Tenant shares"),
     ("tenant_waits", "Tenant waits"),
     ("queue", "Tenant queue"),

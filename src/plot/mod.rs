@@ -9,7 +9,8 @@
 //! - [`run_charts`] reads `summary.json`, `power.csv`, `power_zoom.csv`,
 //!   `drops.csv`, `failures.csv`, `frontier.csv`, `jobs.csv`, `queue.csv` and
 //!   `shares.csv`, `cost.csv` from a run directory and writes [`RUN_CHART_STEMS`] (the
-//!   tenant charts only when the run had tenant jobs, the cost charts only when it had a cost model,
+//!   repair charts from `repair.csv` when the folder has it, the tenant charts only when
+//!   the run had tenant jobs, the cost charts only when it had a cost model,
 //!   the battery chart only when its power model had a site battery).
 //! - [`sweep_charts`] reads `sweep.json` and `points.csv` from a sweep directory;
 //!   [`sweep_charts_with`] adds theoretical [`Reference`]s (an expected curve, optima).
@@ -20,6 +21,7 @@
 mod cost;
 mod grid;
 mod labels;
+mod repair;
 mod run;
 mod sweep;
 mod tenants;
@@ -45,6 +47,7 @@ pub use sweep::{Reference, sweep_charts, sweep_charts_marked, sweep_charts_with}
 /// power model had no site battery.
 pub fn run_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     let mut files = run::run_charts(dir, out)?;
+    files.extend(repair::repair_charts(dir, out)?);
     files.extend(tenants::tenant_charts(dir, out)?);
     files.extend(cost::cost_charts(dir, out)?);
     files.extend(grid::battery_charts(dir, out)?);
@@ -53,9 +56,10 @@ pub fn run_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
 
 /// Every chart [`run_charts`] can write, in order.
 pub const RUN_CHART_STEMS: &[&str] = &ALL_RUN_CHARTS;
-const ALL_RUN_CHARTS: [&str; 12] = concat_stems(WITH_COST_CHARTS, grid::BATTERY_CHART_STEMS);
-const WITH_COST_CHARTS: [&str; 11] = concat_stems(BASE_RUN_CHARTS, cost::COST_CHART_STEMS);
-const BASE_RUN_CHARTS: [&str; 9] = concat_stems(run::RUN_CHART_STEMS, tenants::TENANT_CHART_STEMS);
+const ALL_RUN_CHARTS: [&str; 14] = concat_stems(WITH_COST_CHARTS, grid::BATTERY_CHART_STEMS);
+const WITH_COST_CHARTS: [&str; 13] = concat_stems(BASE_RUN_CHARTS, cost::COST_CHART_STEMS);
+const BASE_RUN_CHARTS: [&str; 11] = concat_stems(RUN_AND_REPAIR_CHARTS, tenants::TENANT_CHART_STEMS);
+const RUN_AND_REPAIR_CHARTS: [&str; 8] = concat_stems(run::RUN_CHART_STEMS, repair::REPAIR_CHART_STEMS);
 /// The charts [`run_charts`] writes for a run without a cost model or battery: [`RUN_CHART_STEMS`]
 /// but [`COST_CHART_STEMS`] and [`BATTERY_CHART_STEMS`].
 pub const BASE_RUN_CHART_STEMS: &[&str] = &BASE_RUN_CHARTS;

@@ -436,6 +436,7 @@ impl Report {
             seed: self.seed,
             horizon_days: self.horizon_hours() / 24.0,
             chips: self.chips,
+            nodes: self.nodes,
             failures: FailureSummary {
                 total: self.classes.iter().map(|c| c.failures).sum(),
                 lemon_nodes: self.lemons.0.len() as u64,
@@ -533,6 +534,7 @@ pub struct Summary {
     pub seed: u64,
     pub horizon_days: f64,
     pub chips: u64,
+    pub nodes: u64,
     pub failures: FailureSummary,
     pub repair: RepairSummary,
     /// Job interruptions (a failure striking a computing job), all jobs.
