@@ -5,7 +5,7 @@
 //! A run without a cost model (or a folder written before these existed) gets
 //! none of these charts, and no error.
 
-use super::run::{read_csv, read_json, run_subtitle};
+use super::run::{RunHeader, read_csv, read_json};
 use super::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -34,11 +34,8 @@ pub(crate) fn cost_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
 
 #[derive(Debug, Deserialize)]
 struct Summary {
-    #[serde(default)]
-    scenario: String,
-    #[serde(default)]
-    chips: u64,
-    horizon_days: f64,
+    #[serde(flatten)]
+    head: RunHeader,
     #[serde(default)]
     tenants: BTreeMap<String, TenantCost>,
     #[serde(default)]
@@ -80,7 +77,7 @@ struct HourRow {
 }
 
 fn subtitle_base(s: &Summary) -> String {
-    run_subtitle(&s.scenario, s.chips, s.horizon_days)
+    s.head.subtitle()
 }
 
 /// An amount of euros as a person reads it: "€475.3 M", "€8.17 M", "€12,400", "€1.806".
@@ -250,7 +247,7 @@ impl Chart for WeekChart<'_> {
     }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult<DB> {
         let (s, c, rows) = (self.s, self.c, self.rows);
-        let horizon_h = s.horizon_days * 24.0;
+        let horizon_h = s.head.horizon_days * 24.0;
         // The week (168 whole hours from the start) whose energy cost most; the run if shorter.
         let weeks = rows.len() / 168;
         let (first, last, which) = if weeks == 0 {

@@ -5,7 +5,7 @@
 //! A run without a battery (or a folder written before these existed) gets no
 //! chart, and no error.
 
-use super::run::{read_csv, read_json, run_subtitle};
+use super::run::{RunHeader, read_csv, read_json};
 use super::*;
 use serde::Deserialize;
 
@@ -31,11 +31,8 @@ pub(crate) fn battery_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
 
 #[derive(Debug, Deserialize)]
 struct Summary {
-    #[serde(default)]
-    scenario: String,
-    #[serde(default)]
-    chips: u64,
-    horizon_days: f64,
+    #[serde(flatten)]
+    head: RunHeader,
     power: Power,
     #[serde(default)]
     grid: Option<Grid>,
@@ -198,7 +195,7 @@ impl Chart for GridChart<'_> {
     }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult<DB> {
         let (s, b, rows) = (self.s, self.b, self.rows);
-        let horizon_h = s.horizon_days * 24.0;
+        let horizon_h = s.head.horizon_days * 24.0;
         let unit = TimeUnit::for_span_hours(horizon_h);
         let (groups, per_h) = group(rows, 1200);
         let per = per_name(per_h);
@@ -215,7 +212,7 @@ impl Chart for GridChart<'_> {
         };
         let sub = format!(
             "{} · battery {} MWh: losses {} MWh{losses}, {} cycles, {steps}",
-            run_subtitle(&s.scenario, s.chips, s.horizon_days),
+            s.head.subtitle(),
             fmt_sig(b.capacity_mwh, 4),
             fmt_sig(b.losses_mwh, 4),
             fmt_sig(b.cycles, 4),

@@ -4,7 +4,7 @@
 //!
 //! A folder written before `repair.csv` existed gets the failures-per-node chart only.
 
-use super::run::{read_csv, read_json, run_subtitle};
+use super::run::{RunHeader, read_csv, read_json};
 use super::*;
 use serde::Deserialize;
 
@@ -35,13 +35,10 @@ pub(crate) fn repair_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
 /// The parts of `summary.json` these charts use; optional where older runs lack them.
 #[derive(Debug, Deserialize)]
 struct Summary {
-    #[serde(default)]
-    scenario: String,
-    #[serde(default)]
-    chips: u64,
+    #[serde(flatten)]
+    head: RunHeader,
     #[serde(default)]
     nodes: u64,
-    horizon_days: f64,
     #[serde(default)]
     failures: Option<Failures>,
     #[serde(default)]
@@ -138,11 +135,11 @@ impl Chart for PipelineChart<'_> {
     }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult<DB> {
         let s = self.s;
-        let end_h = s.horizon_days * 24.0;
+        let end_h = s.head.horizon_days * 24.0;
         let sub = match &s.repair {
             Some(r) => format!(
                 "{} · rebooted {}, auto-fixed {}, crew-fixed {}, vendor returns {}, misdiagnosed {} · mean wait for a crew {}",
-                run_subtitle(&s.scenario, s.chips, s.horizon_days),
+                s.head.subtitle(),
                 fmt_int(r.rebooted),
                 fmt_int(r.auto_fixed),
                 fmt_int(r.crew_fixed),
@@ -150,7 +147,7 @@ impl Chart for PipelineChart<'_> {
                 fmt_int(r.misdiagnosed),
                 fmt_duration_h(r.mean_wait_for_crew_h)
             ),
-            None => run_subtitle(&s.scenario, s.chips, s.horizon_days),
+            None => s.head.subtitle(),
         };
         let title = match &s.repair {
             Some(r) => format!(
@@ -172,7 +169,7 @@ impl Chart for PipelineChart<'_> {
         let area = legend_band(&area, &keys, 112)?;
         let (_, h) = area.dim_in_pixel();
         let (top, bottom) = area.split_vertically(h * 48 / 100);
-        let x1 = s.horizon_days.max(1e-9);
+        let x1 = s.head.horizon_days.max(1e-9);
         let width = top.dim_in_pixel().0 as usize;
 
         let stock = steps(self.rows.iter().map(|r| (r.time_h, r.spares_in_stock as f64)), end_h);
@@ -287,7 +284,7 @@ impl Chart for PerNodeChart<'_> {
         });
         let sub = format!(
             "{} · {} chip and host failures on {} nodes (rack and pod outages not counted){retired}",
-            run_subtitle(&s.scenario, s.chips, s.horizon_days),
+            s.head.subtitle(),
             fmt_int(on_nodes),
             fmt_int(nodes)
         );

@@ -220,6 +220,23 @@ fn subtitle_base(s: &RunSummary) -> String {
     run_subtitle(&s.scenario, s.chips, s.horizon_days)
 }
 
+/// The part of `summary.json` every run chart names: scenario, chips and days.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RunHeader {
+    #[serde(default)]
+    pub scenario: String,
+    #[serde(default)]
+    pub chips: u64,
+    pub horizon_days: f64,
+}
+
+impl RunHeader {
+    /// The start of a run chart's subtitle.
+    pub fn subtitle(&self) -> String {
+        run_subtitle(&self.scenario, self.chips, self.horizon_days)
+    }
+}
+
 /// The start of every run chart's subtitle: scenario, chips and days.
 pub(crate) fn run_subtitle(scenario: &str, chips: u64, days: f64) -> String {
     format!("{scenario} · {} chips · {} days", fmt_int(chips), fmt_sig(days, 4))

@@ -5,7 +5,7 @@
 //! A run without tenant jobs (or a folder written before these files existed)
 //! gets none of these charts, and no error.
 
-use super::run::{read_csv, read_json, run_subtitle};
+use super::run::{RunHeader, read_csv, read_json};
 use super::*;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -56,11 +56,8 @@ fn read_optional<T: DeserializeOwned>(path: &Path) -> Result<Option<Vec<T>>> {
 /// The parts of `summary.json` these charts use; all optional but the horizon.
 #[derive(Debug, Deserialize)]
 struct Summary {
-    #[serde(default)]
-    scenario: String,
-    #[serde(default)]
-    chips: u64,
-    horizon_days: f64,
+    #[serde(flatten)]
+    head: RunHeader,
     #[serde(default)]
     tenants: BTreeMap<String, TenantInfo>,
     #[serde(default)]
@@ -112,7 +109,7 @@ struct QueueRow {
 }
 
 fn subtitle_base(s: &Summary) -> String {
-    run_subtitle(&s.scenario, s.chips, s.horizon_days)
+    s.head.subtitle()
 }
 
 fn policy(s: &Summary) -> String {
@@ -177,7 +174,7 @@ impl Chart for SharesChart<'_> {
         // A tenant entitled to nothing that held nothing has nothing to show.
         let (shown, idle): (Vec<&TenantDays>, Vec<&TenantDays>) = tenants.iter().partition(|t| t.entitled > 0.0 || t.chip_hours > 0.0);
         let last_day = self.rows.iter().map(|r| r.day + 1).max().unwrap_or(1) as f64;
-        let x1 = if s.horizon_days > 0.0 { s.horizon_days } else { last_day };
+        let x1 = if s.head.horizon_days > 0.0 { s.head.horizon_days } else { last_day };
         let idle_note = match idle.len() {
             0 => String::new(),
             _ => format!(
@@ -522,7 +519,8 @@ impl Chart for QueueChart<'_> {
             [a, b, ..] => b.time_h - a.time_h,
             _ => 1.0,
         };
-        let end_h = rows.last().map_or(0.0, |r| r.time_h + bin_h).min(s.horizon_days * 24.0).max(rows.last().map_or(0.0, |r| r.time_h));
+        let end_h =
+            rows.last().map_or(0.0, |r| r.time_h + bin_h).min(s.head.horizon_days * 24.0).max(rows.last().map_or(0.0, |r| r.time_h));
         let end_h = end_h.max(1e-9);
         let unit = TimeUnit::for_span_hours(end_h);
         let u = |h: f64| unit.of_hours(h);
@@ -531,7 +529,7 @@ impl Chart for QueueChart<'_> {
         let sched = s.scheduler.as_ref();
         let q_mean = sched.and_then(|p| p.queue_length_mean).unwrap_or_else(|| mean(|r| r.queued_jobs));
         let a_mean = sched.and_then(|p| p.allocated).unwrap_or_else(|| mean(|r| r.allocated_share));
-        let f_mean = sched.and_then(|p| p.fragmented).map(|f| f * s.chips as f64).unwrap_or_else(|| mean(|r| r.fragmented_chips));
+        let f_mean = sched.and_then(|p| p.fragmented).map(|f| f * s.head.chips as f64).unwrap_or_else(|| mean(|r| r.fragmented_chips));
         let q_max = rows.iter().map(|r| r.queued_jobs).fold(0.0, f64::max);
         let f_max = rows.iter().map(|r| r.fragmented_chips).fold(0.0, f64::max);
         // Fragmentation gets a panel when some hour held at least one fragmented chip on average.
@@ -589,7 +587,7 @@ impl Chart for QueueChart<'_> {
                 Panel {
                     caption: format!(
                         "Chips allocated to tenant and frontier jobs, % of the site's {} (the rest: hot spares, down or free)",
-                        fmt_int(s.chips)
+                        fmt_int(s.head.chips)
                     ),
                     colour: ALLOCATED,
                     value: |r| 100.0 * r.allocated_share,
