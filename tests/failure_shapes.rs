@@ -132,3 +132,23 @@ fn ageing_with_instant_reboots_is_minimal_repair() {
     println!("renewal: {renewed:.3} failures a node");
     assert!(renewed > expected + 6.0 * se, "renewal {renewed} vs minimal repair {expected}");
 }
+
+/// Silent data corruption: every node corrupts data at 10.3 h, found 2 h later.
+/// The job checkpointed every hour, so at 12.3 h it holds 12 h of saved work, but
+/// everything since the last checkpoint before the fault (10 h) is corrupt: it
+/// rolls back to 10 h and loses 2.3 h of its 256 chips' work, interrupted once
+/// (the 63 later finds strike a job already waiting), exactly.
+#[test]
+fn silent_corruption_rolls_back_to_the_checkpoint_before_the_fault() {
+    let class = "(name: \"silent data corruption\", category: Gpu, level: Node, ttf: Fixed(hours: 10.3),
+        outcome: Permanent(repair: Fixed(hours: 1.0)), silent: Some(Fixed(hours: 2.0)))";
+    let ckpt = "Some((interval_hours: 1.0, write_hours: 0.0, at_end: false))";
+    let s = scenario(&site(class, ckpt, 0.0, 13.2 / 24.0));
+    let r = Simulation::builder(&s).detail(Detail::Summary).build().run().summary();
+    let f = &r.frontier[0];
+    assert_eq!(f.interruptions, 1);
+    assert!((f.useful_hours - 10.0).abs() < 1e-9, "work kept: {} h", f.useful_hours);
+    let lost_chip_h = r.time_breakdown.lost * 256.0 * 13.2;
+    assert!((lost_chip_h - 2.3 * 256.0).abs() < 1e-6, "lost {lost_chip_h} chip-h");
+    assert_eq!(r.failures.total, 64, "each fault is counted when it is found");
+}

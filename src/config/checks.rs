@@ -136,6 +136,9 @@ impl FailureModel {
             if let Some(d) = &c.detection {
                 law(p, format!("classes[{i}].detection"), d)?;
             }
+            if let Some(d) = &c.silent {
+                law(p, format!("classes[{i}].silent"), d)?;
+            }
         }
         if let Some(d) = &self.detection {
             law(p, "detection".into(), d)?;

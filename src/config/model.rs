@@ -120,6 +120,11 @@ pub struct FailureClassSpec {
     /// over the unit's life. Without, every outage renews the unit.
     #[serde(default)]
     pub ageing: bool,
+    /// Optional: silent data corruption. The unit keeps running and the fault is
+    /// found only after a draw of this law; every job that computed on it rolls back
+    /// to its last checkpoint from before the fault, then the unit is repaired.
+    #[serde(default)]
+    pub silent: Option<Law>,
 }
 
 /// A burst: how many units each strikes, spread uniformly over a span.

@@ -60,6 +60,10 @@ pub enum Event {
         class: u16,
         unit: u32,
     },
+    /// A silent fault (`pending[slot]`) is found.
+    SilentFound {
+        slot: u32,
+    },
     RepairStageDone {
         outage: u32,
     },
@@ -168,6 +172,9 @@ pub struct Simulation {
     hit_scratch: Vec<(u32, bool)>,
     /// Per open outage, its row in the failure list (at `Detail::Full`).
     outage_rows: Vec<u32>,
+    /// Silent faults not yet found: the fault, and each job computing on its unit
+    /// then (slot, serial, work saved before the fault). Free slots are `None`.
+    silent: Vec<Option<(Failure, Vec<(u32, u64, u64)>)>>,
     pub(crate) rec: Recorder,
 }
 
@@ -358,6 +365,7 @@ impl Simulation {
             prices,
             hit_scratch: Vec::new(),
             outage_rows: Vec::new(),
+            silent: Vec::new(),
             due_scratch: Vec::new(),
             clock,
             rec,
@@ -513,6 +521,7 @@ impl Simulation {
             Event::FailureRecur { class, unit, generation } => self.on_failure(FailureEvent::Recur { class, unit, generation }),
             Event::FailureBurst { class } => self.on_failure(FailureEvent::Burst { class }),
             Event::FailureStrike { class, unit } => self.on_failure(FailureEvent::Strike { class, unit }),
+            Event::SilentFound { slot } => self.silent_found(slot),
             Event::RepairStageDone { outage } => {
                 if let Some(b) = self.repair.stage_done(outage, &mut self.events) {
                     if self.detail == Detail::Full {
@@ -559,9 +568,72 @@ impl Simulation {
 
     #[inline]
     fn on_failure(&mut self, e: FailureEvent) {
-        if let Some(f) = self.failures.on_event(e, &mut self.events, &self.pool) {
-            self.fail(f);
+        if let Some(mut f) = self.failures.on_event(e, &mut self.events, &self.pool) {
+            self.failures.silence(&mut f);
+            match f.silent {
+                None => self.fail(f),
+                Some(after) => self.corrupt(f, after),
+            }
         }
+    }
+
+    /// A silent fault: the unit runs on; note what each job computing on it had
+    /// saved before it, and find the fault `after` from now.
+    fn corrupt(&mut self, f: Failure, after: crate::engine::Duration) {
+        let mut struck = Vec::new();
+        for n in self.topo.nodes_of(f.level, f.unit) {
+            let owners: Vec<u32> = match self.pool.role(n) {
+                Role::Active => self.pool.owner(n).into_iter().collect(),
+                Role::Shared => self.pool.jobs_on(n).to_vec(),
+                Role::Free | Role::Spare => Vec::new(),
+            };
+            for j in owners {
+                let job = &self.jobs[j];
+                if job.phase.computing() && !struck.iter().any(|s: &(u32, u64, u64)| s.0 == j) {
+                    struck.push((j, job.serial, job.work_done));
+                }
+            }
+        }
+        let slot = match self.silent.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                self.silent.push(None);
+                self.silent.len() - 1
+            }
+        };
+        self.silent[slot] = Some((f, struck));
+        self.events.after(after, Event::SilentFound { slot: slot as u32 });
+    }
+
+    /// A silent fault is found: its unit goes out of service as a failure does, and
+    /// every job that computed on it since rolls back to what it had saved before it
+    /// (checkpoints written since hold corrupt state), restarting if it still runs.
+    fn silent_found(&mut self, slot: u32) {
+        let Some((mut f, struck)) = self.silent[slot as usize].take() else { return };
+        f.silent = None;
+        // Jobs the outage itself interrupts are not interrupted twice.
+        let mut hit = Vec::new();
+        if self.pool.unit_up(f.level, f.unit) {
+            self.fail(f);
+            hit.extend(self.hit_scratch.iter().filter(|h| h.1).map(|h| h.0));
+        } else {
+            self.failures.unit_back(&f, &mut self.events);
+        }
+        for (j, serial, saved) in struck {
+            let Some(job) = self.jobs.get(j).filter(|job| job.serial == serial && job.finished.is_none()) else { continue };
+            if job.work_done > saved {
+                let lost = (job.work_done - saved) as u128 * job.chips as u128;
+                let k = self.keys(j);
+                let job = &mut self.jobs[j];
+                job.work_done = saved;
+                job.lost_chip_ms += lost;
+                self.rec.rolled_back(k, lost);
+            }
+            if self.jobs[j].phase.computing() && !hit.contains(&j) {
+                self.interrupt(j, Cause::Failure);
+            }
+        }
+        self.try_schedule();
     }
 
     /// A unit fails: its nodes go out of service, the jobs computing on them

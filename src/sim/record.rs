@@ -277,6 +277,11 @@ impl Recorder {
             g.lost_chip_ms += lost_chip_ms;
         });
     }
+    /// Saved work a job threw away on finding silent corruption (no interruption of its own).
+    pub(crate) fn rolled_back(&mut self, k: Keys, lost_chip_ms: u128) {
+        self.lost_chip_ms += lost_chip_ms;
+        self.each(k, |g| g.lost_chip_ms += lost_chip_ms);
+    }
     /// A job started for the first time; `wait` is `None` for frontier jobs, which never queue.
     pub(crate) fn started(&mut self, k: Keys, wait: Option<Duration>) {
         self.started += 1;

@@ -54,11 +54,13 @@ pub struct FailureClass {
     pub planned: bool,
     /// A unit's age runs on across reboots; a permanent repair makes it new.
     pub ageing: bool,
+    /// Silent data corruption, found after a draw of this law.
+    pub silent: Option<Law>,
 }
 
 impl FailureClass {
     pub fn new(name: impl Into<String>, category: Category, level: Level, ttf: Arc<dyn DurationLaw>, outcome: Outcome) -> Self {
-        Self { name: name.into(), category, level, ttf, outcome, detection: None, burst: None, planned: false, ageing: false }
+        Self { name: name.into(), category, level, ttf, outcome, detection: None, burst: None, planned: false, ageing: false, silent: None }
     }
     pub fn from_spec(s: &FailureClassSpec) -> Self {
         Self {
@@ -66,6 +68,7 @@ impl FailureClass {
             burst: s.burst.clone(),
             planned: s.planned,
             ageing: s.ageing,
+            silent: s.silent.clone(),
             ..Self::new(s.name.clone(), s.category, s.level, Arc::new(s.ttf.clone()), s.outcome.clone())
         }
     }
@@ -87,6 +90,8 @@ pub struct Failure {
     pub detect: Duration,
     /// Planned: the jobs it strikes save their work first.
     pub planned: bool,
+    /// Silent: the unit runs on, corrupting data, until the fault is found this much later.
+    pub silent: Option<Duration>,
 }
 
 struct ClassState {
@@ -390,6 +395,15 @@ impl Failures {
         }
     }
 
+    /// Mark a failure of a silent class with the delay until it is found.
+    #[inline]
+    pub fn silence(&mut self, f: &mut Failure) {
+        if let Some(law) = &self.classes[f.class as usize].silent {
+            let rng = &mut self.state[f.class as usize].outcome_rng;
+            f.silent = Some(Duration::from_hours(law.sample_hours(rng)));
+        }
+    }
+
     /// How long a failure of class `c` goes unseen.
     #[inline]
     fn detect(&mut self, c: usize) -> Duration {
@@ -418,6 +432,7 @@ impl Failures {
                     replace: true,
                     detect,
                     planned,
+                    silent: None,
                 };
             }
         }
@@ -443,6 +458,7 @@ impl Failures {
             replace: false,
             detect,
             planned: self.classes[c].planned,
+            silent: None,
         }
     }
 
