@@ -119,6 +119,10 @@ impl From<JobEvent> for Event {
     }
 }
 
+/// A silent fault not yet found, and each job computing on its unit then: (slot,
+/// serial, work saved before the fault).
+type SilentFault = (Failure, Vec<(u32, u64, u64)>);
+
 /// What a run keeps beyond its totals. Either way it simulates the same events
 /// and [`Report::summary`](crate::Report::summary) is the same to the byte.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -174,7 +178,7 @@ pub struct Simulation {
     outage_rows: Vec<u32>,
     /// Silent faults not yet found: the fault, and each job computing on its unit
     /// then (slot, serial, work saved before the fault). Free slots are `None`.
-    silent: Vec<Option<(Failure, Vec<(u32, u64, u64)>)>>,
+    silent: Vec<Option<SilentFault>>,
     pub(crate) rec: Recorder,
 }
 
