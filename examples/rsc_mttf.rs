@@ -92,6 +92,7 @@ fn scenario(gpus: u32, column: usize, seed: u64) -> anyhow::Result<Scenario> {
                 restart_hours: config::NonNeg::new(0.0),
                 hot_spare_nodes: spares,
                 recovery: Recovery::BorrowFree,
+                host_selection_hours: config::NonNeg::new(0.0),
             })
             .collect(),
         scheduler: Default::default(),

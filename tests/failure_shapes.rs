@@ -152,3 +152,32 @@ fn silent_corruption_rolls_back_to_the_checkpoint_before_the_fault() {
     assert!((lost_chip_h - 2.3 * 256.0).abs() < 1e-6, "lost {lost_chip_h} chip-h");
     assert_eq!(r.failures.total, 64, "each fault is counted when it is found");
 }
+
+/// Host selection: a job that swaps in a hot spare pays `host_selection_hours` on top
+/// of its restart. Eight one-chip nodes, a job on six with two hot spares, instant
+/// reboots (the failed node is back as a spare at once): every interruption is
+/// followed by a restart of exactly restart + selection, as long as no fault falls
+/// inside a restart (checked from the failure list).
+#[test]
+fn a_restart_on_new_hosts_pays_host_selection() {
+    let (restart, select) = (0.1, 0.2);
+    let ron = format!(
+        "(name: \"hosts\", horizon_days: 200.0, seed: 7, power_bin_minutes: 60.0,
+          facility: (name: \"f\", chip: \"x\", chips_per_node: 1, nodes_per_rack: 8, racks_per_pod: 1, pods: 1),
+          failure: (name: \"f\", classes: [(name: \"node\", category: Host, level: Node, ttf: Exponential(mean_hours: 2000.0),
+              outcome: Transient(reboot: Fixed(hours: 0.0)))], repair: (crews: 1, spare_nodes: 0, swap: Fixed(hours: 1.0))),
+          power: {power},
+          workload: (name: \"w\", tenants: [], frontier: [(name: \"job\", chips: 6, work_hours: 1e9, checkpoint: None,
+              restart_hours: {restart}, hot_spare_nodes: 2, host_selection_hours: {select})]))",
+        power = power_ron()
+    );
+    let r = Simulation::new(&scenario(&ron)).run();
+    let hits: Vec<f64> = r.failures.iter().filter(|f| !f.jobs_hit.is_empty()).map(|f| f.time.as_hours()).collect();
+    assert!(hits.len() > 10, "{} interruptions", hits.len());
+    let gaps: Vec<f64> = hits.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.iter().all(|&g| g > restart + select), "a fault fell inside a restart (pick another seed): {gaps:?}");
+    let s = r.summary();
+    let restart_chip_h = s.time_breakdown.restart * 8.0 * 200.0 * 24.0;
+    let expected = s.frontier[0].interruptions as f64 * (restart + select) * 6.0;
+    assert!((restart_chip_h - expected).abs() < 1e-6 * expected, "restart {restart_chip_h} chip-h vs {expected}");
+}

@@ -98,41 +98,54 @@ fn stationary(q: &DMatrix<f64>) -> DVector<f64> {
 }
 
 /// A finite-source repair system: a job on N nodes with s hot spares (the whole
-/// site), c crews, every node that is up failing at λ (spares and the nodes of a
-/// waiting job too, as gigasim's default has it), exponential repair at μ. The
-/// number of nodes down is a birth-death chain on 0..=N+s: up at (N + s − k)·λ,
-/// down at min(k, c)·μ. The job computes on N nodes while k ≤ s, so its
-/// computing share of the site's chip-time is N/(N+s) · P(k ≤ s).
-/// Tolerance: 3 standard errors over independent replications.
+/// site), c crews, exponential repair at μ, nodes failing at λ. The number of nodes
+/// down is a birth-death chain on 0..=N+s with down-rate min(k, c)·μ, and up-rate:
+/// - by default every node that is up fails, spares and the nodes of a waiting job
+///   too: (N + s − k)·λ;
+/// - with `exposure: computing_only`, only the N computing nodes fail, while the job
+///   runs (k ≤ s): N·λ, and 0 once it waits (a cold standby pool).
+///
+/// The job computes on N nodes while k ≤ s, so its computing share of the site's
+/// chip-time is N/(N+s) · P(k ≤ s). Tolerance: 3 standard errors over independent
+/// replications.
 #[test]
 fn hot_spares_and_crews_match_the_markov_chain() {
     let (n, s, c, lambda, mu) = (6u32, 2u32, 2u32, 0.1, 0.5);
     let m = (n + s) as usize;
-    let mut q = DMatrix::zeros(m + 1, m + 1);
-    for k in 0..=m {
-        if k < m {
-            q[(k, k + 1)] = (m - k) as f64 * lambda;
+    for computing_only in [false, true] {
+        let mut q = DMatrix::zeros(m + 1, m + 1);
+        for k in 0..=m {
+            let up = match computing_only {
+                false => (m - k) as f64 * lambda,
+                true if k <= s as usize => n as f64 * lambda,
+                true => 0.0,
+            };
+            if k < m {
+                q[(k, k + 1)] = up;
+            }
+            if k > 0 {
+                q[(k, k - 1)] = k.min(c as usize) as f64 * mu;
+            }
+            q[(k, k)] = -(0..=m).filter(|&j| j != k).map(|j| q[(k, j)]).sum::<f64>();
         }
-        if k > 0 {
-            q[(k, k - 1)] = k.min(c as usize) as f64 * mu;
-        }
-        q[(k, k)] = -(0..=m).filter(|&j| j != k).map(|j| q[(k, j)]).sum::<f64>();
+        let pi = stationary(&q);
+        let available: f64 = pi.iter().take(s as usize + 1).sum();
+        let share = n as f64 / m as f64 * available;
+        let reps = 30;
+        let exposure = if computing_only { "exposure: Some((computing_only: true))," } else { "" };
+        let shares: Vec<f64> = (0..reps)
+            .map(|seed| {
+                let ron = repair_site(n + s, n + s, n, s, c, lambda, 1.0 / mu, 5_000.0, seed)
+                    .replace("repair: (crews:", &format!("{exposure} repair: (crews:"));
+                let t = Simulation::builder(&scenario(&ron)).detail(Detail::Summary).build().run().summary().time_breakdown;
+                t.useful + t.lost + t.checkpoint + t.restart
+            })
+            .collect();
+        let (x, se) = mean_se(&shares);
+        let z = (x - share) / se;
+        println!("computing_only {computing_only}: share {x:.5} ± {se:.5} vs CTMC {share:.5} (availability {available:.5}): z = {z:.2}");
+        assert!(z.abs() < 3.0, "computing_only {computing_only}: share {x} vs {share} (se {se})");
     }
-    let pi = stationary(&q);
-    let available: f64 = pi.iter().take(s as usize + 1).sum();
-    let share = n as f64 / m as f64 * available;
-    let reps = 30;
-    let shares: Vec<f64> = (0..reps)
-        .map(|seed| {
-            let sc = scenario(&repair_site(n + s, n + s, n, s, c, lambda, 1.0 / mu, 5_000.0, seed));
-            let t = Simulation::builder(&sc).detail(Detail::Summary).build().run().summary().time_breakdown;
-            t.useful + t.lost + t.checkpoint + t.restart
-        })
-        .collect();
-    let (x, se) = mean_se(&shares);
-    let z = (x - share) / se;
-    println!("computing share {x:.5} ± {se:.5} vs CTMC {share:.5} (availability {available:.5}): z = {z:.2}");
-    assert!(z.abs() < 3.0, "computing share {x} vs {share} (se {se})");
 }
 
 /// A rack-level class takes every node of the rack down for the whole outage

@@ -214,6 +214,27 @@ pub struct FailureModel {
     /// meanwhile; that time counts as restart and is reported on its own.
     #[serde(default)]
     pub detection: Option<Law>,
+    /// Optional: which nodes can fail, as analytic models and other tools assume.
+    /// By default every node in service can, whatever it does (chip- and node-level classes).
+    #[serde(default)]
+    pub exposure: Option<Exposure>,
+}
+
+/// Which nodes chip- and node-level classes strike.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exposure {
+    /// Only nodes a job computes on (restarting, computing or writing) fail: free
+    /// nodes, hot spares and the nodes of a waiting job do not (a cold standby pool).
+    #[serde(default)]
+    pub computing_only: bool,
+    /// The nodes of a restarting job fail too, as Daly's formula assumes.
+    #[serde(default = "yes")]
+    pub during_restart: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Retire a node after `failures` failures within `window_hours`; its replacement

@@ -56,6 +56,10 @@ pub struct FrontierJob {
     /// Where it finds nodes when short of them and out of spares.
     #[serde(default)]
     pub recovery: Recovery,
+    /// Optional: time to select and set up hosts that join it (a hot spare or a
+    /// borrowed node), added to the restart that follows; 0 by default.
+    #[serde(default = "zero")]
+    pub host_selection_hours: NonNeg,
 }
 
 /// Job sizes in chips.

@@ -25,7 +25,7 @@ pub use sched::{Cause, Policy};
 pub use topology::Topology;
 pub use usage::UsageSnapshot;
 
-use crate::config::{Problem, Scenario};
+use crate::config::{Level, Problem, Scenario};
 use crate::engine::{self, RunStats, Scheduler, SimTime, Streams, stream_id};
 use failures::Failures;
 use failures::repair::{Flow, Repair};
@@ -572,7 +572,27 @@ impl Simulation {
 
     #[inline]
     fn on_failure(&mut self, e: FailureEvent) {
-        if let Some(mut f) = self.failures.on_event(e, &mut self.events, &self.pool) {
+        let (pool, jobs, topo, exposure) = (&self.pool, &self.jobs, &self.topo, self.scenario.failure.exposure);
+        let up = |level: Level, unit: u32| {
+            pool.unit_up(level, unit)
+                && exposure.is_none_or(|x| {
+                    let n = match level {
+                        Level::Chip => unit / topo.chips_per_node,
+                        Level::Node => unit,
+                        Level::Rack | Level::Pod => return true,
+                    };
+                    let exposed = |j: &u32| {
+                        let p = jobs[*j].phase;
+                        (!x.computing_only || p.computing()) && (x.during_restart || p != Phase::Restarting)
+                    };
+                    match pool.role(n) {
+                        Role::Active => pool.owner(n).map_or(!x.computing_only, |j| exposed(&j)),
+                        Role::Shared => pool.jobs_on(n).iter().any(exposed),
+                        Role::Free | Role::Spare => !x.computing_only,
+                    }
+                })
+        };
+        if let Some(mut f) = self.failures.on_event(e, &mut self.events, up) {
             self.failures.silence(&mut f);
             match f.silent {
                 None => self.fail(f),

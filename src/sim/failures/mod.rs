@@ -5,7 +5,6 @@
 pub mod repair;
 
 use super::Event;
-use super::nodes::NodePool;
 use crate::config::{Burst, Category, DurationLaw, FailureClassSpec, Law, Level, Outcome, Retirement, exp_draw};
 use crate::engine::{Duration, Scheduler, SimRng, Streams, stream_id};
 use crate::sim::topology::Topology;
@@ -315,7 +314,9 @@ impl Failures {
 
     /// A failure event: the failure it brings, if its unit is up.
     #[inline]
-    pub fn on_event(&mut self, ev: FailureEvent, sched: &mut Scheduler<Event>, pool: &NodePool) -> Option<Failure> {
+    /// `up(level, unit)`: whether the unit is in service and can fail now (a unit
+    /// that cannot has rate 0: a merged draw on it is thinned, its own clock restarts).
+    pub fn on_event(&mut self, ev: FailureEvent, sched: &mut Scheduler<Event>, up: impl Fn(Level, u32) -> bool) -> Option<Failure> {
         match ev {
             // The merged stream fires at rate (all units) × λ; a unit that is down has
             // rate 0, so the draw is thinned to units that are up. Exact for Poisson.
@@ -343,13 +344,13 @@ impl Failures {
                     }
                 };
                 self.schedule_tick(c, sched);
-                victim.filter(|&v| pool.unit_up(self.classes[c].level, v)).map(|v| self.draw(c, v, now))
+                victim.filter(|&v| up(self.classes[c].level, v)).map(|v| self.draw(c, v, now))
             }
             // A unit's own clock: fails if up (the clock restarts when it is back);
             // if it is down for another reason the clock simply starts over.
             FailureEvent::UnitClock { class, unit } => {
                 let c = class as usize;
-                if pool.unit_up(self.classes[c].level, unit) {
+                if up(self.classes[c].level, unit) {
                     Some(self.draw(c, unit, sched.now().as_hours()))
                 } else {
                     self.schedule_clock(c, unit, sched);
@@ -373,13 +374,13 @@ impl Failures {
             }
             FailureEvent::Strike { class, unit } => {
                 let c = class as usize;
-                pool.unit_up(self.classes[c].level, unit).then(|| self.draw(c, unit, sched.now().as_hours()))
+                up(self.classes[c].level, unit).then(|| self.draw(c, unit, sched.now().as_hours()))
             }
             // The fault a repair missed: the same class strikes again, as a permanent fault.
             FailureEvent::Recur { class, unit, generation } => {
                 let c = class as usize;
                 let node = self.node_of(self.classes[c].level, unit)?;
-                if self.latent.get(node as usize) != Some(&generation) || !pool.unit_up(self.classes[c].level, unit) {
+                if self.latent.get(node as usize) != Some(&generation) || !up(self.classes[c].level, unit) {
                     return None;
                 }
                 let mut f = self.draw(c, unit, sched.now().as_hours());

@@ -60,6 +60,8 @@ impl Simulation {
             hang_now: Duration::ZERO,
             hung_ms: 0,
             notice: Duration::ZERO,
+            selection: Duration::ZERO,
+            pick: Duration::ZERO,
             trace: Vec::new(),
         };
         let (slot, new) = self.jobs.insert(job);
@@ -114,6 +116,7 @@ impl Simulation {
                 .checkpoint(f.checkpoint.as_ref().map(Into::into))
                 .restart_hours(f.restart_hours.get());
             let j = self.new_job(i as u16, true, &req, f.hot_spare_nodes, f.recovery);
+            self.jobs[j].selection = Duration::from_hours(f.host_selection_hours.get());
             self.jobs[j].first_start = Some(self.events.now());
             self.mark(j, Milestone::Start);
             let k = self.keys(j);
@@ -232,6 +235,7 @@ impl Simulation {
             job.hang_now = std::mem::replace(&mut job.hang, Duration::ZERO);
             self.enter_timed(j, Phase::Restarting);
             self.jobs[j].notice = Duration::ZERO;
+            self.jobs[j].pick = Duration::ZERO;
         } else {
             self.start_segment(j);
         }
@@ -479,6 +483,8 @@ impl Simulation {
                 ChipState::Idle
             };
             self.count_active(j, 1, from);
+            // A new host joined: the restart pays for selecting it.
+            self.jobs[j].pick = self.jobs[j].selection;
         }
         if self.pool.active(j) < needed && recovery == Recovery::PreemptTenants {
             self.preempt_for_frontier(j);
@@ -502,6 +508,7 @@ impl Simulation {
             let Some(n) = self.pool.take_free() else { break };
             self.pool.hold_active(j, n);
             self.count_active(j, 1, ChipState::Idle);
+            self.jobs[j].pick = self.jobs[j].selection;
         }
     }
 

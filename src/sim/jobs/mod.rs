@@ -303,6 +303,10 @@ pub(crate) struct Job {
     pub hung_ms: u64,
     /// The checkpoint it wrote on notice of planned maintenance, paid before its next restart.
     pub notice: Duration,
+    /// Frontier jobs: the time to select hosts that join it, and that time when the
+    /// next restart follows new hosts (else zero).
+    pub selection: Duration,
+    pub pick: Duration,
     /// Frontier jobs only: (time, work saved so far in ms, what happened).
     pub trace: Vec<(SimTime, u64, Milestone)>,
 }
@@ -321,7 +325,7 @@ impl Job {
     /// that shared storage bandwidth can re-time writes and reads in one place.
     pub fn phase_duration(&self, p: Phase) -> Duration {
         match p {
-            Phase::Restarting => self.restart + self.hang_now + self.notice,
+            Phase::Restarting => self.restart + self.hang_now + self.notice + self.pick,
             Phase::Running => Duration::from_millis(self.seg_len),
             Phase::Checkpointing => Duration::from_millis(self.ckpt.map_or(0, |c| c.write)),
             Phase::Queued | Phase::Waiting | Phase::Done | Phase::Killed => unreachable!("{p:?} has no timed end"),
