@@ -181,3 +181,52 @@ fn a_restart_on_new_hosts_pays_host_selection() {
     let expected = s.frontier[0].interruptions as f64 * (restart + select) * 6.0;
     assert!((restart_chip_h - expected).abs() < 1e-6 * expected, "restart {restart_chip_h} chip-h vs {expected}");
 }
+
+/// A failure trace replays a run's own failures.csv: the same failures, at the same
+/// times (to the file's 1e-6 h), units and classes, and no others (the classes' laws
+/// do not run). Reboots are instant, so every replayed unit is up when its row comes.
+#[test]
+fn a_run_replays_its_own_failures_csv() {
+    let classes = "(name: \"chip fault\", category: Gpu, level: Chip, ttf: Exponential(mean_hours: 3000.0),
+          outcome: Transient(reboot: Fixed(hours: 0.0))),
+        (name: \"rack fault\", category: Host, level: Rack, ttf: Exponential(mean_hours: 500.0),
+          outcome: Transient(reboot: Fixed(hours: 0.0)))";
+    let ckpt = "Some((interval_hours: 1.0, write_hours: 0.0, at_end: false))";
+    let first = Simulation::new(&scenario(&site(classes, ckpt, 0.1, 30.0))).run();
+    assert!(first.failures.len() > 50, "{} failures", first.failures.len());
+    let tmp = tempfile::tempdir().unwrap();
+    gigasim::output::write_run(&first, tmp.path()).unwrap();
+    let csv = tmp.path().join("failures.csv");
+    let ron = site(classes, ckpt, 0.1, 30.0)
+        .replace("repair: (crews: 64", &format!("replay: Some({:?}), repair: (crews: 64", csv.display().to_string()));
+    let again = Simulation::try_new(&scenario(&ron)).unwrap().run();
+    assert_eq!(again.failures.len(), first.failures.len());
+    for (a, b) in first.failures.iter().zip(&again.failures) {
+        assert_eq!((a.class, a.unit), (b.class, b.unit));
+        assert!((a.time.as_hours() - b.time.as_hours()).abs() < 2e-6, "{} vs {}", a.time.as_hours(), b.time.as_hours());
+    }
+}
+
+/// A bad row names the file, its line and column, the field and what is allowed.
+#[test]
+fn a_bad_failure_trace_row_says_where_and_what_is_allowed() {
+    let s = scenario(&site(
+        "(name: \"chip fault\", category: Gpu, level: Chip, ttf: Exponential(mean_hours: 3000.0), outcome: Transient(reboot: Fixed(hours: 0.0)))",
+        "None",
+        0.0,
+        1.0,
+    ));
+    let parse = |text: &str| gigasim::config::parse_failure_trace("trace.csv", text, &s.failure.classes, &s.facility);
+    let ok = parse("time_h,class,unit,extra\n2.5,chip fault,7,x\n1.0,chip fault,255,y\n").unwrap();
+    assert_eq!(ok.iter().map(|r| (r.time_h, r.unit)).collect::<Vec<_>>(), vec![(1.0, 255), (2.5, 7)], "sorted by time");
+    let e = parse("time_h,class,unit\n1.0,chip fault,3\n2.0,GPU fault,3\n").unwrap_err();
+    assert_eq!((e.file.as_str(), e.line_col, e.field.as_deref()), ("trace.csv", Some((3, 2)), Some("class")));
+    assert!(e.message.contains("GPU fault") && e.message.contains("allowed: a class of the failure model: chip fault"), "{}", e.message);
+    let e = parse("time_h,class,unit\n1.0,chip fault,256\n").unwrap_err();
+    assert_eq!((e.line_col, e.field.as_deref()), (Some((2, 3)), Some("unit")));
+    assert!(e.message.contains("a chip id from 0 to 255"), "{}", e.message);
+    let e = parse("time_h,class,unit\n-1,chip fault,3\n").unwrap_err();
+    assert_eq!((e.line_col, e.field.as_deref()), (Some((2, 1)), Some("time_h")));
+    let e = parse("time,class,unit\n1,chip fault,3\n").unwrap_err();
+    assert!(e.message.contains("no `time_h` column"), "{}", e.message);
+}

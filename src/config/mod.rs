@@ -6,6 +6,7 @@ mod law;
 mod load;
 mod model;
 mod num;
+mod replay;
 mod trace;
 mod workload;
 
@@ -18,5 +19,6 @@ pub use load::{
 };
 pub use model::*;
 pub use num::{AtLeastOne, Count, NonNeg, Positive, Prob};
+pub use replay::{ReplayedFailure, parse_failure_trace, read_failure_trace};
 pub use trace::{TraceGrouping, TraceJob, TraceOptions, parse_trace, read_trace};
 pub use workload::*;

@@ -218,6 +218,12 @@ pub struct FailureModel {
     /// By default every node in service can, whatever it does (chip- and node-level classes).
     #[serde(default)]
     pub exposure: Option<Exposure>,
+    /// Optional: replay failures from a CSV file (columns `time_h`, `class`, `unit`;
+    /// a `failures.csv` gigasim wrote will do) instead of drawing them from the
+    /// classes' laws; each replayed failure takes its class's outcome, detection and
+    /// the rest. A path relative to the failure model file.
+    #[serde(default)]
+    pub replay: Option<String>,
 }
 
 /// Which nodes chip- and node-level classes strike.

@@ -16,6 +16,8 @@ pub struct SimulationBuilder {
     pub(super) policy: Option<Box<dyn Policy>>,
     pub(super) stages: Vec<Box<dyn PowerStage>>,
     pub(super) flow: Option<Box<dyn RepairFlow>>,
+    /// The failure model's trace, once read.
+    pub(super) replay: Option<Vec<crate::config::ReplayedFailure>>,
     /// The workload's trace, read at build time unless handed over already.
     pub(super) trace_spec: Option<TraceSpec>,
     pub(super) trace: Option<TraceSource>,
@@ -84,6 +86,12 @@ impl SimulationBuilder {
     /// what is wrong, what is allowed) instead of a panic deep in the run.
     pub fn try_build(mut self) -> Result<Simulation, Problem> {
         self.scenario.check()?;
+        if let (Some(path), None) = (&self.scenario.failure.replay, &self.replay) {
+            let f = &self.scenario.failure;
+            let rows = crate::config::read_failure_trace(std::path::Path::new(path), &f.classes, &self.scenario.facility)
+                .map_err(|e| Problem { part: Part::Failure, field: "replay".into(), message: e.to_string() })?;
+            self.replay = Some(rows);
+        }
         if let Some(spec) = self.trace_spec.take() {
             let t = TraceSource::load(&spec, &self.scenario.workload).map_err(|e| Problem {
                 part: Part::Workload,
@@ -106,6 +114,11 @@ impl SimulationBuilder {
     /// made in code should go through [`try_build`](Self::try_build).
     /// Panics if the workload names a trace that cannot be read.
     pub fn build(mut self) -> Simulation {
+        if let (Some(path), None) = (&self.scenario.failure.replay, &self.replay) {
+            let f = &self.scenario.failure;
+            let rows = crate::config::read_failure_trace(std::path::Path::new(path), &f.classes, &self.scenario.facility);
+            self.replay = Some(rows.unwrap_or_else(|e| panic!("{e}")));
+        }
         if let Some(spec) = self.trace_spec.take() {
             self.trace = Some(TraceSource::load(&spec, &self.scenario.workload).unwrap_or_else(|e| panic!("{e}")));
         }

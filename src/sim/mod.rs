@@ -60,6 +60,10 @@ pub enum Event {
         class: u16,
         unit: u32,
     },
+    /// Row `row` of a failure trace is due.
+    FailureReplay {
+        row: u32,
+    },
     /// A silent fault (`pending[slot]`) is found.
     SilentFound {
         slot: u32,
@@ -94,6 +98,7 @@ impl From<FailureEvent> for Event {
             FailureEvent::Recur { class, unit, generation } => Event::FailureRecur { class, unit, generation },
             FailureEvent::Burst { class } => Event::FailureBurst { class },
             FailureEvent::Strike { class, unit } => Event::FailureStrike { class, unit },
+            FailureEvent::Replay { row } => Event::FailureReplay { row },
         }
     }
 }
@@ -249,17 +254,24 @@ impl Simulation {
             trace_spec,
             trace: None,
             prices: None,
+            replay: None,
         }
     }
 
     fn assemble(b: SimulationBuilder) -> Self {
-        let SimulationBuilder { scenario, seed, detail, classes, mut sources, policy, stages, flow, trace, prices, .. } = b;
+        let SimulationBuilder { scenario, seed, detail, classes, mut sources, policy, stages, flow, trace, prices, replay, .. } = b;
         if let Some(t) = trace {
             // Each job names its tenant; the group's is the default tenant (or the first).
             let w = &scenario.workload;
             let home = w.default_tenant.as_deref().and_then(|d| w.tenant_index(d)).unwrap_or(0) as u16;
             sources.insert(0, (Box::new(t), (!w.tenants.is_empty()).then_some(home)));
         }
+        // Trace rows name the model's classes; the builder may have changed them: match by name.
+        let replay = replay.map(|rows| {
+            let spec = &scenario.failure.classes;
+            let index: Vec<Option<u16>> = spec.iter().map(|s| classes.iter().position(|c| c.name == s.name).map(|i| i as u16)).collect();
+            rows.into_iter().filter_map(|r| index[r.class as usize].map(|class| crate::config::ReplayedFailure { class, ..r })).collect()
+        });
         let topo = Topology::of(&scenario.facility);
         let horizon = SimTime::from_hours(scenario.horizon_days.get() * 24.0);
         let bin_ms = (scenario.power_bin_minutes.get() * 60_000.0).round().max(1.0) as u64;
@@ -349,7 +361,8 @@ impl Simulation {
             )
             .with_retirement(scenario.failure.retirement.clone(), topo.nodes())
             .with_detection(scenario.failure.detection.clone())
-            .with_latent_faults(scenario.failure.repair.escalation.is_some() && flow.is_none(), topo.nodes()),
+            .with_latent_faults(scenario.failure.repair.escalation.is_some() && flow.is_none(), topo.nodes())
+            .with_replay(replay),
             repair: Repair::new(
                 &scenario.failure.repair,
                 &streams,
@@ -526,6 +539,7 @@ impl Simulation {
             Event::FailureBurst { class } => self.on_failure(FailureEvent::Burst { class }),
             Event::FailureStrike { class, unit } => self.on_failure(FailureEvent::Strike { class, unit }),
             Event::SilentFound { slot } => self.silent_found(slot),
+            Event::FailureReplay { row } => self.on_failure(FailureEvent::Replay { row }),
             Event::RepairStageDone { outage } => {
                 if let Some(b) = self.repair.stage_done(outage, &mut self.events) {
                     if self.detail == Detail::Full {

@@ -5,8 +5,8 @@
 pub mod repair;
 
 use super::Event;
-use crate::config::{Burst, Category, DurationLaw, FailureClassSpec, Law, Level, Outcome, Retirement, exp_draw};
-use crate::engine::{Duration, Scheduler, SimRng, Streams, stream_id};
+use crate::config::{Burst, Category, DurationLaw, FailureClassSpec, Law, Level, Outcome, ReplayedFailure, Retirement, exp_draw};
+use crate::engine::{Duration, Scheduler, SimRng, SimTime, Streams, stream_id};
 use crate::sim::topology::Topology;
 use rand::RngExt;
 use std::collections::VecDeque;
@@ -32,6 +32,8 @@ pub enum FailureEvent {
     Burst { class: u16 },
     /// One unit of a burst is struck.
     Strike { class: u16, unit: u32 },
+    /// Row `row` of a failure trace is due.
+    Replay { row: u32 },
 }
 
 /// A failure class as the simulation uses it. Build one from a model file entry
@@ -131,6 +133,8 @@ pub struct Failures {
     /// Per node, the generation of its latent (misdiagnosed) fault: a recurrence of
     /// an older one is void. Kept only when repairs can misdiagnose.
     latent: Vec<u32>,
+    /// A failure trace replayed instead of the classes' laws.
+    replay: Option<Vec<ReplayedFailure>>,
 }
 
 /// `count` distinct nodes of `nodes`, drawn by a partial Fisher–Yates shuffle, ascending.
@@ -203,7 +207,14 @@ impl Failures {
             retired_good: 0,
             detection: None,
             latent: Vec::new(),
+            replay: None,
         }
+    }
+
+    /// Replay `rows` (sorted by time) instead of drawing failures from the classes' laws.
+    pub fn with_replay(mut self, rows: Option<Vec<ReplayedFailure>>) -> Self {
+        self.replay = rows;
+        self
     }
 
     /// Faults go unseen for a draw of `law` (unless a class has its own).
@@ -268,6 +279,12 @@ impl Failures {
 
     /// Arm every class: one merged clock, or one clock per unit.
     pub fn start(&mut self, sched: &mut Scheduler<Event>) {
+        if let Some(rows) = &self.replay {
+            if let Some(r) = rows.first() {
+                sched.at(SimTime::from_hours(r.time_h), FailureEvent::Replay { row: 0 }.into());
+            }
+            return;
+        }
         for c in 0..self.classes.len() {
             if self.classes[c].burst.is_some() {
                 let h = self.classes[c].ttf.first_hours(&mut self.state[c].rng);
@@ -375,6 +392,15 @@ impl Failures {
             FailureEvent::Strike { class, unit } => {
                 let c = class as usize;
                 up(self.classes[c].level, unit).then(|| self.draw(c, unit, sched.now().as_hours()))
+            }
+            FailureEvent::Replay { row } => {
+                let rows = self.replay.as_ref()?;
+                let r = rows[row as usize];
+                if let Some(next) = rows.get(row as usize + 1) {
+                    sched.at(SimTime::from_hours(next.time_h), FailureEvent::Replay { row: row + 1 }.into());
+                }
+                let c = r.class as usize;
+                up(self.classes[c].level, r.unit).then(|| self.draw(c, r.unit, sched.now().as_hours()))
             }
             // The fault a repair missed: the same class strikes again, as a permanent fault.
             FailureEvent::Recur { class, unit, generation } => {
@@ -497,7 +523,7 @@ impl Failures {
         {
             *b = sched.now().as_hours();
         }
-        if !self.state[class as usize].clock_draws.is_empty() {
+        if !self.state[class as usize].clock_draws.is_empty() && self.replay.is_none() {
             self.schedule_clock(class as usize, unit, sched);
         }
     }

@@ -1,0 +1,91 @@
+//! Failure traces: failures read from a CSV file instead of drawn from laws. The
+//! columns `time_h`, `class` and `unit` are read (others are ignored), so a
+//! `failures.csv` that gigasim wrote replays as it is.
+
+use super::{Facility, FailureClassSpec, InputError, Level};
+use std::path::Path;
+
+/// A bigger file is refused rather than read into memory.
+const MAX_BYTES: u64 = 1 << 30;
+
+/// One failure of a trace: when (hours from the start), which class, which unit at its level.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReplayedFailure {
+    pub time_h: f64,
+    pub class: u16,
+    pub unit: u32,
+}
+
+/// Units of a site at `level`.
+fn units(f: &Facility, level: Level) -> u64 {
+    match level {
+        Level::Chip => f.chips(),
+        Level::Node => f.nodes(),
+        Level::Rack => f.racks(),
+        Level::Pod => f.pods.get() as u64,
+    }
+}
+
+/// Read a failure trace from `path`; see [`parse_failure_trace`].
+pub fn read_failure_trace(path: &Path, classes: &[FailureClassSpec], site: &Facility) -> Result<Vec<ReplayedFailure>, InputError> {
+    let file = path.display().to_string();
+    let fail = |m: String| InputError::new(&file, None, m);
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(fail("not a regular file; allowed: a CSV file".into()));
+    }
+    if meta.len() > MAX_BYTES {
+        return Err(fail(format!("the file is over 1 GiB; allowed: at most {MAX_BYTES} bytes")));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    parse_failure_trace(&file, &text, classes, site)
+}
+
+/// Parse a failure trace: a CSV with a header naming at least `time_h` (hours from the
+/// start, ≥ 0), `class` (a class name of the failure model) and `unit` (the unit's id at
+/// its class's level, below the site's count). Rows come back sorted by time (ties in
+/// file order). Errors name the file, the line, the column and what is allowed.
+pub fn parse_failure_trace(
+    file: &str,
+    text: &str,
+    classes: &[FailureClassSpec],
+    site: &Facility,
+) -> Result<Vec<ReplayedFailure>, InputError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut r = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let at = |line: usize, col: usize, field: &str, message: String| InputError {
+        file: file.into(),
+        line_col: Some((line, col)),
+        field: Some(field.into()),
+        message,
+    };
+    let header = r.headers().map_err(|e| InputError::new(file, None, format!("cannot read the header: {e}")))?.clone();
+    let column = |name: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            InputError::new(file, Some(name.into()), format!("no `{name}` column; allowed: a header naming time_h, class and unit"))
+        })
+    };
+    let (t, c, u) = (column("time_h")?, column("class")?, column("unit")?);
+    let names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
+    let mut out = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| InputError { file: file.into(), line_col: Some((line, 1)), field: None, message: e.to_string() })?;
+        let get = |k: usize| rec.get(k).unwrap_or("");
+        let time_h =
+            get(t).parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).ok_or_else(|| {
+                at(line, t + 1, "time_h", format!("got `{}`; allowed: hours from the start, a finite number >= 0", get(t)))
+            })?;
+        let class = names.iter().position(|n| *n == get(c)).ok_or_else(|| {
+            at(line, c + 1, "class", format!("got `{}`; allowed: a class of the failure model: {}", get(c), names.join(", ")))
+        })?;
+        let max = units(site, classes[class].level);
+        let unit = get(u).parse::<u64>().ok().filter(|&v| v < max).ok_or_else(|| {
+            let level = classes[class].level.label();
+            at(line, u + 1, "unit", format!("got `{}`; allowed: a {level} id from 0 to {} (class `{}`)", get(u), max - 1, names[class]))
+        })?;
+        out.push(ReplayedFailure { time_h, class: class as u16, unit: unit as u32 });
+    }
+    out.sort_by(|a, b| a.time_h.total_cmp(&b.time_h));
+    Ok(out)
+}
