@@ -471,7 +471,12 @@ pub fn human_summary(r: &Report) -> String {
         100.0 * b.checkpoint,
         100.0 * b.restart,
         100.0 * b.lost,
-        if b.throttled > 0.0 { format!(" · throttled {:.1}%", 100.0 * b.throttled) } else { String::new() },
+        match (b.throttled > 0.0, b.slowed > 0.0) {
+            (false, false) => String::new(),
+            (true, false) => format!(" · throttled {:.1}%", 100.0 * b.throttled),
+            (false, true) => format!(" · slowed {:.1}%", 100.0 * b.slowed),
+            (true, true) => format!(" · throttled {:.1}% · slowed {:.1}%", 100.0 * b.throttled, 100.0 * b.slowed),
+        },
         100.0 * b.waiting,
         100.0 * b.idle,
         100.0 * s.idle_split.hot_spares,

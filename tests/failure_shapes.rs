@@ -230,3 +230,27 @@ fn a_bad_failure_trace_row_says_where_and_what_is_allowed() {
     let e = parse("time,class,unit\n1,chip fault,3\n").unwrap_err();
     assert!(e.message.contains("no `time_h` column"), "{}", e.message);
 }
+
+/// Fail-slow: a straggler at 10.3 h halves the job's pace until it is found at
+/// 12.3 h, when the pod goes down. With hourly checkpoints (no write time) the job
+/// has 10 h saved and 0.3 h unsaved at the fault; at half pace it finishes its
+/// 11th hour at 11.7 h and computes 0.3 h more by 12.3 h, which the failure throws
+/// away. So: 11 h of work kept, 2 h × ½ × 256 chips slowed, 0.3 h × 256 lost, one
+/// interruption; and every chip-ms lands in one bucket.
+#[test]
+fn a_straggler_slows_the_job_until_it_is_found() {
+    let class = "(name: \"straggler\", category: Network, level: Pod, ttf: Fixed(hours: 10.3),
+        outcome: Transient(reboot: Fixed(hours: 1.0)), slow: Some((speed: 0.5, detect: Fixed(hours: 2.0))))";
+    let ckpt = "Some((interval_hours: 1.0, write_hours: 0.0, at_end: false))";
+    let s = scenario(&site(class, ckpt, 0.0, 13.2 / 24.0));
+    let r = Simulation::builder(&s).detail(Detail::Summary).build().run().summary();
+    let f = &r.frontier[0];
+    let chip_h = |share: f64| share * 256.0 * 13.2;
+    assert_eq!(f.interruptions, 1);
+    assert!((f.useful_hours - 11.0).abs() < 1e-6, "work kept {} h", f.useful_hours);
+    assert!((chip_h(r.time_breakdown.slowed) - 256.0).abs() < 1e-3, "slowed {} chip-h", chip_h(r.time_breakdown.slowed));
+    assert!((chip_h(r.time_breakdown.lost) - 0.3 * 256.0).abs() < 1e-3, "lost {} chip-h", chip_h(r.time_breakdown.lost));
+    let t = &r.time_breakdown;
+    let sum = t.useful + t.checkpoint + t.restart + t.lost + t.throttled + t.slowed + t.waiting + t.idle + t.down;
+    assert!((sum - 1.0).abs() < 1e-12, "buckets sum to {sum}");
+}

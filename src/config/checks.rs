@@ -139,6 +139,15 @@ impl FailureModel {
             if let Some(d) = &c.silent {
                 law(p, format!("classes[{i}].silent"), d)?;
             }
+            if let Some(sl) = &c.slow {
+                law(p, format!("classes[{i}].slow.detect"), &sl.detect)?;
+                if sl.speed.get() <= 0.0 {
+                    return problem(p, format!("classes[{i}].slow.speed"), "got 0; allowed: a pace above 0 and at most 1");
+                }
+                if c.silent.is_some() {
+                    return problem(p, format!("classes[{i}].slow"), "set with `silent`; allowed: one of `slow` and `silent`");
+                }
+            }
         }
         if let Some(d) = &self.detection {
             law(p, "detection".into(), d)?;
@@ -242,6 +251,13 @@ impl Scenario {
         {
             if g.cap_mw.is_none() {
                 return problem(Part::Scenario, "grid.enforce_cap", "true without a cap; allowed: `cap_mw` set, or `enforce_cap: false`");
+            }
+            if let Some(i) = self.failure.classes.iter().position(|c| c.slow.is_some()) {
+                return problem(
+                    Part::Failure,
+                    format!("classes[{i}].slow"),
+                    "set, but the scenario's grid enforces its cap: stragglers under a throttling cap are not modelled; allowed: `slow: None`, or `enforce_cap: false`",
+                );
             }
             if self.power.ramp.is_some() {
                 return problem(

@@ -125,6 +125,19 @@ pub struct FailureClassSpec {
     /// to its last checkpoint from before the fault, then the unit is repaired.
     #[serde(default)]
     pub silent: Option<Law>,
+    /// Optional: fail-slow. The unit runs on, slowing every synchronous job computing
+    /// on it to `speed` of its pace, until the fault is found (`detect`) and the unit
+    /// goes out of service as a failure does.
+    #[serde(default)]
+    pub slow: Option<Slow>,
+}
+
+/// A straggler: the pace it leaves the jobs on it, and how long it takes to find.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Slow {
+    pub speed: Prob,
+    pub detect: Law,
 }
 
 /// A burst: how many units each strikes, spread uniformly over a span.

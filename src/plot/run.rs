@@ -95,6 +95,8 @@ struct Breakdown {
     lost: f64,
     #[serde(default)]
     throttled: f64,
+    #[serde(default)]
+    slowed: f64,
     waiting: f64,
     idle: f64,
     down: f64,
@@ -945,18 +947,19 @@ impl Chart for BreakdownChart<'_> {
             Some(i) => format!("no job: hot spares {} (darker), free {}", fmt_pct(i.hot_spares), fmt_pct(i.free)),
             None => "no job".to_string(),
         };
-        let all: [(&str, &str, f64, RGBColor); 8] = [
+        let all: [(&str, &str, f64, RGBColor); 9] = [
             ("useful", "work kept", b.useful, RGBColor(0x4c, 0x9a, 0x4a)),
             ("checkpoint", "writing checkpoints", b.checkpoint, RGBColor(0x4e, 0x79, 0xa7)),
             ("restart", "detect, reschedule, reload", b.restart, RGBColor(0xf2, 0x8e, 0x2b)),
             ("lost", "work thrown away by failures", b.lost, RGBColor(0xd6, 0x3c, 0x3e)),
             ("throttled", "slowed down by the power cap", b.throttled, RGBColor(0xed, 0xc9, 0x48)),
+            ("slowed", "slowed down by stragglers", b.slowed, RGBColor(0x9c, 0x75, 0x5f)),
             ("waiting", "allocated, waiting for nodes", b.waiting, RGBColor(0xb0, 0x7a, 0xa1)),
             ("idle", &idle, b.idle, RGBColor(0xa5, 0x9c, 0x94)),
             ("down", "failed, in repair", b.down, RGBColor(0x4a, 0x4a, 0x4a)),
         ];
-        // Throttling shows only where a cap was enforced.
-        let buckets: Vec<_> = all.into_iter().filter(|b| b.0 != "throttled" || b.2 > 0.0).collect();
+        // Throttling and stragglers show only where they took time.
+        let buckets: Vec<_> = all.into_iter().filter(|b| !matches!(b.0, "throttled" | "slowed") || b.2 > 0.0).collect();
         let sub = format!(
             "{} · goodput {} · frontier ETTR {} · utilization {} · availability {}",
             subtitle_base(s),

@@ -51,6 +51,8 @@ pub struct TimeBuckets {
     pub lost: u128,
     /// Busy chip-time an enforced power cap took (throttled chips compute slower).
     pub throttled: u128,
+    /// Busy chip-time stragglers took from the synchronous jobs they slowed.
+    pub slowed: u128,
     /// Allocated to a job that waits for healthy nodes.
     pub waiting: u128,
     pub idle: u128,
@@ -59,7 +61,7 @@ pub struct TimeBuckets {
 
 impl TimeBuckets {
     pub fn total(&self) -> u128 {
-        self.useful + self.checkpoint + self.restart + self.lost + self.throttled + self.waiting + self.idle + self.down
+        self.useful + self.checkpoint + self.restart + self.lost + self.throttled + self.slowed + self.waiting + self.idle + self.down
     }
 }
 
@@ -195,7 +197,7 @@ pub struct Report {
 const WMS_PER_WH: f64 = 3_600_000.0;
 
 /// The time buckets from the ledger's chip-time per state, by the state table.
-fn buckets(chip_ms: &[u128; STATES], lost: u128, throttled: u128) -> TimeBuckets {
+fn buckets(chip_ms: &[u128; STATES], lost: u128, throttled: u128, slowed: u128) -> TimeBuckets {
     let mut t = TimeBuckets::default();
     for s in ChipState::ALL {
         let ms = chip_ms[s as usize];
@@ -214,6 +216,9 @@ fn buckets(chip_ms: &[u128; STATES], lost: u128, throttled: u128) -> TimeBuckets
     // Throttled busy time computed less; the rounding of work to whole ms may not match it to the ms.
     t.throttled = throttled.min(t.useful);
     t.useful -= t.throttled;
+    // Slowed busy time likewise (each interval rounded to the chip-ms).
+    t.slowed = slowed.min(t.useful);
+    t.useful -= t.slowed;
     t
 }
 
@@ -335,7 +340,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         spares_initial,
         hung_chip_ms: rec.hung_chip_ms,
         interruptions: rec.interruptions,
-        time: buckets(&m.chip_ms, rec.lost_chip_ms, m.cap.as_ref().map_or(0, |c| c.lost_chip_ms.round() as u128)),
+        time: buckets(&m.chip_ms, rec.lost_chip_ms, m.cap.as_ref().map_or(0, |c| c.lost_chip_ms.round() as u128), rec.slowed_chip_ms),
         chip_ms_by_state: m.chip_ms,
         node_up_ms: m.node_up_ms,
         chip_watts: m.chip_watts,
@@ -460,6 +465,7 @@ impl Report {
                 restart: frac(t.restart),
                 lost: frac(t.lost),
                 throttled: frac(t.throttled),
+                slowed: frac(t.slowed),
                 waiting: frac(t.waiting),
                 idle: frac(t.idle),
                 down: frac(t.down),
@@ -600,6 +606,8 @@ pub struct Breakdown {
     pub lost: f64,
     /// Busy time an enforced power cap took (0 without one).
     pub throttled: f64,
+    /// Busy time stragglers took from the jobs they slowed (0 without fail-slow classes).
+    pub slowed: f64,
     pub waiting: f64,
     pub idle: f64,
     pub down: f64,

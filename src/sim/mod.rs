@@ -60,6 +60,10 @@ pub enum Event {
         class: u16,
         unit: u32,
     },
+    /// A straggler (`slow[slot]`) is found.
+    SlowFound {
+        slot: u32,
+    },
     /// Row `row` of a failure trace is due.
     FailureReplay {
         row: u32,
@@ -128,6 +132,17 @@ impl From<JobEvent> for Event {
 /// serial, work saved before the fault).
 type SilentFault = (Failure, Vec<(u32, u64, u64)>);
 
+/// The first free slot of a list of pending faults (a new one at the end if none).
+fn free_slot<T>(list: &mut Vec<Option<T>>) -> usize {
+    match list.iter().position(Option::is_none) {
+        Some(i) => i,
+        None => {
+            list.push(None);
+            list.len() - 1
+        }
+    }
+}
+
 /// What a run keeps beyond its totals. Either way it simulates the same events
 /// and [`Report::summary`](crate::Report::summary) is the same to the byte.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -184,6 +199,8 @@ pub struct Simulation {
     /// Silent faults not yet found: the fault, and each job computing on its unit
     /// then (slot, serial, work saved before the fault). Free slots are `None`.
     silent: Vec<Option<SilentFault>>,
+    /// Stragglers not yet found, and the jobs each slowed (slot, serial).
+    slow: Vec<Option<(Failure, Vec<(u32, u64)>)>>,
     pub(crate) rec: Recorder,
 }
 
@@ -383,6 +400,7 @@ impl Simulation {
             hit_scratch: Vec::new(),
             outage_rows: Vec::new(),
             silent: Vec::new(),
+            slow: Vec::new(),
             due_scratch: Vec::new(),
             clock,
             rec,
@@ -416,6 +434,12 @@ impl Simulation {
     pub fn into_snapshot(mut self) -> RunSnapshot {
         self.run_until(self.horizon);
         self.meter.advance(self.horizon);
+        // Jobs still slowed by a straggler: their slowed time up to the horizon.
+        for j in 0..self.jobs.slots() {
+            if self.jobs.get(j).is_some_and(|job| job.phase == Phase::Running && job.speed < 1.0) {
+                self.slowed(j, self.horizon);
+            }
+        }
         self.usage.advance(self.horizon);
         for j in self.jobs.live_tenants() {
             let job = &self.jobs[j];
@@ -539,6 +563,7 @@ impl Simulation {
             Event::FailureBurst { class } => self.on_failure(FailureEvent::Burst { class }),
             Event::FailureStrike { class, unit } => self.on_failure(FailureEvent::Strike { class, unit }),
             Event::SilentFound { slot } => self.silent_found(slot),
+            Event::SlowFound { slot } => self.slow_found(slot),
             Event::FailureReplay { row } => self.on_failure(FailureEvent::Replay { row }),
             Event::RepairStageDone { outage } => {
                 if let Some(b) = self.repair.stage_done(outage, &mut self.events) {
@@ -607,38 +632,70 @@ impl Simulation {
                 })
         };
         if let Some(mut f) = self.failures.on_event(e, &mut self.events, up) {
-            self.failures.silence(&mut f);
-            match f.silent {
-                None => self.fail(f),
-                Some(after) => self.corrupt(f, after),
+            self.failures.hide(&mut f);
+            match (f.silent, f.slow) {
+                (Some(after), _) => self.corrupt(f, after),
+                (None, Some((speed, after))) => self.straggle(f, speed, after),
+                (None, None) => self.fail(f),
             }
+        }
+    }
+
+    /// The jobs computing on the nodes of `f`'s unit now.
+    fn computing_on(&self, f: &Failure) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        for n in self.topo.nodes_of(f.level, f.unit) {
+            let owner = self.pool.owner(n).filter(|_| self.pool.role(n) == Role::Active);
+            let shared: &[u32] = if self.pool.role(n) == Role::Shared { self.pool.jobs_on(n) } else { &[] };
+            for &j in owner.iter().chain(shared) {
+                if self.jobs[j].phase.computing() && !out.contains(&j) {
+                    out.push(j);
+                }
+            }
+        }
+        out
+    }
+
+    /// A straggler: the unit runs on, slowing each job computing on it to `speed`
+    /// (the slowest straggler sets a job's pace) until it is found `after` from now.
+    fn straggle(&mut self, f: Failure, speed: f64, after: crate::engine::Duration) {
+        let struck: Vec<(u32, u64)> = self.computing_on(&f).into_iter().map(|j| (j, self.jobs[j].serial)).collect();
+        for &(j, _) in &struck {
+            self.jobs[j].stragglers += 1;
+            let pace = self.jobs[j].speed.min(speed);
+            self.set_speed(j, pace);
+        }
+        let slot = free_slot(&mut self.slow);
+        self.slow[slot] = Some((f, struck));
+        self.events.after(after, Event::SlowFound { slot: slot as u32 });
+    }
+
+    /// A straggler is found: the jobs it slowed (with no other straggler) get their
+    /// pace back, and its unit goes out of service as a failure does.
+    fn slow_found(&mut self, slot: u32) {
+        let Some((mut f, struck)) = self.slow[slot as usize].take() else { return };
+        f.slow = None;
+        for (j, serial) in struck {
+            if self.jobs.get(j).is_some_and(|job| job.serial == serial && job.stragglers > 0) {
+                self.jobs[j].stragglers -= 1;
+                if self.jobs[j].stragglers == 0 {
+                    self.set_speed(j, 1.0);
+                }
+            }
+        }
+        if self.pool.unit_up(f.level, f.unit) {
+            self.fail(f);
+        } else {
+            self.failures.unit_back(&f, &mut self.events);
         }
     }
 
     /// A silent fault: the unit runs on; note what each job computing on it had
     /// saved before it, and find the fault `after` from now.
     fn corrupt(&mut self, f: Failure, after: crate::engine::Duration) {
-        let mut struck = Vec::new();
-        for n in self.topo.nodes_of(f.level, f.unit) {
-            let owners: Vec<u32> = match self.pool.role(n) {
-                Role::Active => self.pool.owner(n).into_iter().collect(),
-                Role::Shared => self.pool.jobs_on(n).to_vec(),
-                Role::Free | Role::Spare => Vec::new(),
-            };
-            for j in owners {
-                let job = &self.jobs[j];
-                if job.phase.computing() && !struck.iter().any(|s: &(u32, u64, u64)| s.0 == j) {
-                    struck.push((j, job.serial, job.work_done));
-                }
-            }
-        }
-        let slot = match self.silent.iter().position(Option::is_none) {
-            Some(i) => i,
-            None => {
-                self.silent.push(None);
-                self.silent.len() - 1
-            }
-        };
+        let struck: Vec<(u32, u64, u64)> =
+            self.computing_on(&f).into_iter().map(|j| (j, self.jobs[j].serial, self.jobs[j].work_done)).collect();
+        let slot = free_slot(&mut self.silent);
         self.silent[slot] = Some((f, struck));
         self.events.after(after, Event::SilentFound { slot: slot as u32 });
     }

@@ -93,6 +93,8 @@ pub struct Recorder {
     pub lost_chip_ms: u128,
     /// Chip-time jobs hung on faults not yet seen, chip-ms (part of the restart bucket).
     pub hung_chip_ms: u128,
+    /// Busy chip-time stragglers took from the jobs they slowed, chip-ms.
+    pub slowed_chip_ms: u128,
     pub submitted: u64,
     pub completed: u64,
     pub rejected: u64,
@@ -190,6 +192,7 @@ impl Recorder {
             interruptions: 0,
             lost_chip_ms: 0,
             hung_chip_ms: 0,
+            slowed_chip_ms: 0,
             submitted: 0,
             completed: 0,
             rejected: 0,

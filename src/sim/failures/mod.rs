@@ -57,11 +57,25 @@ pub struct FailureClass {
     pub ageing: bool,
     /// Silent data corruption, found after a draw of this law.
     pub silent: Option<Law>,
+    /// Fail-slow: the pace it leaves the jobs on it, until found.
+    pub slow: Option<crate::config::Slow>,
 }
 
 impl FailureClass {
     pub fn new(name: impl Into<String>, category: Category, level: Level, ttf: Arc<dyn DurationLaw>, outcome: Outcome) -> Self {
-        Self { name: name.into(), category, level, ttf, outcome, detection: None, burst: None, planned: false, ageing: false, silent: None }
+        Self {
+            name: name.into(),
+            category,
+            level,
+            ttf,
+            outcome,
+            detection: None,
+            burst: None,
+            planned: false,
+            ageing: false,
+            silent: None,
+            slow: None,
+        }
     }
     pub fn from_spec(s: &FailureClassSpec) -> Self {
         Self {
@@ -70,6 +84,7 @@ impl FailureClass {
             planned: s.planned,
             ageing: s.ageing,
             silent: s.silent.clone(),
+            slow: s.slow.clone(),
             ..Self::new(s.name.clone(), s.category, s.level, Arc::new(s.ttf.clone()), s.outcome.clone())
         }
     }
@@ -93,6 +108,8 @@ pub struct Failure {
     pub planned: bool,
     /// Silent: the unit runs on, corrupting data, until the fault is found this much later.
     pub silent: Option<Duration>,
+    /// Fail-slow: the unit runs on at this pace until the fault is found this much later.
+    pub slow: Option<(f64, Duration)>,
 }
 
 struct ClassState {
@@ -422,12 +439,15 @@ impl Failures {
         }
     }
 
-    /// Mark a failure of a silent class with the delay until it is found.
+    /// Mark a failure of a silent or fail-slow class with the delay until it is found.
     #[inline]
-    pub fn silence(&mut self, f: &mut Failure) {
-        if let Some(law) = &self.classes[f.class as usize].silent {
-            let rng = &mut self.state[f.class as usize].outcome_rng;
+    pub fn hide(&mut self, f: &mut Failure) {
+        let c = &self.classes[f.class as usize];
+        let rng = &mut self.state[f.class as usize].outcome_rng;
+        if let Some(law) = &c.silent {
             f.silent = Some(Duration::from_hours(law.sample_hours(rng)));
+        } else if let Some(sl) = &c.slow {
+            f.slow = Some((sl.speed.get(), Duration::from_hours(sl.detect.sample_hours(rng))));
         }
     }
 
@@ -460,6 +480,7 @@ impl Failures {
                     detect,
                     planned,
                     silent: None,
+                    slow: None,
                 };
             }
         }
@@ -486,6 +507,7 @@ impl Failures {
             detect,
             planned: self.classes[c].planned,
             silent: None,
+            slow: None,
         }
     }
 

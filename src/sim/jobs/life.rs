@@ -62,6 +62,10 @@ impl Simulation {
             notice: Duration::ZERO,
             selection: Duration::ZERO,
             pick: Duration::ZERO,
+            speed: 1.0,
+            stragglers: 0,
+            run_mark: now,
+            run_done: 0.0,
             trace: Vec::new(),
         };
         let (slot, new) = self.jobs.insert(job);
@@ -193,11 +197,44 @@ impl Simulation {
 
     #[inline]
     fn set_phase(&mut self, j: u32, p: Phase) {
+        let now = self.events.now();
+        if self.jobs[j].phase == Phase::Running && self.jobs[j].speed < 1.0 {
+            self.slowed(j, now);
+        }
         let job = &mut self.jobs[j];
         let chips = self.pool.active(j) as u64 * job.node_chips as u64;
         self.meter.shift(job.phase.chip_state(), p.chip_state(), chips);
         job.phase = p;
-        job.phase_start = self.events.now();
+        job.phase_start = now;
+        job.run_mark = now;
+        job.run_done = 0.0;
+    }
+
+    /// Job `j` ran slowed from its mark to `now`: the busy time that did no work.
+    pub(crate) fn slowed(&mut self, j: u32, now: SimTime) {
+        let job = &self.jobs[j];
+        let idle = now.since(job.run_mark).as_millis() as f64 * (1.0 - job.speed) * job.chips as f64;
+        self.rec.slowed_chip_ms += idle.round() as u128;
+    }
+
+    /// Job `j` now computes at pace `speed`: a running segment's end is re-timed.
+    pub(crate) fn set_speed(&mut self, j: u32, speed: f64) {
+        let now = self.events.now();
+        if self.jobs[j].phase != Phase::Running {
+            self.jobs[j].speed = speed;
+            return;
+        }
+        if self.jobs[j].speed < 1.0 {
+            self.slowed(j, now);
+        }
+        let job = &mut self.jobs[j];
+        job.run_done += now.since(job.run_mark).as_millis() as f64 * job.speed;
+        job.run_mark = now;
+        job.speed = speed;
+        self.jobs.cancel_pending(j);
+        let after = self.jobs[j].phase_duration(Phase::Running);
+        let epoch = self.jobs.epoch(j);
+        self.events.after(after, JobEvent::PhaseEnd { job: j, epoch }.into());
     }
 
     /// Enter phase `p` and arm its end, timed by [`Job::phase_duration`] (a running

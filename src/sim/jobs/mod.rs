@@ -303,6 +303,12 @@ pub(crate) struct Job {
     pub hung_ms: u64,
     /// The checkpoint it wrote on notice of planned maintenance, paid before its next restart.
     pub notice: Duration,
+    /// Its pace (1: full; below while a straggler slows it), the stragglers slowing it,
+    /// and in the running segment: the work done (ms) up to `run_mark`.
+    pub speed: f64,
+    pub stragglers: u32,
+    pub run_mark: SimTime,
+    pub run_done: f64,
     /// Frontier jobs: the time to select hosts that join it, and that time when the
     /// next restart follows new hosts (else zero).
     pub selection: Duration,
@@ -315,7 +321,8 @@ impl Job {
     /// Computed work not yet saved: lost if the job is interrupted now.
     pub fn unsaved_work(&self, now: SimTime) -> u64 {
         match self.phase {
-            Phase::Running => now.since(self.phase_start).as_millis(),
+            Phase::Running if self.speed == 1.0 && self.run_done == 0.0 => now.since(self.phase_start).as_millis(),
+            Phase::Running => (self.run_done + now.since(self.run_mark).as_millis() as f64 * self.speed) as u64,
             Phase::Checkpointing => self.seg_len,
             _ => 0,
         }
@@ -326,7 +333,8 @@ impl Job {
     pub fn phase_duration(&self, p: Phase) -> Duration {
         match p {
             Phase::Restarting => self.restart + self.hang_now + self.notice + self.pick,
-            Phase::Running => Duration::from_millis(self.seg_len),
+            Phase::Running if self.speed == 1.0 => Duration::from_millis(self.seg_len),
+            Phase::Running => Duration::from_millis(((self.seg_len as f64 - self.run_done) / self.speed).ceil().max(0.0) as u64),
             Phase::Checkpointing => Duration::from_millis(self.ckpt.map_or(0, |c| c.write)),
             Phase::Queued | Phase::Waiting | Phase::Done | Phase::Killed => unreachable!("{p:?} has no timed end"),
         }

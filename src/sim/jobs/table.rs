@@ -42,6 +42,10 @@ impl JobTable {
     pub fn cancel_pending(&mut self, j: u32) {
         self.epochs.bump(j as usize);
     }
+    /// Slots in use or free: every job id is below it.
+    pub fn slots(&self) -> u32 {
+        self.list.len() as u32
+    }
     pub fn get(&self, j: u32) -> Option<&Job> {
         self.list.get(j as usize)
     }
