@@ -132,6 +132,9 @@ impl From<JobEvent> for Event {
 /// serial, work saved before the fault).
 type SilentFault = (Failure, Vec<(u32, u64, u64)>);
 
+/// A straggler not yet found, and each job it slowed: (slot, serial).
+type Straggler = (Failure, Vec<(u32, u64)>);
+
 /// The first free slot of a list of pending faults (a new one at the end if none).
 fn free_slot<T>(list: &mut Vec<Option<T>>) -> usize {
     match list.iter().position(Option::is_none) {
@@ -200,7 +203,7 @@ pub struct Simulation {
     /// then (slot, serial, work saved before the fault). Free slots are `None`.
     silent: Vec<Option<SilentFault>>,
     /// Stragglers not yet found, and the jobs each slowed (slot, serial).
-    slow: Vec<Option<(Failure, Vec<(u32, u64)>)>>,
+    slow: Vec<Option<Straggler>>,
     pub(crate) rec: Recorder,
 }
 
