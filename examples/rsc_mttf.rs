@@ -17,11 +17,16 @@
 //! - “lemons in service” (closed form): the MTTF if every job held its share of
 //!   lemons all the time, 1 / (nodes × r_f × 3.70).
 //!
-//! Each size runs as many jobs as fit on a site of at least 2,000 nodes (one node
-//! held as a hot spare per 50), for 180 days, with RSC-1's crews and spares scaled
-//! to the site (2 crews and 20 spare nodes per 2,000 nodes); the MTTF is wall time
-//! over interruptions, summed over the jobs, with an interval from the spread
-//! between jobs (a single job: the Poisson interval of its count).
+//! Each size runs as many jobs as fit on a site of at least 2,000 nodes, for 180
+//! days, with RSC-1's crews and spares scaled to the site (2 crews and 20 spare
+//! nodes per 2,000 nodes), placed two ways (two tables):
+//! - with hot spares (one node per 50): a failed node, once repaired, becomes the
+//!   job's spare, so a lemon sits out until the job's next failure;
+//! - re-placed: no hot spares; a job short of a node takes the node freed last, as a
+//!   scheduler that does not shun repaired nodes does, so lemons keep being used.
+//!
+//! The MTTF is wall time over interruptions, summed over the jobs, with an interval
+//! from the spread between jobs (a single job: the Poisson interval of its count).
 //!
 //! cargo run --release --example rsc_mttf
 
@@ -70,10 +75,10 @@ fn model(column: usize, nodes: u32) -> anyhow::Result<config::FailureModel> {
 }
 
 /// `count` frontier jobs of `gpus` GPUs each, every one with its hot spares, borrowing free nodes when short.
-fn scenario(gpus: u32, column: usize, seed: u64) -> anyhow::Result<Scenario> {
+fn scenario(gpus: u32, column: usize, hot_spares: bool, seed: u64) -> anyhow::Result<Scenario> {
     let mut s = config::default_scenario();
     let nodes = gpus.div_ceil(8);
-    let spares = nodes.div_ceil(50);
+    let spares = if hot_spares { nodes.div_ceil(50) } else { 0 };
     let total = (nodes + spares).max(2000) * 21 / 20;
     let count = ((total * 19 / 20) / (nodes + spares)).max(1);
     s.name = format!("rsc-1 mttf, {gpus} GPUs");
@@ -138,34 +143,37 @@ fn main() -> anyhow::Result<()> {
         4096 => "~10 h",
         _ => "",
     };
-    let cells: Vec<(usize, usize)> = (0..sizes.len()).flat_map(|i| (0..columns.len()).map(move |c| (i, c))).collect();
-    type Cell = ((usize, usize), (f64, f64, usize));
-    let results: Vec<Cell> = cells
-        .par_iter()
-        .map(|&(i, c)| -> anyhow::Result<_> {
-            let s = scenario(sizes[i], c, 1)?;
-            let r = Simulation::builder(&s).detail(Detail::Summary).try_build()?.run();
-            let jobs: Vec<(f64, f64)> = r.frontier.iter().map(|f| (f.wall_hours, f.interruptions as f64)).collect();
-            let (m, ci) = mttf(&jobs);
-            Ok(((i, c), (m, ci, jobs.len())))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    println!("Job MTTF against size on Meta's RSC-1 model (models/failure/rsc-1.ron), 180 days, 95% intervals");
-    print!("  {:>7} {:>5} {:>10} {:>8}", "GPUs", "jobs", "projection", "observed");
-    for c in columns {
-        print!(" {c:>19}");
-    }
-    println!(" {:>17}", "lemons in service");
-    for (i, &g) in sizes.iter().enumerate() {
-        let nodes = g.div_ceil(8) as f64;
-        let projection = 24.0 / (nodes * NODE_RATE_PER_DAY);
-        let jobs = results.iter().find(|r| r.0 == (i, 0)).map_or(0, |r| r.1.2);
-        print!("  {g:>7} {jobs:>5} {:>10} {:>8}", fmt_h(projection), observed(g));
-        for c in 0..columns.len() {
-            let (m, ci, _) = results.iter().find(|r| r.0 == (i, c)).expect("every cell ran").1;
-            print!(" {:>19}", format!("{} ± {}", fmt_h(m), fmt_h(ci)));
+    for (hot_spares, placement) in [(true, "with hot spares"), (false, "re-placed on the node freed last")] {
+        let cells: Vec<(usize, usize)> = (0..sizes.len()).flat_map(|i| (0..columns.len()).map(move |c| (i, c))).collect();
+        type Cell = ((usize, usize), (f64, f64, usize));
+        let results: Vec<Cell> = cells
+            .par_iter()
+            .map(|&(i, c)| -> anyhow::Result<_> {
+                let s = scenario(sizes[i], c, hot_spares, 1)?;
+                let r = Simulation::builder(&s).detail(Detail::Summary).try_build()?.run();
+                let jobs: Vec<(f64, f64)> = r.frontier.iter().map(|f| (f.wall_hours, f.interruptions as f64)).collect();
+                let (m, ci) = mttf(&jobs);
+                Ok(((i, c), (m, ci, jobs.len())))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        println!("Job MTTF against size on Meta's RSC-1 model (models/failure/rsc-1.ron), 180 days, 95% intervals; jobs {placement}");
+        print!("  {:>7} {:>5} {:>10} {:>8}", "GPUs", "jobs", "projection", "observed");
+        for c in columns {
+            print!(" {c:>19}");
         }
-        println!(" {:>17}", fmt_h(projection / LEMON_FACTOR));
+        println!(" {:>17}", "lemons in service");
+        for (i, &g) in sizes.iter().enumerate() {
+            let nodes = g.div_ceil(8) as f64;
+            let projection = 24.0 / (nodes * NODE_RATE_PER_DAY);
+            let jobs = results.iter().find(|r| r.0 == (i, 0)).map_or(0, |r| r.1.2);
+            print!("  {g:>7} {jobs:>5} {:>10} {:>8}", fmt_h(projection), observed(g));
+            for c in 0..columns.len() {
+                let (m, ci, _) = results.iter().find(|r| r.0 == (i, c)).expect("every cell ran").1;
+                print!(" {:>19}", format!("{} ± {}", fmt_h(m), fmt_h(ci)));
+            }
+            println!(" {:>17}", fmt_h(projection / LEMON_FACTOR));
+        }
+        println!();
     }
     println!("  projection: 1 / (nodes × 6.50 per 1,000 node-days); observed: Meta, docs/sources.md S2;");
     println!("  lemons in service: the projection over {LEMON_FACTOR:.2}, as if every job held its share of lemons all the time");
