@@ -133,6 +133,32 @@ fn ageing_with_instant_reboots_is_minimal_repair() {
     assert!(renewed > expected + 6.0 * se, "renewal {renewed} vs minimal repair {expected}");
 }
 
+/// Burn-in: units enter service at age B, so with instant reboots their count by T
+/// is Poisson with mean H(T + B) − H(B) = ((T+B)/λ)^k − (B/λ)^k (3 standard errors
+/// over 512 nodes): a 1,000-hour burn-in cuts the first 90 days' infant failures by half.
+#[test]
+fn burn_in_starts_units_at_their_burned_in_age() {
+    let (k, scale, days, burn) = (0.5, 1000.0, 90.0, 1000.0);
+    let class = format!(
+        "(name: \"infant\", category: Gpu, level: Node, ttf: Weibull(shape: {k}, scale_hours: {scale}),
+          outcome: Transient(reboot: Fixed(hours: 0.0)), ageing: true, burn_in_hours: {burn})"
+    );
+    let ron = site(&class, "None", 0.0, days)
+        .replace("racks_per_pod: 8, pods: 1", "racks_per_pod: 8, pods: 8")
+        .replace("chips: 256", "chips: 2048");
+    let r = Simulation::new(&scenario(&ron)).run();
+    let mut n = vec![0.0; 512];
+    for f in &r.failures {
+        n[f.unit as usize] += 1.0;
+    }
+    let t = days * 24.0;
+    let expected = ((t + burn) / scale).powf(k) - (burn / scale).powf(k);
+    let (m, _) = mean_se(&n);
+    let se = (expected / 512.0).sqrt();
+    println!("burn-in: {m:.3} failures a node vs {expected:.3} (se {se:.3}); without burn-in {:.3}", (t / scale).powf(k));
+    assert!((m - expected).abs() < 3.0 * se, "mean {m} vs {expected}");
+}
+
 /// Silent data corruption: every node corrupts data at 10.3 h, found 2 h later.
 /// The job checkpointed every hour, so at 12.3 h it holds 12 h of saved work, but
 /// everything since the last checkpoint before the fault (10 h) is corrupt: it

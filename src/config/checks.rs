@@ -139,6 +139,13 @@ impl FailureModel {
             if let Some(d) = &c.silent {
                 law(p, format!("classes[{i}].silent"), d)?;
             }
+            if c.burn_in_hours.get() > 0.0 && !c.ageing {
+                return problem(
+                    p,
+                    format!("classes[{i}].burn_in_hours"),
+                    "set without `ageing: true`; allowed: 0, or `ageing: true` with it",
+                );
+            }
             if let Some(sl) = &c.slow {
                 law(p, format!("classes[{i}].slow.detect"), &sl.detect)?;
                 if sl.speed.get() <= 0.0 {

@@ -120,6 +120,10 @@ pub struct FailureClassSpec {
     /// over the unit's life. Without, every outage renews the unit.
     #[serde(default)]
     pub ageing: bool,
+    /// With `ageing`: every unit, and every new part, enters service having run this
+    /// long in burn-in (failures in burn-in never reach the site): its age starts there.
+    #[serde(default = "super::workload::zero_hours")]
+    pub burn_in_hours: NonNeg,
     /// Optional: silent data corruption. The unit keeps running and the fault is
     /// found only after a draw of this law; every job that computed on it rolls back
     /// to its last checkpoint from before the fault, then the unit is repaired.

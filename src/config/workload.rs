@@ -199,6 +199,10 @@ pub struct Backfill {
     pub max_jobs_tested: u32,
 }
 
+pub(super) fn zero_hours() -> NonNeg {
+    zero()
+}
+
 fn zero() -> NonNeg {
     NonNeg::new(0.0)
 }

@@ -55,6 +55,8 @@ pub struct FailureClass {
     pub planned: bool,
     /// A unit's age runs on across reboots; a permanent repair makes it new.
     pub ageing: bool,
+    /// With ageing: the age at which a unit (or a new part) enters service, hours.
+    pub burn_in_hours: f64,
     /// Silent data corruption, found after a draw of this law.
     pub silent: Option<Law>,
     /// Fail-slow: the pace it leaves the jobs on it, until found.
@@ -73,6 +75,7 @@ impl FailureClass {
             burst: None,
             planned: false,
             ageing: false,
+            burn_in_hours: 0.0,
             silent: None,
             slow: None,
         }
@@ -83,6 +86,7 @@ impl FailureClass {
             burst: s.burst.clone(),
             planned: s.planned,
             ageing: s.ageing,
+            burn_in_hours: s.burn_in_hours.get(),
             silent: s.silent.clone(),
             slow: s.slow.clone(),
             ..Self::new(s.name.clone(), s.category, s.level, Arc::new(s.ttf.clone()), s.outcome.clone())
@@ -206,7 +210,7 @@ impl Failures {
                     rng: streams.rng(PURPOSE_CLASS, i as u64, 0),
                     outcome_rng: streams.rng(PURPOSE_OUTCOME, i as u64, 0),
                     clock_draws: if merged_rate.is_some() || bursts { Vec::new() } else { vec![0; units as usize] },
-                    born: if c.ageing && merged_rate.is_none() && !bursts { vec![0.0; units as usize] } else { Vec::new() },
+                    born: if c.ageing && merged_rate.is_none() && !bursts { vec![-c.burn_in_hours; units as usize] } else { Vec::new() },
                 }
             })
             .collect();
@@ -543,7 +547,7 @@ impl Failures {
         if f.permanent
             && let Some(b) = self.state[class as usize].born.get_mut(unit as usize)
         {
-            *b = sched.now().as_hours();
+            *b = sched.now().as_hours() - self.classes[class as usize].burn_in_hours;
         }
         if !self.state[class as usize].clock_draws.is_empty() && self.replay.is_none() {
             self.schedule_clock(class as usize, unit, sched);
