@@ -54,6 +54,7 @@ pub fn failures_csv(r: &Report) -> Vec<u8> {
         "jobs_hit",
         "recovered_h",
         "lemon_node",
+        "onset_h",
     ]);
     for f in &r.failures {
         let c = &r.classes[f.class as usize];
@@ -75,6 +76,7 @@ pub fn failures_csv(r: &Report) -> Vec<u8> {
             jobs.join(";"),
             f.recovered.map(|t| format!("{:.6}", t.as_hours())).unwrap_or_default(),
             at.node.is_some_and(|n| r.lemons.0.binary_search(&n).is_ok()).to_string(),
+            f.onset.map(|t| format!("{:.6}", t.as_hours())).unwrap_or_default(),
         ]);
     }
     w.bytes()

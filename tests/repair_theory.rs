@@ -241,24 +241,26 @@ fn escalation_clears_faults_in_the_proportions_each_stage_succeeds() {
     }
 }
 
-/// Detection: a job struck by a fault hangs for the detection delay d before its
-/// restart. With no restart overhead of its own, all restart chip-time is that
-/// hang (exactly). The job restarts only when all its 20,000 nodes are up, so the
-/// next fault comes at rate Λ = 20,000 × 1e-4 per hour and cuts the hang short:
-/// each interruption hangs min(d, X), X ~ Exp(Λ), with mean (1 − e^(−Λd))/Λ and
-/// second moment 2/Λ² · (1 − e^(−Λd)(1 + Λd)). Tolerance: 3 standard errors.
+/// Detection: a job struck by a fault hangs until the fault is seen, d after it,
+/// before its restart. The job (19,000 nodes, 1,000 hot spares) restarts at once on a
+/// spare, so it hangs d unless the next fault cuts the hang short. With no restart
+/// overhead of its own, all restart chip-time is that hang (exactly). The next fault
+/// comes at rate Λ = 19,000 × 1e-4 per hour, so each interruption hangs min(d, X),
+/// X ~ Exp(Λ), with mean (1 − e^(−Λd))/Λ and second moment 2/Λ² · (1 − e^(−Λd)(1 + Λd)).
+/// Tolerance: 3 standard errors.
 #[test]
 fn detection_delay_is_restart_time_counted_on_its_own() {
-    let d = 0.25;
-    let s = scenario(&escalating_site(None, d, 5));
-    let r = Simulation::builder(&s).detail(Detail::Summary).build().run().summary();
+    let d: f64 = 0.25;
+    let ron = repair_site(20_000, 16, 19_000, 1_000, 1_000, 1e-4, 0.2, 2_000.0, 5)
+        .replace("swap: Fixed(hours: 1.0))", &format!("swap: Fixed(hours: 1.0)), detection: Some(Fixed(hours: {d}))"));
+    let r = Simulation::builder(&scenario(&ron)).detail(Detail::Summary).build().run().summary();
     let installed = r.chips as f64 * r.horizon_days * 24.0;
     let restart_chip_h = r.time_breakdown.restart * installed;
     println!("restart {restart_chip_h:.1} chip-h, detection {:.1} chip-h", r.repair.detection_chip_hours);
     assert!(r.repair.detection_chip_hours > 0.0);
     assert!((restart_chip_h - r.repair.detection_chip_hours).abs() < 1e-6 * restart_chip_h);
     let f = &r.frontier[0];
-    let lambda = 20_000.0 * 1e-4;
+    let lambda: f64 = 19_000.0 * 1e-4;
     let mean = (1.0 - (-lambda * d).exp()) / lambda;
     let second = 2.0 / lambda.powi(2) * (1.0 - (-lambda * d).exp() * (1.0 + lambda * d));
     let n = f.interruptions as f64;

@@ -193,19 +193,21 @@ pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputErr
         let at = Path::new(&file.workload).parent().unwrap_or(Path::new(""));
         t.file = normalize(&dir.join(at).join(&t.file)).display().to_string();
     }
-    // A failure trace named in the failure model is relative to that file; read it once
-    // now, so that a bad row is an input error before anything runs.
-    if let Some(r) = scenario.failure.replay.as_mut() {
-        if Path::new(r.as_str()).is_relative() {
-            let at = Path::new(&file.failure).parent().unwrap_or(Path::new(""));
-            *r = normalize(&dir.join(at).join(&*r)).display().to_string();
-        }
-        super::read_failure_trace(Path::new(r.as_str()), &scenario.failure.classes, &scenario.facility)?;
+    // A failure trace named in the failure model is relative to that file.
+    if let Some(r) = scenario.failure.replay.as_mut()
+        && Path::new(r.as_str()).is_relative()
+    {
+        let at = Path::new(&file.failure).parent().unwrap_or(Path::new(""));
+        *r = normalize(&dir.join(at).join(&*r)).display().to_string();
     }
     scenario.check().map_err(|p| {
         let (_, file, text) = texts.iter().find(|t| t.0 == p.part).expect("every part was read");
         in_file(file, text, p)
     })?;
+    // Read it once now (the facility checked), so that a bad row is an input error before anything runs.
+    if let Some(r) = &scenario.failure.replay {
+        super::read_failure_trace(Path::new(r.as_str()), &scenario.failure.classes, &scenario.facility)?;
+    }
     Ok(scenario)
 }
 

@@ -14,6 +14,8 @@ pub struct ReplayedFailure {
     pub time_h: f64,
     pub class: u16,
     pub unit: u32,
+    /// For a silent or fail-slow fault: how long after `time_h` (its onset) it was found.
+    pub found_after_h: Option<f64>,
 }
 
 /// Units of a site at `level`.
@@ -43,8 +45,10 @@ pub fn read_failure_trace(path: &Path, classes: &[FailureClassSpec], site: &Faci
 
 /// Parse a failure trace: a CSV with a header naming at least `time_h` (hours from the
 /// start, ≥ 0), `class` (a class name of the failure model) and `unit` (the unit's id at
-/// its class's level, below the site's count). Rows come back sorted by time (ties in
-/// file order). Errors name the file, the line, the column and what is allowed.
+/// its class's level, below the site's count). An optional `onset_h` column (as
+/// failures.csv has) gives a silent or fail-slow fault's onset, `time_h` being when it
+/// was found. Rows come back sorted by time (ties in file order). Errors name the file,
+/// the line, the column and what is allowed.
 pub fn parse_failure_trace(
     file: &str,
     text: &str,
@@ -66,6 +70,7 @@ pub fn parse_failure_trace(
         })
     };
     let (t, c, u) = (column("time_h")?, column("class")?, column("unit")?);
+    let onset = header.iter().position(|h| h == "onset_h");
     let names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
     let mut out = Vec::new();
     for (i, rec) in r.records().enumerate() {
@@ -84,7 +89,16 @@ pub fn parse_failure_trace(
             let level = classes[class].level.label();
             at(line, u + 1, "unit", format!("got `{}`; allowed: a {level} id from 0 to {} (class `{}`)", get(u), max - 1, names[class]))
         })?;
-        out.push(ReplayedFailure { time_h, class: class as u16, unit: unit as u32 });
+        let (time_h, found_after_h) = match onset.map(get).filter(|v| !v.is_empty()) {
+            None => (time_h, None),
+            Some(v) => {
+                let o = v.parse::<f64>().ok().filter(|o| o.is_finite() && *o >= 0.0 && *o <= time_h).ok_or_else(|| {
+                    at(line, onset.unwrap_or(0) + 1, "onset_h", format!("got `{v}`; allowed: empty, or hours from 0 to time_h ({time_h})"))
+                })?;
+                (o, Some(time_h - o))
+            }
+        };
+        out.push(ReplayedFailure { time_h, class: class as u16, unit: unit as u32, found_after_h });
     }
     out.sort_by(|a, b| a.time_h.total_cmp(&b.time_h));
     Ok(out)

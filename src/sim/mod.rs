@@ -130,10 +130,10 @@ impl From<JobEvent> for Event {
 
 /// A silent fault not yet found, and each job computing on its unit then: (slot,
 /// serial, work saved before the fault).
-type SilentFault = (Failure, Vec<(u32, u64, u64)>);
+type SilentFault = (Failure, SimTime, Vec<(u32, u64, u64)>);
 
 /// A straggler not yet found, and each job it slowed: (slot, serial).
-type Straggler = (Failure, Vec<(u32, u64)>);
+type Straggler = (Failure, SimTime, Vec<(u32, u64)>);
 
 /// The first free slot of a list of pending faults (a new one at the end if none).
 fn free_slot<T>(list: &mut Vec<Option<T>>) -> usize {
@@ -381,7 +381,10 @@ impl Simulation {
             )
             .with_retirement(scenario.failure.retirement.clone(), topo.nodes())
             .with_detection(scenario.failure.detection.clone())
-            .with_latent_faults(scenario.failure.repair.escalation.is_some() && flow.is_none(), topo.nodes())
+            .with_latent_faults(
+                scenario.failure.repair.escalation.as_ref().filter(|_| flow.is_none()).map(|e| e.refail.clone()),
+                topo.nodes(),
+            )
             .with_replay(replay),
             repair: Repair::new(
                 &scenario.failure.repair,
@@ -437,10 +440,14 @@ impl Simulation {
     pub fn into_snapshot(mut self) -> RunSnapshot {
         self.run_until(self.horizon);
         self.meter.advance(self.horizon);
-        // Jobs still slowed by a straggler: their slowed time up to the horizon.
+        // Jobs still slowed by a straggler, or hanging at the end: their time up to the horizon.
         for j in 0..self.jobs.slots() {
-            if self.jobs.get(j).is_some_and(|job| job.phase == Phase::Running && job.speed < 1.0) {
+            let Some(job) = self.jobs.get(j) else { continue };
+            if job.phase == Phase::Running && job.speed < 1.0 {
                 self.slowed(j, self.horizon);
+            } else if job.phase == Phase::Restarting {
+                let hung = job.hang_now.as_millis().min(self.horizon.since(job.phase_start).as_millis());
+                self.hung(j, hung);
             }
         }
         self.usage.advance(self.horizon);
@@ -573,7 +580,7 @@ impl Simulation {
                     if self.detail == Detail::Full {
                         self.rec.failure_back(self.outage_rows[outage as usize], self.events.now());
                     }
-                    self.failures.back(&b.failure, b.refail, &mut self.events);
+                    self.failures.back(&b.failure, b.fix, b.refail, &mut self.events);
                     self.recovered(b.failure);
                 }
             }
@@ -663,33 +670,66 @@ impl Simulation {
     /// (the slowest straggler sets a job's pace) until it is found `after` from now.
     fn straggle(&mut self, f: Failure, speed: f64, after: crate::engine::Duration) {
         let struck: Vec<(u32, u64)> = self.computing_on(&f).into_iter().map(|j| (j, self.jobs[j].serial)).collect();
+        let slot = free_slot(&mut self.slow);
         for &(j, _) in &struck {
-            self.jobs[j].stragglers += 1;
+            self.jobs[j].paces.push((speed, slot as u32));
             let pace = self.jobs[j].speed.min(speed);
             self.set_speed(j, pace);
         }
-        let slot = free_slot(&mut self.slow);
-        self.slow[slot] = Some((f, struck));
+        self.slow[slot] = Some((f, self.events.now(), struck));
         self.events.after(after, Event::SlowFound { slot: slot as u32 });
     }
 
     /// A straggler is found: the jobs it slowed (with no other straggler) get their
     /// pace back, and its unit goes out of service as a failure does.
     fn slow_found(&mut self, slot: u32) {
-        let Some((mut f, struck)) = self.slow[slot as usize].take() else { return };
+        let Some((mut f, onset, struck)) = self.slow[slot as usize].take() else { return };
         f.slow = None;
         for (j, serial) in struck {
-            if self.jobs.get(j).is_some_and(|job| job.serial == serial && job.stragglers > 0) {
-                self.jobs[j].stragglers -= 1;
-                if self.jobs[j].stragglers == 0 {
-                    self.set_speed(j, 1.0);
-                }
+            let Some(job) = self.jobs.get(j).filter(|job| job.serial == serial) else { continue };
+            if let Some(i) = job.paces.iter().position(|p| p.1 == slot) {
+                self.jobs[j].paces.swap_remove(i);
+                self.pace_of_stragglers(j);
             }
         }
         if self.pool.unit_up(f.level, f.unit) {
             self.fail(f);
+            self.rec_onset(onset);
         } else {
             self.failures.unit_back(&f, &mut self.events);
+        }
+    }
+
+    /// Job `j` goes at the pace of the slowest straggler it still computes on (1 with none).
+    pub(crate) fn pace_of_stragglers(&mut self, j: u32) {
+        let pace = self.jobs[j].paces.iter().map(|p| p.0).fold(1.0, f64::min);
+        if pace != self.jobs[j].speed {
+            self.set_speed(j, pace);
+        }
+    }
+
+    /// Job `j` restarts: stragglers on nodes it no longer computes on slow it no more.
+    pub(crate) fn drop_stragglers_left_behind(&mut self, j: u32) {
+        if self.jobs[j].paces.is_empty() {
+            return;
+        }
+        let mut paces = std::mem::take(&mut self.jobs[j].paces);
+        paces.retain(|&(_, slot)| {
+            self.slow[slot as usize].as_ref().is_some_and(|(f, _, _)| {
+                self.topo.nodes_of(f.level, f.unit).any(|n| {
+                    (self.pool.role(n) == Role::Active && self.pool.owner(n) == Some(j))
+                        || (self.pool.role(n) == Role::Shared && self.pool.jobs_on(n).contains(&j))
+                })
+            })
+        });
+        self.jobs[j].paces = paces;
+        self.pace_of_stragglers(j);
+    }
+
+    /// The failure just listed (at `Detail::Full`) began, unseen, at `onset`.
+    fn rec_onset(&mut self, onset: SimTime) {
+        if self.detail == Detail::Full {
+            self.rec.onset_of_last(onset);
         }
     }
 
@@ -699,7 +739,7 @@ impl Simulation {
         let struck: Vec<(u32, u64, u64)> =
             self.computing_on(&f).into_iter().map(|j| (j, self.jobs[j].serial, self.jobs[j].work_done)).collect();
         let slot = free_slot(&mut self.silent);
-        self.silent[slot] = Some((f, struck));
+        self.silent[slot] = Some((f, self.events.now(), struck));
         self.events.after(after, Event::SilentFound { slot: slot as u32 });
     }
 
@@ -707,12 +747,13 @@ impl Simulation {
     /// every job that computed on it since rolls back to what it had saved before it
     /// (checkpoints written since hold corrupt state), restarting if it still runs.
     fn silent_found(&mut self, slot: u32) {
-        let Some((mut f, struck)) = self.silent[slot as usize].take() else { return };
+        let Some((mut f, onset, struck)) = self.silent[slot as usize].take() else { return };
         f.silent = None;
         // Jobs the outage itself interrupts are not interrupted twice.
         let mut hit = Vec::new();
         if self.pool.unit_up(f.level, f.unit) {
             self.fail(f);
+            self.rec_onset(onset);
             hit.extend(self.hit_scratch.iter().filter(|h| h.1).map(|h| h.0));
         } else {
             self.failures.unit_back(&f, &mut self.events);
@@ -756,9 +797,10 @@ impl Simulation {
         }
         for &(job, active) in &hits {
             if active && self.jobs[job].phase.computing() {
-                // The job hangs until the fault is seen: that time opens its restart.
-                let hang = &mut self.jobs[job].hang;
-                *hang = (*hang).max(f.detect);
+                // The job hangs until the fault is seen: a restart before then waits for it.
+                let seen = self.events.now() + f.detect;
+                let job_seen = &mut self.jobs[job].seen;
+                *job_seen = (*job_seen).max(seen);
                 self.interrupt(job, if f.planned { Cause::Maintenance } else { Cause::Failure });
             }
         }

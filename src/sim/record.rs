@@ -26,6 +26,8 @@ pub struct FailureRecord {
     pub jobs_hit: Vec<JobTag>,
     /// When the unit was back in service (`None`: still down at the horizon).
     pub recovered: Option<SimTime>,
+    /// A silent or fail-slow fault: when it began (`time` is when it was found).
+    pub onset: Option<SimTime>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -264,8 +266,14 @@ impl Recorder {
     /// The failure list, kept at [`Detail::Full`](crate::sim::Detail) only.
     /// Returns the failure's row, for [`failure_back`](Self::failure_back).
     pub(crate) fn failure(&mut self, time: SimTime, class: u16, unit: u32, permanent: bool, jobs_hit: Vec<JobTag>) -> u32 {
-        self.failures.push(FailureRecord { time, class, unit, permanent, jobs_hit, recovered: None });
+        self.failures.push(FailureRecord { time, class, unit, permanent, jobs_hit, recovered: None, onset: None });
         (self.failures.len() - 1) as u32
+    }
+    /// The last failure listed was a hidden fault that began at `at`.
+    pub(crate) fn onset_of_last(&mut self, at: SimTime) {
+        if let Some(f) = self.failures.last_mut() {
+            f.onset = Some(at);
+        }
     }
     pub(crate) fn failure_back(&mut self, row: u32, at: SimTime) {
         if let Some(f) = self.failures.get_mut(row as usize) {

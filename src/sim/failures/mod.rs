@@ -5,6 +5,7 @@
 pub mod repair;
 
 use super::Event;
+use super::failures::repair::Fix;
 use crate::config::{Burst, Category, DurationLaw, FailureClassSpec, Law, Level, Outcome, ReplayedFailure, Retirement, exp_draw};
 use crate::engine::{Duration, Scheduler, SimRng, SimTime, Streams, stream_id};
 use crate::sim::topology::Topology;
@@ -18,6 +19,8 @@ const PURPOSE_CLOCK: u64 = stream_id("unit-clock");
 const PURPOSE_LEMONS: u64 = stream_id("lemon-nodes");
 const PURPOSE_RETIRE: u64 = stream_id("retirement");
 const PURPOSE_DETECT: u64 = stream_id("detection");
+const PURPOSE_RECUR: u64 = stream_id("recurrence");
+const PURPOSE_HIDDEN: u64 = stream_id("hidden-delay");
 
 /// The failure family's events.
 #[derive(Clone, Copy, Debug)]
@@ -126,6 +129,8 @@ struct ClassState {
     factor: f64,
     rng: SimRng,
     outcome_rng: SimRng,
+    /// Delays of silent and fail-slow faults, apart so that they leave outcomes be.
+    hidden_rng: SimRng,
     /// Draws taken so far by each unit's own clock (non-exponential laws).
     clock_draws: Vec<u32>,
     /// With ageing: when each unit was last new (hours).
@@ -154,6 +159,10 @@ pub struct Failures {
     /// Per node, the generation of its latent (misdiagnosed) fault: a recurrence of
     /// an older one is void. Kept only when repairs can misdiagnose.
     latent: Vec<u32>,
+    /// How long a misdiagnosed node runs before its fault strikes again, and the
+    /// stream for that and for the recurrences' repair times (their own, so that
+    /// escalation leaves other failures' outcomes be).
+    refail: Option<(Law, SimRng)>,
     /// A failure trace replayed instead of the classes' laws.
     replay: Option<Vec<ReplayedFailure>>,
 }
@@ -209,6 +218,7 @@ impl Failures {
                     factor,
                     rng: streams.rng(PURPOSE_CLASS, i as u64, 0),
                     outcome_rng: streams.rng(PURPOSE_OUTCOME, i as u64, 0),
+                    hidden_rng: streams.rng(PURPOSE_HIDDEN, i as u64, 0),
                     clock_draws: if merged_rate.is_some() || bursts { Vec::new() } else { vec![0; units as usize] },
                     born: if c.ageing && merged_rate.is_none() && !bursts { vec![-c.burn_in_hours; units as usize] } else { Vec::new() },
                 }
@@ -228,6 +238,7 @@ impl Failures {
             retired_good: 0,
             detection: None,
             latent: Vec::new(),
+            refail: None,
             replay: None,
         }
     }
@@ -247,10 +258,12 @@ impl Failures {
         self
     }
 
-    /// Repairs may misdiagnose: keep each node's latent-fault generation.
-    pub fn with_latent_faults(mut self, on: bool, nodes: u32) -> Self {
-        if on {
+    /// Repairs may misdiagnose, a latent fault striking again after a draw of `refail`:
+    /// keep each node's latent-fault generation.
+    pub fn with_latent_faults(mut self, refail: Option<Law>, nodes: u32) -> Self {
+        if let Some(law) = refail {
             self.latent = vec![0; nodes as usize];
+            self.refail = Some((law, self.streams.rng(PURPOSE_RECUR, 0, 0)));
         }
         self
     }
@@ -263,13 +276,18 @@ impl Failures {
         }
     }
 
-    /// A unit is back: after `refail` if its fault is still there (misdiagnosed), the
-    /// same fault strikes again; otherwise any latent fault of its node is gone.
-    pub fn back(&mut self, f: &Failure, refail: Option<Duration>, sched: &mut Scheduler<Event>) {
+    /// A unit is back after an outage that ended by `fix`. Misdiagnosed: its fault
+    /// strikes again after `refail` (not under replay: the trace holds every failure).
+    /// Cleared (automatic, crew, vendor or replacement): any latent fault of its node is
+    /// gone. A reboot of a transient failure leaves a latent fault be.
+    pub fn back(&mut self, f: &Failure, fix: Fix, refail: Option<Duration>, sched: &mut Scheduler<Event>) {
         let Some(node) = self.node_of(f.level, f.unit).filter(|_| !self.latent.is_empty()) else { return };
+        if fix == Fix::Rebooted {
+            return;
+        }
         let g = &mut self.latent[node as usize];
         *g = g.wrapping_add(1);
-        if let Some(after) = refail {
+        if let Some(after) = refail.filter(|_| self.replay.is_none()) {
             sched.after(after, FailureEvent::Recur { class: f.class, unit: f.unit, generation: *g }.into());
         }
     }
@@ -336,10 +354,13 @@ impl Failures {
         *k += 1;
         let first = *k == 1;
         let ttf = &self.classes[c].ttf;
-        let mut h = match self.state[c].born.get(unit as usize) {
-            Some(&born) => ttf.residual_hours(sched.now().as_hours() - born, &mut rng),
-            None if first => ttf.first_hours(&mut rng),
-            None => ttf.sample_hours(&mut rng),
+        // With ageing, from the unit's age; a first draw at age 0 keeps a periodic law's phase.
+        let age = self.state[c].born.get(unit as usize).map(|&born| sched.now().as_hours() - born);
+        let mut h = match (first, age) {
+            (true, Some(a)) if a > 0.0 => ttf.residual_hours(a, &mut rng),
+            (true, _) => ttf.first_hours(&mut rng),
+            (false, Some(a)) => ttf.residual_hours(a, &mut rng),
+            (false, None) => ttf.sample_hours(&mut rng),
         };
         if self.on_lemon(c, unit) {
             // Failing k times as often: the same law on a clock k times as fast.
@@ -421,33 +442,67 @@ impl Failures {
                     sched.at(SimTime::from_hours(next.time_h), FailureEvent::Replay { row: row + 1 }.into());
                 }
                 let c = r.class as usize;
-                up(self.classes[c].level, r.unit).then(|| self.draw(c, r.unit, sched.now().as_hours()))
+                let mut f = up(self.classes[c].level, r.unit).then(|| self.draw(c, r.unit, sched.now().as_hours()))?;
+                // A silent or fail-slow fault is found when the trace says it was.
+                if let Some(h) = r.found_after_h {
+                    let after = Duration::from_hours(h);
+                    if self.classes[c].silent.is_some() {
+                        f.silent = Some(after);
+                    } else if let Some(sl) = &self.classes[c].slow {
+                        f.slow = Some((sl.speed.get(), after));
+                    }
+                }
+                Some(f)
             }
             // The fault a repair missed: the same class strikes again, as a permanent fault.
             FailureEvent::Recur { class, unit, generation } => {
                 let c = class as usize;
                 let node = self.node_of(self.classes[c].level, unit)?;
-                if self.latent.get(node as usize) != Some(&generation) || !up(self.classes[c].level, unit) {
+                if self.latent.get(node as usize) != Some(&generation) {
                     return None;
                 }
-                let mut f = self.draw(c, unit, sched.now().as_hours());
-                if !f.permanent {
-                    let rng = &mut self.state[c].outcome_rng;
-                    if let Outcome::Mixed { repair, .. } | Outcome::Permanent { repair } = &self.classes[c].outcome {
-                        f.repair = Duration::from_hours(repair.sample_hours(rng));
-                    }
-                    f.permanent = true;
+                let (law, rng) = self.refail.as_mut()?;
+                if !up(self.classes[c].level, unit) {
+                    // Down for another reason, or not computing: the fault is still there.
+                    let after = Duration::from_hours(law.sample_hours(rng));
+                    sched.after(after, FailureEvent::Recur { class, unit, generation }.into());
+                    return None;
                 }
-                Some(f)
+                // The same fault again, a permanent one; its repair time from the recurrences' stream.
+                let repair = match &self.classes[c].outcome {
+                    Outcome::Mixed { repair, .. } | Outcome::Permanent { repair } => repair.sample_hours(rng),
+                    Outcome::Transient { reboot } => reboot.sample_hours(rng),
+                };
+                let now_h = sched.now().as_hours();
+                self.prelude(c, unit, now_h).or_else(|| {
+                    let detect = self.detect(c);
+                    let (level, planned) = (self.classes[c].level, self.classes[c].planned);
+                    Some(Failure {
+                        class,
+                        level,
+                        unit,
+                        permanent: true,
+                        repair: Duration::from_hours(repair),
+                        replace: false,
+                        detect,
+                        planned,
+                        silent: None,
+                        slow: None,
+                    })
+                })
             }
         }
     }
 
-    /// Mark a failure of a silent or fail-slow class with the delay until it is found.
+    /// Mark a failure of a silent or fail-slow class with the delay until it is found
+    /// (unless a replayed trace gave it).
     #[inline]
     pub fn hide(&mut self, f: &mut Failure) {
+        if f.silent.is_some() || f.slow.is_some() {
+            return;
+        }
         let c = &self.classes[f.class as usize];
-        let rng = &mut self.state[f.class as usize].outcome_rng;
+        let rng = &mut self.state[f.class as usize].hidden_rng;
         if let Some(law) = &c.silent {
             f.silent = Some(Duration::from_hours(law.sample_hours(rng)));
         } else if let Some(sl) = &c.slow {
@@ -466,6 +521,16 @@ impl Failures {
 
     #[inline]
     fn draw(&mut self, c: usize, unit: u32, now_h: f64) -> Failure {
+        if let Some(f) = self.prelude(c, unit, now_h) {
+            return f;
+        }
+        self.outcome(c, unit)
+    }
+
+    /// What every failure of a chip or node does first: count it against a lemon and
+    /// toward retirement; the retirement's failure when that retires the node.
+    #[inline]
+    fn prelude(&mut self, c: usize, unit: u32, now_h: f64) -> Option<Failure> {
         if self.on_lemon(c, unit) {
             self.on_lemons += 1;
         }
@@ -474,7 +539,7 @@ impl Failures {
             if let Some(repair) = self.retire(node, now_h) {
                 let detect = self.detect(c);
                 let planned = self.classes[c].planned;
-                return Failure {
+                return Some(Failure {
                     class: c as u16,
                     level: self.classes[c].level,
                     unit,
@@ -485,9 +550,15 @@ impl Failures {
                     planned,
                     silent: None,
                     slow: None,
-                };
+                });
             }
         }
+        None
+    }
+
+    /// A failure's outcome from its class's outcome stream.
+    #[inline]
+    fn outcome(&mut self, c: usize, unit: u32) -> Failure {
         let rng = &mut self.state[c].outcome_rng;
         let (permanent, hours) = match &self.classes[c].outcome {
             Outcome::Transient { reboot } => (false, reboot.sample_hours(rng)),

@@ -300,6 +300,8 @@ struct Escalating {
 #[derive(Clone, Copy, Debug)]
 pub struct Back {
     pub failure: Failure,
+    /// How the outage ended.
+    pub fix: Fix,
     /// Misdiagnosed: the fault strikes again after this long.
     pub refail: Option<Duration>,
 }
@@ -495,8 +497,6 @@ impl Repair {
         self.advance(now);
         while self.crews.free > 0 {
             let Some((id, since)) = self.crews.queue.pop_front() else { break };
-            self.tally.crew_waits += 1;
-            self.tally.crew_wait_ms += (now - since) as u128;
             let o = &self.outages[id as usize];
             let stage = if o.step == 0 {
                 self.flow.with_crew(o, id, self.spares.in_stock)
@@ -511,6 +511,8 @@ impl Repair {
             } else {
                 self.crews.free -= 1;
                 o.crew = true;
+                self.tally.crew_waits += 1;
+                self.tally.crew_wait_ms += (now - since) as u128;
             }
             self.run_stage(id, sched);
         }
@@ -577,7 +579,7 @@ impl Repair {
         }
         self.free_ids.push(id);
         self.note(now.as_millis());
-        Some(Back { failure: o.failure, refail })
+        Some(Back { failure: o.failure, fix, refail })
     }
 
     pub fn spare_back(&mut self, now: SimTime) {

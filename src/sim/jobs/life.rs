@@ -56,14 +56,14 @@ impl Simulation {
             interruptions: 0,
             checkpoints: 0,
             lost_chip_ms: 0,
-            hang: Duration::ZERO,
+            seen: now,
             hang_now: Duration::ZERO,
             hung_ms: 0,
             notice: Duration::ZERO,
             selection: Duration::ZERO,
             pick: Duration::ZERO,
             speed: 1.0,
-            stragglers: 0,
+            paces: Vec::new(),
             run_mark: now,
             run_done: 0.0,
             trace: Vec::new(),
@@ -267,9 +267,12 @@ impl Simulation {
     /// The job holds all the nodes it needs: restart if it ran before, else compute.
     #[inline]
     fn begin(&mut self, j: u32) {
+        self.drop_stragglers_left_behind(j);
         if self.jobs[j].resumed {
             let job = &mut self.jobs[j];
-            job.hang_now = std::mem::replace(&mut job.hang, Duration::ZERO);
+            // Detection runs from the fault: time spent waiting for nodes counts against it.
+            let now = self.events.now();
+            job.hang_now = if job.seen > now { job.seen.since(now) } else { Duration::ZERO };
             self.enter_timed(j, Phase::Restarting);
             self.jobs[j].notice = Duration::ZERO;
             self.jobs[j].pick = Duration::ZERO;
@@ -311,7 +314,7 @@ impl Simulation {
 
     /// Job `j` hung `ms` on a fault not yet seen (time that opened its restart).
     #[inline]
-    fn hung(&mut self, j: u32, ms: u64) {
+    pub(crate) fn hung(&mut self, j: u32, ms: u64) {
         if ms > 0 {
             let job = &mut self.jobs[j];
             job.hung_ms += ms;

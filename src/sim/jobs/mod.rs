@@ -296,9 +296,9 @@ pub(crate) struct Job {
     pub interruptions: u32,
     pub checkpoints: u32,
     pub lost_chip_ms: u128,
-    /// Hanging on a fault not yet seen: the next restart opens with it; the
-    /// current restart's hang; and all the time it hung so far (ms).
-    pub hang: Duration,
+    /// When the faults that struck it are seen (a restart before then hangs until
+    /// then); the current restart's hang; and all the time it hung so far (ms).
+    pub seen: SimTime,
     pub hang_now: Duration,
     pub hung_ms: u64,
     /// The checkpoint it wrote on notice of planned maintenance, paid before its next restart.
@@ -306,7 +306,8 @@ pub(crate) struct Job {
     /// Its pace (1: full; below while a straggler slows it), the stragglers slowing it,
     /// and in the running segment: the work done (ms) up to `run_mark`.
     pub speed: f64,
-    pub stragglers: u32,
+    /// The stragglers slowing it, not yet found: (pace, slot of the straggler).
+    pub paces: Vec<(f64, u32)>,
     pub run_mark: SimTime,
     pub run_done: f64,
     /// Frontier jobs: the time to select hosts that join it, and that time when the
@@ -333,7 +334,7 @@ impl Job {
     pub fn phase_duration(&self, p: Phase) -> Duration {
         match p {
             Phase::Restarting => self.restart + self.hang_now + self.notice + self.pick,
-            Phase::Running if self.speed == 1.0 => Duration::from_millis(self.seg_len),
+            Phase::Running if self.speed == 1.0 && self.run_done == 0.0 => Duration::from_millis(self.seg_len),
             Phase::Running => Duration::from_millis(((self.seg_len as f64 - self.run_done) / self.speed).ceil().max(0.0) as u64),
             Phase::Checkpointing => Duration::from_millis(self.ckpt.map_or(0, |c| c.write)),
             Phase::Queued | Phase::Waiting | Phase::Done | Phase::Killed => unreachable!("{p:?} has no timed end"),
