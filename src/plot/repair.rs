@@ -137,16 +137,17 @@ impl Chart for PipelineChart<'_> {
         let s = self.s;
         let end_h = s.head.horizon_days * 24.0;
         let sub = match &s.repair {
-            Some(r) => format!(
-                "{} · rebooted {}, auto-fixed {}, crew-fixed {}, vendor returns {}, misdiagnosed {} · mean wait for a crew {}",
-                s.head.subtitle(),
-                fmt_int(r.rebooted),
-                fmt_int(r.auto_fixed),
-                fmt_int(r.crew_fixed),
-                fmt_int(r.rma),
-                fmt_int(r.misdiagnosed),
-                fmt_duration_h(r.mean_wait_for_crew_h)
-            ),
+            Some(r) => {
+                // The stages a run without escalation never uses are left out.
+                let stages: Vec<String> =
+                    [("rebooted", r.rebooted, true), ("auto-fixed", r.auto_fixed, false), ("crew-fixed", r.crew_fixed, true)]
+                        .into_iter()
+                        .chain([("vendor returns", r.rma, false), ("misdiagnosed", r.misdiagnosed, false)])
+                        .filter(|&(_, n, always)| always || n > 0)
+                        .map(|(name, n, _)| format!("{name} {}", fmt_int(n)))
+                        .collect();
+                format!("{} · {} · mean wait for a crew {}", s.head.subtitle(), stages.join(", "), fmt_duration_h(r.mean_wait_for_crew_h))
+            }
             None => s.head.subtitle(),
         };
         let title = match &s.repair {
