@@ -49,6 +49,7 @@ fn site(nodes: u32) -> Facility {
         nodes_per_rack: Count::new(4),
         racks_per_pod: Count::new(25),
         pods: Count::new(pods),
+        commissioning: None,
     }
 }
 

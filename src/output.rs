@@ -468,7 +468,7 @@ pub fn human_summary(r: &Report) -> String {
         );
     }
     out += &format!(
-        "  chip-time  useful {:.1}% · checkpoint {:.1}% · restart {:.1}% · lost {:.1}%{} · waiting {:.1}% · idle {:.1}% (hot spares {:.1}%, free {:.1}%) · down {:.1}%\n",
+        "  chip-time  useful {:.1}% · checkpoint {:.1}% · restart {:.1}% · lost {:.1}%{} · waiting {:.1}% · idle {:.1}% (hot spares {:.1}%, free {:.1}%) · down {:.1}%{}\n",
         100.0 * b.useful,
         100.0 * b.checkpoint,
         100.0 * b.restart,
@@ -483,7 +483,8 @@ pub fn human_summary(r: &Report) -> String {
         100.0 * b.idle,
         100.0 * s.idle_split.hot_spares,
         100.0 * s.idle_split.free,
-        100.0 * b.down
+        100.0 * b.down,
+        if b.not_installed > 0.0 { format!(" · not installed {:.1}%", 100.0 * b.not_installed) } else { String::new() }
     );
     out += &format!("  goodput    {:.3}   utilization {:.3}   availability {:.4}\n", s.goodput, s.utilization, s.availability);
     out += &format!(

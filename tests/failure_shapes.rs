@@ -410,3 +410,71 @@ fn escalation_leaves_other_outcomes_be() {
     assert!(common.len() > 50, "{} failures in common", common.len());
     assert!(common.iter().all(|(p, q)| p == q), "outcomes differ");
 }
+
+/// A site built in phases: racks 4–7 of 8 (32 nodes each) arrive on day 10. Before,
+/// they are not installed: no failure strikes them and their chip-time is counted
+/// apart, exactly. Each rack's units start new when it arrives: with an early-life
+/// Weibull class (k = 0.5, λ = 1,000 h) and instant reboots, a late node's failures by
+/// day 90 are Poisson with mean ((T − 240 h)/λ)^k (3 standard errors over 128 nodes),
+/// not the H(T) − H(240 h) of a clock that ran from day 0.
+#[test]
+fn racks_built_in_phases_start_new_on_their_day() {
+    let (k, scale, days, arrive) = (0.5, 1000.0, 90.0, 240.0);
+    let ron = format!(
+        "(name: \"phased\", horizon_days: {days}, seed: 2, power_bin_minutes: 60.0,
+          facility: (name: \"f\", chip: \"x\", chips_per_node: 4, nodes_per_rack: 32, racks_per_pod: 8, pods: 1,
+              commissioning: Some([(day: 0.0, racks: 4), (day: 10.0, racks: 4)])),
+          failure: (name: \"f\", classes: [(name: \"infant\", category: Gpu, level: Node, ttf: Weibull(shape: {k}, scale_hours: {scale}),
+              outcome: Transient(reboot: Fixed(hours: 0.0)), ageing: true)], repair: (crews: 4, spare_nodes: 0, swap: Fixed(hours: 1.0))),
+          power: {power},
+          workload: (name: \"w\", tenants: [], frontier: [(name: \"job\", chips: 512, work_hours: 1e9, checkpoint: None,
+              restart_hours: 0.0, hot_spare_nodes: 0)]))",
+        power = power_ron()
+    );
+    let r = Simulation::new(&scenario(&ron)).run();
+    assert!(r.failures.iter().all(|f| f.unit < 128 || f.time.as_hours() >= arrive), "a late rack failed before it arrived");
+    let not_installed_chip_h = r.time.not_installed as f64 / 3.6e6;
+    assert!((not_installed_chip_h - 4.0 * 32.0 * 4.0 * arrive).abs() < 1e-6, "{not_installed_chip_h} chip-h not installed");
+    let mut n = vec![0.0; 256];
+    for f in &r.failures {
+        n[f.unit as usize] += 1.0;
+    }
+    let t = days * 24.0;
+    let expected = ((t - arrive) / scale).powf(k);
+    let (m, _) = mean_se(&n[128..]);
+    let se = (expected / 128.0).sqrt();
+    println!(
+        "late racks: {m:.3} failures a node vs {expected:.3} (se {se:.3}); a clock from day 0 would give {:.3}",
+        (t / scale).powf(k) - (arrive / scale).powf(k)
+    );
+    assert!((m - expected).abs() < 3.0 * se, "mean {m} vs {expected}");
+    let s = r.summary();
+    let b = &s.time_breakdown;
+    let sum = b.useful + b.checkpoint + b.restart + b.lost + b.throttled + b.slowed + b.waiting + b.idle + b.down + b.not_installed;
+    assert!((sum - 1.0).abs() < 1e-12, "buckets sum to {sum}");
+}
+
+/// A phased site refuses phases that do not add up to its racks, days out of order, and
+/// frontier jobs that do not fit in the racks of day 0, naming the field and what is allowed.
+#[test]
+fn a_phased_site_says_what_is_wrong() {
+    let ron = |phases: &str, chips: u32| {
+        format!(
+            "(name: \"phased\", horizon_days: 1.0, seed: 2, power_bin_minutes: 60.0,
+              facility: (name: \"f\", chip: \"x\", chips_per_node: 4, nodes_per_rack: 32, racks_per_pod: 8, pods: 1, commissioning: Some([{phases}])),
+              failure: (name: \"f\", classes: [], repair: (crews: 4, spare_nodes: 0, swap: Fixed(hours: 1.0))),
+              power: {power},
+              workload: (name: \"w\", tenants: [], frontier: [(name: \"job\", chips: {chips}, work_hours: 1e9, checkpoint: None,
+                  restart_hours: 0.0, hot_spare_nodes: 0)]))",
+            power = power_ron()
+        )
+    };
+    let err = |phases: &str, chips: u32| Simulation::try_new(&scenario(&ron(phases, chips))).err().expect("refused");
+    let e = err("(day: 0.0, racks: 4), (day: 10.0, racks: 3)", 512);
+    assert!(e.field == "commissioning" && e.message.contains("exactly the site's 8 racks"), "{e:?}");
+    let e = err("(day: 0.0, racks: 4), (day: 10.0, racks: 2), (day: 5.0, racks: 2)", 512);
+    assert!(e.field == "commissioning[2].day" && e.message.contains("days in order"), "{e:?}");
+    let e = err("(day: 0.0, racks: 4), (day: 10.0, racks: 4)", 516);
+    assert!(e.field == "frontier[0].chips" && e.message.contains("128 nodes in service on day 0"), "{e:?}");
+    assert!(Simulation::try_new(&scenario(&ron("(day: 0.0, racks: 4), (day: 10.0, racks: 4)", 512))).is_ok());
+}

@@ -78,6 +78,24 @@ impl Facility {
     }
 
     pub fn check(&self) -> Result<(), Problem> {
+        if let Some(phases) = &self.commissioning {
+            let total: u64 = phases.iter().map(|p| p.racks.get() as u64).sum();
+            let racks = self.checked_chips().map_or(u64::MAX, |_| self.racks());
+            if total != racks {
+                return problem(
+                    Part::Facility,
+                    "commissioning",
+                    format!("its phases add up to {total} racks; allowed: exactly the site's {racks} racks"),
+                );
+            }
+            if let Some(i) = phases.windows(2).position(|w| w[1].day.get() < w[0].day.get()) {
+                return problem(
+                    Part::Facility,
+                    format!("commissioning[{}].day", i + 1),
+                    format!("got {} after {}; allowed: days in order", phases[i + 1].day, phases[i].day),
+                );
+            }
+        }
         match self.checked_chips() {
             Some(c) if c <= MAX_CHIPS => Ok(()),
             c => problem(
@@ -295,9 +313,22 @@ impl Scenario {
         let chips = f.chips();
         let cpn = f.chips_per_node.get() as u64;
         let mut nodes_taken = 0u64;
+        // Frontier jobs take their nodes on day 0: from the racks in service then.
+        let at_start = f.install_hours().iter().filter(|&&h| h == 0.0).count() as u64 * f.nodes_per_rack.get() as u64;
         for (i, j) in self.workload.frontier.iter().enumerate() {
             let nodes = (j.chips.get() as u64).div_ceil(cpn) + j.hot_spare_nodes as u64;
             nodes_taken += nodes;
+            if nodes_taken > at_start && at_start < f.nodes() {
+                return problem(
+                    Part::Workload,
+                    format!("frontier[{i}].chips"),
+                    format!(
+                        "job `{}` needs {nodes} nodes with its hot spares{}, but the facility has {at_start} nodes in service on day 0 (commissioning); allowed: frontier jobs fit in the racks of day 0",
+                        j.name,
+                        if i > 0 { ", after the jobs before it" } else { "" },
+                    ),
+                );
+            }
             if nodes_taken > f.nodes() {
                 return problem(
                     Part::Workload,

@@ -18,9 +18,40 @@ pub struct Facility {
     pub nodes_per_rack: Count,
     pub racks_per_pod: Count,
     pub pods: Count,
+    /// Optional: the site is built in phases. Racks come into service in id order,
+    /// each phase's on its day; before, they are not installed (no power, no failures,
+    /// counted as `not_installed`). A class with `ageing` starts each rack's units new
+    /// (less its burn-in) on the day the rack arrives.
+    #[serde(default)]
+    pub commissioning: Option<Vec<CommissionPhase>>,
+}
+
+/// A phase of a site's build-out: `racks` more racks in service from `day`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommissionPhase {
+    pub day: NonNeg,
+    pub racks: Count,
 }
 
 impl Facility {
+    /// When each rack comes into service, in hours (all 0 without commissioning).
+    pub fn install_hours(&self) -> Vec<f64> {
+        let racks = self.racks() as usize;
+        let mut out = vec![0.0; racks];
+        if let Some(phases) = &self.commissioning {
+            let mut r = 0;
+            for p in phases {
+                for _ in 0..p.racks.get() {
+                    if r < racks {
+                        out[r] = p.day.get() * 24.0;
+                        r += 1;
+                    }
+                }
+            }
+        }
+        out
+    }
     pub fn nodes(&self) -> u64 {
         self.racks() * self.nodes_per_rack.get() as u64
     }

@@ -100,6 +100,8 @@ struct Breakdown {
     waiting: f64,
     idle: f64,
     down: f64,
+    #[serde(default)]
+    not_installed: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -947,7 +949,7 @@ impl Chart for BreakdownChart<'_> {
             Some(i) => format!("no job: hot spares {} (darker), free {}", fmt_pct(i.hot_spares), fmt_pct(i.free)),
             None => "no job".to_string(),
         };
-        let all: [(&str, &str, f64, RGBColor); 9] = [
+        let all: [(&str, &str, f64, RGBColor); 10] = [
             ("useful", "work kept", b.useful, RGBColor(0x4c, 0x9a, 0x4a)),
             ("checkpoint", "writing checkpoints", b.checkpoint, RGBColor(0x4e, 0x79, 0xa7)),
             ("restart", "detect, reschedule, reload", b.restart, RGBColor(0xf2, 0x8e, 0x2b)),
@@ -957,9 +959,10 @@ impl Chart for BreakdownChart<'_> {
             ("waiting", "allocated, waiting for nodes", b.waiting, RGBColor(0xb0, 0x7a, 0xa1)),
             ("idle", &idle, b.idle, RGBColor(0xa5, 0x9c, 0x94)),
             ("down", "failed, in repair", b.down, RGBColor(0x4a, 0x4a, 0x4a)),
+            ("not installed", "racks not yet in service", b.not_installed, RGBColor(0xd0, 0xd0, 0xd0)),
         ];
-        // Throttling and stragglers show only where they took time.
-        let buckets: Vec<_> = all.into_iter().filter(|b| !matches!(b.0, "throttled" | "slowed") || b.2 > 0.0).collect();
+        // Throttling, stragglers and a phased build-out show only where they took time.
+        let buckets: Vec<_> = all.into_iter().filter(|b| !matches!(b.0, "throttled" | "slowed" | "not installed") || b.2 > 0.0).collect();
         let sub = format!(
             "{} · goodput {} · frontier ETTR {} · utilization {} · availability {}",
             subtitle_base(s),

@@ -57,11 +57,22 @@ pub struct TimeBuckets {
     pub waiting: u128,
     pub idle: u128,
     pub down: u128,
+    /// In racks not yet in service (a site built in phases).
+    pub not_installed: u128,
 }
 
 impl TimeBuckets {
     pub fn total(&self) -> u128 {
-        self.useful + self.checkpoint + self.restart + self.lost + self.throttled + self.slowed + self.waiting + self.idle + self.down
+        self.useful
+            + self.checkpoint
+            + self.restart
+            + self.lost
+            + self.throttled
+            + self.slowed
+            + self.waiting
+            + self.idle
+            + self.down
+            + self.not_installed
     }
 }
 
@@ -208,6 +219,7 @@ fn buckets(chip_ms: &[u128; STATES], lost: u128, throttled: u128, slowed: u128) 
             Bucket::Waiting => &mut t.waiting,
             Bucket::Idle => &mut t.idle,
             Bucket::Down => &mut t.down,
+            Bucket::NotInstalled => &mut t.not_installed,
         } += ms;
     }
     // Lost work was computed (busy) before a failure threw it away.
@@ -466,6 +478,7 @@ impl Report {
                 lost: frac(t.lost),
                 throttled: frac(t.throttled),
                 slowed: frac(t.slowed),
+                not_installed: frac(t.not_installed),
                 waiting: frac(t.waiting),
                 idle: frac(t.idle),
                 down: frac(t.down),
@@ -608,6 +621,8 @@ pub struct Breakdown {
     pub throttled: f64,
     /// Busy time stragglers took from the jobs they slowed (0 without fail-slow classes).
     pub slowed: f64,
+    /// In racks not yet in service (0 unless the site is built in phases).
+    pub not_installed: f64,
     pub waiting: f64,
     pub idle: f64,
     pub down: f64,

@@ -60,6 +60,10 @@ pub enum Event {
         class: u16,
         unit: u32,
     },
+    /// A rack of a site built in phases comes into service.
+    RackInstalled {
+        rack: u32,
+    },
     /// A straggler (`slow[slot]`) is found.
     SlowFound {
         slot: u32,
@@ -385,7 +389,8 @@ impl Simulation {
                 scenario.failure.repair.escalation.as_ref().filter(|_| flow.is_none()).map(|e| e.refail.clone()),
                 topo.nodes(),
             )
-            .with_replay(replay),
+            .with_replay(replay)
+            .with_install_hours(scenario.facility.install_hours()),
             repair: Repair::new(
                 &scenario.failure.repair,
                 &streams,
@@ -412,6 +417,7 @@ impl Simulation {
             rec,
             scenario,
         };
+        sim.uninstall_racks();
         sim.failures.start(&mut sim.events);
         sim.start_frontier_jobs();
         sim.retime();
@@ -574,6 +580,7 @@ impl Simulation {
             Event::FailureStrike { class, unit } => self.on_failure(FailureEvent::Strike { class, unit }),
             Event::SilentFound { slot } => self.silent_found(slot),
             Event::SlowFound { slot } => self.slow_found(slot),
+            Event::RackInstalled { rack } => self.install_rack(rack),
             Event::FailureReplay { row } => self.on_failure(FailureEvent::Replay { row }),
             Event::RepairStageDone { outage } => {
                 if let Some(b) = self.repair.stage_done(outage, &mut self.events) {
@@ -698,6 +705,41 @@ impl Simulation {
         } else {
             self.failures.unit_back(&f, &mut self.events);
         }
+    }
+
+    /// A site built in phases: racks not in service on day 0 are out until their day.
+    fn uninstall_racks(&mut self) {
+        let cpn = self.topo.chips_per_node as u64;
+        for (r, h) in self.scenario.facility.install_hours().into_iter().enumerate() {
+            if h <= 0.0 {
+                continue;
+            }
+            let r = r as u32;
+            self.pool.cover_domain(Level::Rack, r, true);
+            for n in self.topo.nodes_of(Level::Rack, r) {
+                self.pool.strike(n);
+                self.meter.node_down();
+                self.meter.shift(ChipState::Idle, ChipState::NotInstalled, cpn);
+            }
+            self.events.at(SimTime::from_hours(h), Event::RackInstalled { rack: r });
+        }
+    }
+
+    /// Rack `r` comes into service: its nodes join the free pool and its units start failing.
+    fn install_rack(&mut self, r: u32) {
+        let cpn = self.topo.chips_per_node as u64;
+        self.pool.cover_domain(Level::Rack, r, false);
+        for n in self.topo.nodes_of(Level::Rack, r) {
+            // A pod outage under way keeps it down.
+            if self.pool.heal(n) == Healed::StillDown {
+                self.meter.shift(ChipState::NotInstalled, ChipState::Down, cpn);
+            } else {
+                self.meter.node_up();
+                self.meter.shift(ChipState::NotInstalled, ChipState::Idle, cpn);
+            }
+        }
+        self.failures.install(r, &mut self.events);
+        self.try_schedule();
     }
 
     /// Job `j` goes at the pace of the slowest straggler it still computes on (1 with none).

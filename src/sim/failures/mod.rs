@@ -165,6 +165,10 @@ pub struct Failures {
     refail: Option<(Law, SimRng)>,
     /// A failure trace replayed instead of the classes' laws.
     replay: Option<Vec<ReplayedFailure>>,
+    /// When each rack comes into service (hours; all 0 unless the site is built in
+    /// phases): a unit's own clock starts then.
+    install_h: Vec<f64>,
+    nodes_per_rack: u32,
 }
 
 /// `count` distinct nodes of `nodes`, drawn by a partial Fisher–Yates shuffle, ascending.
@@ -240,6 +244,49 @@ impl Failures {
             latent: Vec::new(),
             refail: None,
             replay: None,
+            install_h: Vec::new(),
+            nodes_per_rack: topo.nodes_per_rack,
+        }
+    }
+
+    /// Racks come into service at these hours: their units' own clocks start then.
+    pub fn with_install_hours(mut self, hours: Vec<f64>) -> Self {
+        if hours.iter().any(|&h| h > 0.0) {
+            self.install_h = hours;
+        }
+        self
+    }
+
+    /// The rack a unit of class `c` sits in (`None` for a pod).
+    fn rack_of(&self, c: usize, unit: u32) -> Option<u32> {
+        match self.classes[c].level {
+            Level::Chip => Some(unit / self.chips_per_node / self.nodes_per_rack),
+            Level::Node => Some(unit / self.nodes_per_rack),
+            Level::Rack => Some(unit),
+            Level::Pod => None,
+        }
+    }
+
+    /// Rack `rack` comes into service now: its units' own clocks start, new (less
+    /// their burn-in) for classes with ageing.
+    pub fn install(&mut self, rack: u32, sched: &mut Scheduler<Event>) {
+        let now = sched.now().as_hours();
+        for c in 0..self.classes.len() {
+            if self.state[c].clock_draws.is_empty() || self.replay.is_some() {
+                continue;
+            }
+            let per_rack = match self.classes[c].level {
+                Level::Chip => self.nodes_per_rack * self.chips_per_node,
+                Level::Node => self.nodes_per_rack,
+                Level::Rack => 1,
+                Level::Pod => continue,
+            };
+            for unit in rack * per_rack..(rack + 1) * per_rack {
+                if let Some(b) = self.state[c].born.get_mut(unit as usize) {
+                    *b = now - self.classes[c].burn_in_hours;
+                }
+                self.schedule_clock(c, unit, sched);
+            }
         }
     }
 
@@ -334,7 +381,11 @@ impl Failures {
                 self.schedule_tick(c, sched);
             } else {
                 for unit in 0..self.state[c].units {
-                    self.schedule_clock(c, unit, sched);
+                    // A rack not yet in service starts its units' clocks when it arrives.
+                    let later = self.rack_of(c, unit).is_some_and(|r| self.install_h.get(r as usize).is_some_and(|&h| h > 0.0));
+                    if !later {
+                        self.schedule_clock(c, unit, sched);
+                    }
                 }
             }
         }

@@ -15,6 +15,8 @@ pub enum ChipState {
     Down = 5,
     /// Healthy, held by a job as a hot spare: idle, but not free for others.
     Spare = 6,
+    /// In a rack not yet in service (a site built in phases).
+    NotInstalled = 7,
 }
 
 pub const STATES: usize = ChipState::ALL.len();
@@ -29,6 +31,7 @@ pub enum Bucket {
     Waiting,
     Idle,
     Down,
+    NotInstalled,
 }
 
 /// One row of the chip-state table.
@@ -43,7 +46,7 @@ pub struct StateRow {
 }
 
 /// The table, in the order of the `ChipState` discriminants.
-pub const TABLE: [StateRow; 7] = [
+pub const TABLE: [StateRow; 8] = [
     StateRow { state: ChipState::Idle, label: "idle", bucket: Bucket::Idle, watts: |w| w.idle.get(), stalled: false },
     StateRow { state: ChipState::Busy, label: "busy", bucket: Bucket::Work, watts: |w| w.busy.get(), stalled: false },
     StateRow {
@@ -59,6 +62,8 @@ pub const TABLE: [StateRow; 7] = [
     StateRow { state: ChipState::Down, label: "down", bucket: Bucket::Down, watts: |w| w.down.get(), stalled: false },
     // A hot spare draws idle power and counts as idle time (split out in the summary).
     StateRow { state: ChipState::Spare, label: "hot spare", bucket: Bucket::Idle, watts: |w| w.idle.get(), stalled: false },
+    // Not there yet: it draws nothing.
+    StateRow { state: ChipState::NotInstalled, label: "not installed", bucket: Bucket::NotInstalled, watts: |_| 0.0, stalled: false },
 ];
 
 impl ChipState {
