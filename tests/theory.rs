@@ -260,3 +260,61 @@ fn job_interruption_rate_is_n_lambda() {
     let se = (expected / reps as f64).sqrt();
     assert!(((mean - expected) / se).abs() < 3.0, "interruptions {mean} vs N·λ·T {expected}");
 }
+
+/// The Daly policy: a job whose checkpoint policy is `Daly` takes Daly's interval for
+/// its write time and the MTBF the failure model gives it (here M = 2 h: one chip-level
+/// class at 1/(N·M) per chip), its mean wall time for 30 intervals of work is Daly's
+/// expected wall time within 3 standard errors, and over a sweep of fixed intervals
+/// around it (½ to 2×, same work) no interval does more than 1% better than Daly's —
+/// the optimum the simulator finds is where Daly's formula puts it.
+#[test]
+fn the_daly_policy_picks_the_interval_where_ettr_peaks() {
+    let (m, delta, r) = (2.0, 0.1, 0.2);
+    let tau = gigasim::theory::daly_interval(delta, m);
+    let work = 30.0 * tau;
+    let n_chips = 1024.0;
+    let per_chip = 1.0 / (n_chips * m);
+    let expected = gigasim::theory::daly_wall_time(work, tau, delta, r, m);
+    let reps = 600;
+    let walls = |interval: f64, daly: bool, base_seed: u64| -> (Vec<f64>, f64) {
+        let mut used = 0.0;
+        let w = (0..reps)
+            .map(|seed| {
+                let mut ron = OneJob {
+                    site: Site { chips_per_node: 8, nodes_per_rack: 4, racks_per_pod: 4, pods: 8 },
+                    classes: format!(
+                        "(name: \"any\", category: Gpu, level: Chip, ttf: ExponentialRate(per_hour: {per_chip:e}), outcome: Transient(reboot: Fixed(hours: 0.0)))"
+                    ),
+                    work_hours: work,
+                    interval_hours: interval,
+                    write_hours: delta,
+                    restart_hours: r,
+                    horizon_days: expected * 30.0 / 24.0,
+                    seed: base_seed + seed,
+                }
+                .ron();
+                if daly {
+                    ron = ron.replace("at_end: true)", "at_end: true, policy: Daly)");
+                }
+                let report = Simulation::new(&common::scenario(&ron)).run();
+                used = report.summary().frontier[0].checkpoint_interval_hours.expect("it checkpoints");
+                report.frontier[0].finished_hours.expect("the job finishes well inside the horizon")
+            })
+            .collect();
+        (w, used)
+    };
+    // The policy ignores `interval_hours` (given as 1 h here) and takes Daly's.
+    let (daly_walls, used) = walls(1.0, true, 50_000);
+    assert!((used - tau).abs() < 1e-6, "interval {used} h, Daly's {tau} h");
+    let (mean, se) = mean_se(&daly_walls);
+    let z = (mean - expected) / se;
+    println!("Daly interval {tau:.4} h: wall {mean:.3} ± {se:.3} h vs Daly {expected:.3} h, z {z:.2}");
+    assert!(z.abs() < 3.0, "wall {mean} vs {expected} (z {z:.2})");
+    let ettr_daly = work / mean;
+    for (k, c) in [0.5, 0.75, 1.5, 2.0].into_iter().enumerate() {
+        let (w, _) = walls(c * tau, false, 60_000 + 1_000 * k as u64);
+        let ettr = work / mean_se(&w).0;
+        println!("  {c}× Daly's interval: ETTR {ettr:.4} (Daly's: {ettr_daly:.4})");
+        assert!(ettr < ettr_daly * 1.01, "{c}× the Daly interval does {ettr} against {ettr_daly}");
+    }
+}

@@ -347,6 +347,13 @@ impl Scenario {
         }
         for (i, t) in self.workload.tenants.iter().enumerate() {
             for (k, c) in t.classes.iter().enumerate() {
+                if c.checkpoint.policy != IntervalPolicy::Fixed {
+                    return problem(
+                        Part::Workload,
+                        format!("tenants[{i}].classes[{k}].checkpoint.policy"),
+                        "Young or Daly for a tenant class; allowed: Fixed (the policies that tune the interval to the failure rate apply to frontier jobs)",
+                    );
+                }
                 if let Some(&big) = c.chips.sizes().iter().find(|&&c| c as u64 > chips) {
                     return problem(
                         Part::Workload,

@@ -10,12 +10,29 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Checkpointing {
+    /// Work between checkpoints, with `policy: Fixed` (the default).
     pub interval_hours: Positive,
     /// Time the job stalls while a checkpoint is written.
     pub write_hours: NonNeg,
     /// Also write a checkpoint when the last piece of work is done.
     #[serde(default = "yes")]
     pub at_end: bool,
+    /// How the interval is chosen: `Fixed` (`interval_hours`), or `Young` or `Daly`
+    /// from the write time and the job's mean time between failures, as the failure
+    /// model gives it (frontier jobs).
+    #[serde(default)]
+    pub policy: IntervalPolicy,
+}
+
+/// How a job's checkpoint interval is chosen (docs/sources.md, S4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IntervalPolicy {
+    #[default]
+    Fixed,
+    /// τ = √(2δM) (Young 1974).
+    Young,
+    /// Daly's higher-order optimum (Daly 2006, Eq. 20).
+    Daly,
 }
 
 fn yes() -> bool {

@@ -536,6 +536,7 @@ impl Report {
                     checkpoints: f.checkpoints,
                     mtbi_hours: if f.interruptions > 0 { f.wall_hours / f.interruptions as f64 } else { f.wall_hours },
                     detection_hours: f.detection_hours,
+                    checkpoint_interval_hours: f.checkpoint_interval_hours,
                     finished_hours: f.finished_hours,
                     work_hours: f.work_hours,
                     projected_finish_days: f.projected_finish_days(),
@@ -743,6 +744,8 @@ pub struct FrontierSummary {
     pub mtbi_hours: f64,
     /// Wall time it hung on faults not yet seen (part of its restarts).
     pub detection_hours: f64,
+    /// Work between its checkpoints, hours, as its policy chose it (`null` without checkpoints).
+    pub checkpoint_interval_hours: Option<f64>,
     pub finished_hours: Option<f64>,
     /// Failure-free compute the job needs, hours at full size.
     pub work_hours: f64,

@@ -61,6 +61,8 @@ pub struct FrontierStats {
     pub lost_chip_hours: f64,
     /// Wall time it hung on faults not yet seen (part of its restarts).
     pub detection_hours: f64,
+    /// Work between its checkpoints (as its policy chose it), hours; `None` without.
+    pub checkpoint_interval_hours: Option<f64>,
     pub interruption_times_hours: Vec<f64>,
     /// (hours since start, work saved in hours, milestone).
     pub progress: Vec<(f64, f64, Milestone)>,

@@ -112,12 +112,31 @@ impl Simulation {
         }
     }
 
+    /// Frontier job `i`'s checkpoints: a fixed interval, or Young's or Daly's for its
+    /// write time and the mean time between failures the failure model gives it.
+    fn interval_for(&self, i: usize, c: &crate::config::Checkpointing) -> super::CheckpointPolicy {
+        use crate::config::IntervalPolicy;
+        use crate::theory::{daly_interval, frontier_failure_rate, young_interval};
+        let delta = c.write_hours.get();
+        let m = 1.0 / frontier_failure_rate(&self.scenario, i);
+        let work = self.scenario.workload.frontier[i].work_hours.get();
+        let tau = match c.policy {
+            IntervalPolicy::Fixed => c.interval_hours.get(),
+            IntervalPolicy::Young => young_interval(delta, m),
+            IntervalPolicy::Daly => daly_interval(delta, m),
+        };
+        // No failures, or no write time: one checkpoint at the end, or none.
+        let tau = if tau.is_finite() && tau > 0.0 { tau.min(work) } else { work };
+        let p: super::CheckpointPolicy = c.into();
+        super::CheckpointPolicy { interval_hours: tau, ..p }
+    }
+
     /// Frontier jobs take their nodes (computing + hot spares) at time zero.
     pub(crate) fn start_frontier_jobs(&mut self) {
         let specs: Vec<FrontierJob> = self.scenario.workload.frontier.clone();
         for (i, f) in specs.iter().enumerate() {
             let req = JobRequest::new(f.chips.get(), f.work_hours.get())
-                .checkpoint(f.checkpoint.as_ref().map(Into::into))
+                .checkpoint(f.checkpoint.as_ref().map(|c| self.interval_for(i, c)))
                 .restart_hours(f.restart_hours.get());
             let j = self.new_job(i as u16, true, &req, f.hot_spare_nodes, f.recovery);
             self.jobs[j].selection = Duration::from_hours(f.host_selection_hours.get());
@@ -721,6 +740,7 @@ impl Simulation {
             checkpoints: job.checkpoints,
             lost_chip_hours: job.lost_chip_ms as f64 / 3_600_000.0,
             detection_hours: job.hung_ms as f64 / 3_600_000.0,
+            checkpoint_interval_hours: job.ckpt.map(|c| c.interval as f64 / 3_600_000.0),
             interruption_times_hours: job.trace.iter().filter(|e| e.2 == Milestone::Interruption).map(|e| e.0.as_hours()).collect(),
             progress: job.trace.iter().map(|&(t, w, m)| (t.as_hours(), Duration::from_millis(w).as_hours(), m)).collect(),
         }
