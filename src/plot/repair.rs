@@ -240,7 +240,6 @@ impl Chart for PerNodeChart<'_> {
     }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult<DB> {
         let s = self.s;
-        let nodes = s.nodes.max(1);
         // Failures of each node's chips and host (rack and pod outages name no node).
         let mut per_node: std::collections::HashMap<u32, (u64, bool)> = std::collections::HashMap::new();
         for r in self.rows {
@@ -250,6 +249,8 @@ impl Chart for PerNodeChart<'_> {
                 e.1 |= r.lemon_node.unwrap_or(false);
             }
         }
+        // An older summary.json has no node count: the nodes that failed stand in.
+        let nodes = if s.nodes > 0 { s.nodes } else { per_node.len() as u64 }.max(1);
         let lemons_total = s.failures.as_ref().map_or(0, |f| f.lemon_nodes);
         let lemons_seen = per_node.values().filter(|v| v.1).count() as u64;
         let kmax = per_node.values().map(|v| v.0).max().unwrap_or(0);
@@ -260,8 +261,8 @@ impl Chart for PerNodeChart<'_> {
         for &(k, lemon) in per_node.values() {
             bars[(k / width) as usize][lemon as usize] += 1;
         }
-        bars[0][0] += (nodes - per_node.len() as u64).saturating_sub(lemons_total - lemons_seen);
-        bars[0][1] += lemons_total - lemons_seen;
+        bars[0][0] += nodes.saturating_sub(per_node.len() as u64).saturating_sub(lemons_total.saturating_sub(lemons_seen));
+        bars[0][1] += lemons_total.saturating_sub(lemons_seen);
         let on_nodes: u64 = per_node.values().map(|v| v.0).sum();
         let on_lemons: u64 = per_node.values().filter(|v| v.1).map(|v| v.0).sum();
         let ordinary = nodes.saturating_sub(lemons_total);
