@@ -289,14 +289,20 @@ fn run_scenario(mut scenario: Scenario, a: &RunOpts) -> Result<(), Failure> {
         Some(spec) => Some(gigasim::sim::TraceSource::load(spec, &scenario.workload)?),
         None => None,
     };
-    simulate(&scenario, Inputs { trace, prices }, &a.out, a.quiet, !a.no_charts)
+    // The failure trace too (one named on the command line has not been read yet).
+    let replay = match &scenario.failure.replay {
+        Some(file) => Some(config::read_failure_trace(Path::new(file), &scenario.failure.classes, &scenario.facility)?),
+        None => None,
+    };
+    simulate(&scenario, Inputs { trace, replay, prices }, &a.out, a.quiet, !a.no_charts)
 }
 
 /// Runs with a progress bar once a run has lasted more than a moment (and only
 /// on a terminal); the bar does not change what is simulated.
-/// Input files read (and checked) before the run: a trace and an electricity series.
+/// Input files read (and checked) before the run: a job trace, a failure trace and an electricity series.
 struct Inputs {
     trace: Option<gigasim::sim::TraceSource>,
+    replay: Option<Vec<config::ReplayedFailure>>,
     prices: Option<config::PriceSeries>,
 }
 
@@ -307,6 +313,9 @@ fn run_with_bar(scenario: &Scenario, inputs: Inputs, quiet: bool) -> Report {
     let mut b = Simulation::builder(scenario);
     if let Some(t) = inputs.trace {
         b = b.trace(t);
+    }
+    if let Some(r) = inputs.replay {
+        b = b.replay(r);
     }
     if let Some(p) = inputs.prices {
         b = b.prices(p);

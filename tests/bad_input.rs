@@ -643,3 +643,25 @@ fn set_uniform_law_with_min_above_max() {
     let run = site.run(SCENARIO, &["--set", r#"failure.classes[0].ttf={"Uniform":{"min_hours":5,"max_hours":1}}"#]);
     expect_bad(&run, "--set", At::Nowhere, &["classes[0].ttf"], &["allowed: min_hours <= max_hours"]);
 }
+
+/// A failure trace with a bad row, named in the failure model or with `--set`: exit 2 with
+/// the trace file, the row's line and column, the field and the classes allowed.
+#[test]
+fn failure_trace_with_an_unknown_class() {
+    let site = Site::new();
+    std::fs::write(site.path("models/failure/trace.csv"), "time_h,class,unit\n1.0,Faulty GPU,5\n2.0,Faulty CPU,7\n").unwrap();
+    site.edit(FAILURE, "    repair: (", "    replay: Some(\"trace.csv\"),\n    repair: (");
+    for run in site.check_and_run() {
+        expect_bad(
+            &run,
+            "models/failure/trace.csv",
+            At::Exact(3, 2),
+            &["class"],
+            &["got `Faulty CPU`", "allowed: a class of the failure model", "Faulty GPU"],
+        );
+    }
+    let site = Site::new();
+    std::fs::write(site.path("trace.csv"), "time_h,class,unit\n1.0,Faulty GPU,5\n-2.0,Faulty GPU,7\n").unwrap();
+    let run = site.run(SCENARIO, &["--set", "failure.replay=\"trace.csv\""]);
+    expect_bad(&run, "trace.csv", At::Exact(3, 1), &["time_h"], &["allowed: hours from the start"]);
+}

@@ -61,6 +61,11 @@ impl SimulationBuilder {
         self.trace_spec = None;
         self
     }
+    /// Replay these failures (read and checked already) in place of reading the failure model's trace.
+    pub fn replay(mut self, rows: Vec<crate::config::ReplayedFailure>) -> Self {
+        self.replay = Some(rows);
+        self
+    }
     /// Price energy with this series (read and checked already) in place of reading the cost model's file.
     pub fn prices(mut self, p: PriceSeries) -> Self {
         self.prices = Some(p);
