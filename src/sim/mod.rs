@@ -637,13 +637,12 @@ impl Simulation {
                         Level::Node => unit,
                         Level::Rack | Level::Pod => return true,
                     };
-                    let exposed = |j: &u32| {
-                        let p = jobs[*j].phase;
+                    let exposed = |j: u32| {
+                        let p = jobs[j].phase;
                         (!x.computing_only || p.computing()) && (x.during_restart || p != Phase::Restarting)
                     };
                     match pool.role(n) {
-                        Role::Active => pool.owner(n).map_or(!x.computing_only, |j| exposed(&j)),
-                        Role::Shared => pool.jobs_on(n).iter().any(exposed),
+                        Role::Active | Role::Shared => pool.users(n).any(exposed),
                         Role::Free | Role::Spare => !x.computing_only,
                     }
                 })
@@ -662,9 +661,7 @@ impl Simulation {
     fn computing_on(&self, f: &Failure) -> Vec<u32> {
         let mut out: Vec<u32> = Vec::new();
         for n in self.topo.nodes_of(f.level, f.unit) {
-            let owner = self.pool.owner(n).filter(|_| self.pool.role(n) == Role::Active);
-            let shared: &[u32] = if self.pool.role(n) == Role::Shared { self.pool.jobs_on(n) } else { &[] };
-            for &j in owner.iter().chain(shared) {
+            for j in self.pool.users(n) {
                 if self.jobs[j].phase.computing() && !out.contains(&j) {
                     out.push(j);
                 }
@@ -680,8 +677,7 @@ impl Simulation {
         let slot = free_slot(&mut self.slow);
         for &(j, _) in &struck {
             self.jobs[j].paces.push((speed, slot as u32));
-            let pace = self.jobs[j].speed.min(speed);
-            self.set_speed(j, pace);
+            self.pace_of_stragglers(j);
         }
         self.slow[slot] = Some((f, self.events.now(), struck));
         self.events.after(after, Event::SlowFound { slot: slot as u32 });
@@ -699,11 +695,22 @@ impl Simulation {
                 self.pace_of_stragglers(j);
             }
         }
+        self.found(f, onset);
+    }
+
+    /// A hidden fault (silent or slow) that began at `onset` is found: its unit goes out of
+    /// service as a failure does; if it is down already, its clock starts again. Returns
+    /// whether it failed now (`hit_scratch` then holds the jobs it interrupted).
+    fn found(&mut self, f: Failure, onset: SimTime) -> bool {
         if self.pool.unit_up(f.level, f.unit) {
             self.fail(f);
-            self.rec_onset(onset);
+            if self.detail == Detail::Full {
+                self.rec.onset_of_last(onset);
+            }
+            true
         } else {
             self.failures.unit_back(&f, &mut self.events);
+            false
         }
     }
 
@@ -757,22 +764,12 @@ impl Simulation {
         }
         let mut paces = std::mem::take(&mut self.jobs[j].paces);
         paces.retain(|&(_, slot)| {
-            self.slow[slot as usize].as_ref().is_some_and(|(f, _, _)| {
-                self.topo.nodes_of(f.level, f.unit).any(|n| {
-                    (self.pool.role(n) == Role::Active && self.pool.owner(n) == Some(j))
-                        || (self.pool.role(n) == Role::Shared && self.pool.jobs_on(n).contains(&j))
-                })
-            })
+            self.slow[slot as usize]
+                .as_ref()
+                .is_some_and(|(f, _, _)| self.topo.nodes_of(f.level, f.unit).any(|n| self.pool.users(n).any(|u| u == j)))
         });
         self.jobs[j].paces = paces;
         self.pace_of_stragglers(j);
-    }
-
-    /// The failure just listed (at `Detail::Full`) began, unseen, at `onset`.
-    fn rec_onset(&mut self, onset: SimTime) {
-        if self.detail == Detail::Full {
-            self.rec.onset_of_last(onset);
-        }
     }
 
     /// A silent fault: the unit runs on; note what each job computing on it had
@@ -792,14 +789,7 @@ impl Simulation {
         let Some((mut f, onset, struck)) = self.silent[slot as usize].take() else { return };
         f.silent = None;
         // Jobs the outage itself interrupts are not interrupted twice.
-        let mut hit = Vec::new();
-        if self.pool.unit_up(f.level, f.unit) {
-            self.fail(f);
-            self.rec_onset(onset);
-            hit.extend(self.hit_scratch.iter().filter(|h| h.1).map(|h| h.0));
-        } else {
-            self.failures.unit_back(&f, &mut self.events);
-        }
+        let hit: Vec<u32> = if self.found(f, onset) { self.hit_scratch.iter().map(|h| h.0).collect() } else { Vec::new() };
         for (j, serial, saved) in struck {
             let Some(job) = self.jobs.get(j).filter(|job| job.serial == serial && job.finished.is_none()) else { continue };
             if job.work_done > saved {
@@ -826,25 +816,25 @@ impl Simulation {
         for n in self.topo.nodes_of(f.level, f.unit) {
             self.strike(n);
         }
-        let hits = std::mem::take(&mut self.hit_scratch);
+        let mut hits = std::mem::take(&mut self.hit_scratch);
+        // The jobs it interrupts: struck where they compute (a job waiting for nodes
+        // holds some, but is not computing; a hot spare computes nothing).
+        hits.retain(|h| h.1 && self.jobs[h.0].phase.computing());
         self.rec.count_failure(f.class, f.permanent);
         if self.detail == Detail::Full {
-            // Jobs it interrupts: a job waiting for nodes holds some, but is not computing.
-            let tags: Vec<_> = hits.iter().filter(|h| h.1 && self.jobs[h.0].phase.computing()).map(|h| self.job_tag(h.0)).collect();
+            let tags: Vec<_> = hits.iter().map(|h| self.job_tag(h.0)).collect();
             let row = self.rec.failure(self.events.now(), f.class, f.unit, f.permanent, tags);
             if self.outage_rows.len() <= id as usize {
                 self.outage_rows.resize(id as usize + 1, 0);
             }
             self.outage_rows[id as usize] = row;
         }
-        for &(job, active) in &hits {
-            if active && self.jobs[job].phase.computing() {
-                // The job hangs until the fault is seen: a restart before then waits for it.
-                let seen = self.events.now() + f.detect;
-                let job_seen = &mut self.jobs[job].seen;
-                *job_seen = (*job_seen).max(seen);
-                self.interrupt(job, if f.planned { Cause::Maintenance } else { Cause::Failure });
-            }
+        for &(job, _) in &hits {
+            // The job hangs until the fault is seen: a restart before then waits for it.
+            let seen = self.events.now() + f.detect;
+            let job_seen = &mut self.jobs[job].seen;
+            *job_seen = (*job_seen).max(seen);
+            self.interrupt(job, if f.planned { Cause::Maintenance } else { Cause::Failure });
         }
         self.hit_scratch = hits;
         self.repair.begin(id, &mut self.events);

@@ -97,6 +97,16 @@ impl FailureClass {
     }
 }
 
+/// The node a unit at `level` sits on (`None` for a rack or pod: they span nodes).
+#[inline]
+fn node_of(level: Level, unit: u32, chips_per_node: u32) -> Option<u32> {
+    match level {
+        Level::Chip => Some(unit / chips_per_node),
+        Level::Node => Some(unit),
+        Level::Rack | Level::Pod => None,
+    }
+}
+
 /// One failure as drawn: the unit struck and what its outage needs.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Failure {
@@ -117,6 +127,13 @@ pub struct Failure {
     pub silent: Option<Duration>,
     /// Fail-slow: the unit runs on at this pace until the fault is found this much later.
     pub slow: Option<(f64, Duration)>,
+}
+
+impl Failure {
+    /// The node it struck (`None` for a rack or pod).
+    pub fn node(&self, chips_per_node: u32) -> Option<u32> {
+        node_of(self.level, self.unit, chips_per_node)
+    }
 }
 
 struct ClassState {
@@ -260,10 +277,8 @@ impl Failures {
     /// The rack a unit of class `c` sits in (`None` for a pod).
     fn rack_of(&self, c: usize, unit: u32) -> Option<u32> {
         match self.classes[c].level {
-            Level::Chip => Some(unit / self.chips_per_node / self.nodes_per_rack),
-            Level::Node => Some(unit / self.nodes_per_rack),
             Level::Rack => Some(unit),
-            Level::Pod => None,
+            level => self.node_of(level, unit).map(|n| n / self.nodes_per_rack),
         }
     }
 
@@ -282,9 +297,7 @@ impl Failures {
                 Level::Pod => continue,
             };
             for unit in rack * per_rack..(rack + 1) * per_rack {
-                if let Some(b) = self.state[c].born.get_mut(unit as usize) {
-                    *b = now - self.classes[c].burn_in_hours;
-                }
+                self.renew(c, unit, now);
                 self.schedule_clock(c, unit, sched);
             }
         }
@@ -316,10 +329,13 @@ impl Failures {
     }
 
     fn node_of(&self, level: Level, unit: u32) -> Option<u32> {
-        match level {
-            Level::Chip => Some(unit / self.chips_per_node),
-            Level::Node => Some(unit),
-            Level::Rack | Level::Pod => None,
+        node_of(level, unit, self.chips_per_node)
+    }
+
+    /// A unit of class `c` is new now (a new part), less its burn-in, if its class ages.
+    fn renew(&mut self, c: usize, unit: u32, now_h: f64) {
+        if let Some(b) = self.state[c].born.get_mut(unit as usize) {
+            *b = now_h - self.classes[c].burn_in_hours;
         }
     }
 
@@ -355,12 +371,7 @@ impl Failures {
 
     /// Whether unit `unit` of class `c` sits on a lemon node.
     fn on_lemon(&self, c: usize, unit: u32) -> bool {
-        self.state[c].lemon_units > 0
-            && match self.classes[c].level {
-                Level::Chip => self.is_lemon[(unit / self.chips_per_node) as usize],
-                Level::Node => self.is_lemon[unit as usize],
-                Level::Rack | Level::Pod => false,
-            }
+        self.state[c].lemon_units > 0 && self.node_of(self.classes[c].level, unit).is_some_and(|n| self.is_lemon[n as usize])
     }
 
     /// Arm every class: one merged clock, or one clock per unit.
@@ -525,22 +536,7 @@ impl Failures {
                     Outcome::Transient { reboot } => reboot.sample_hours(rng),
                 };
                 let now_h = sched.now().as_hours();
-                self.prelude(c, unit, now_h).or_else(|| {
-                    let detect = self.detect(c);
-                    let (level, planned) = (self.classes[c].level, self.classes[c].planned);
-                    Some(Failure {
-                        class,
-                        level,
-                        unit,
-                        permanent: true,
-                        repair: Duration::from_hours(repair),
-                        replace: false,
-                        detect,
-                        planned,
-                        silent: None,
-                        slow: None,
-                    })
-                })
+                self.prelude(c, unit, now_h).or_else(|| Some(self.failure(c, unit, true, Duration::from_hours(repair), false)))
             }
         }
     }
@@ -570,6 +566,14 @@ impl Failures {
         }
     }
 
+    /// A failure of class `c` at `unit`, with its detection delay drawn.
+    #[inline]
+    fn failure(&mut self, c: usize, unit: u32, permanent: bool, repair: Duration, replace: bool) -> Failure {
+        let detect = self.detect(c);
+        let (level, planned) = (self.classes[c].level, self.classes[c].planned);
+        Failure { class: c as u16, level, unit, permanent, repair, replace, detect, planned, silent: None, slow: None }
+    }
+
     #[inline]
     fn draw(&mut self, c: usize, unit: u32, now_h: f64) -> Failure {
         if let Some(f) = self.prelude(c, unit, now_h) {
@@ -585,26 +589,9 @@ impl Failures {
         if self.on_lemon(c, unit) {
             self.on_lemons += 1;
         }
-        if self.retirement.is_some() && matches!(self.classes[c].level, Level::Chip | Level::Node) {
-            let node = if self.classes[c].level == Level::Chip { unit / self.chips_per_node } else { unit };
-            if let Some(repair) = self.retire(node, now_h) {
-                let detect = self.detect(c);
-                let planned = self.classes[c].planned;
-                return Some(Failure {
-                    class: c as u16,
-                    level: self.classes[c].level,
-                    unit,
-                    permanent: true,
-                    repair,
-                    replace: true,
-                    detect,
-                    planned,
-                    silent: None,
-                    slow: None,
-                });
-            }
-        }
-        None
+        let node = self.node_of(self.classes[c].level, unit).filter(|_| self.retirement.is_some())?;
+        let repair = self.retire(node, now_h)?;
+        Some(self.failure(c, unit, true, repair, true))
     }
 
     /// A failure's outcome from its class's outcome stream.
@@ -622,19 +609,7 @@ impl Failures {
                 }
             }
         };
-        let detect = self.detect(c);
-        Failure {
-            class: c as u16,
-            level: self.classes[c].level,
-            unit,
-            permanent,
-            repair: Duration::from_hours(hours),
-            replace: false,
-            detect,
-            planned: self.classes[c].planned,
-            silent: None,
-            slow: None,
-        }
+        self.failure(c, unit, permanent, Duration::from_hours(hours), false)
     }
 
     /// Node `node` failed at `now_h`: if that makes the policy's count within its window,
@@ -666,10 +641,8 @@ impl Failures {
     /// (with ageing, from its age; new after a permanent repair).
     pub fn unit_back(&mut self, f: &Failure, sched: &mut Scheduler<Event>) {
         let (class, unit) = (f.class, f.unit);
-        if f.permanent
-            && let Some(b) = self.state[class as usize].born.get_mut(unit as usize)
-        {
-            *b = sched.now().as_hours() - self.classes[class as usize].burn_in_hours;
+        if f.permanent {
+            self.renew(class as usize, unit, sched.now().as_hours());
         }
         if !self.state[class as usize].clock_draws.is_empty() && self.replay.is_none() {
             self.schedule_clock(class as usize, unit, sched);

@@ -413,10 +413,7 @@ impl Repair {
     /// within the window of its node's last repair goes one step further.
     fn first_step(&self, f: &Failure, now_h: f64) -> u8 {
         let Some(e) = &self.escalation else { return 0 };
-        if !f.permanent || f.replace || !matches!(f.level, Level::Chip | Level::Node) {
-            return 0;
-        }
-        let node = if f.level == Level::Chip { f.unit / e.chips_per_node } else { f.unit };
+        let Some(node) = f.node(e.chips_per_node).filter(|_| f.permanent && !f.replace) else { return 0 };
         let (step, back) = e.last[node as usize];
         if step > 0 && now_h - back <= e.spec.window_hours.get() { (step + 1).min(3) } else { 1 }
     }
@@ -563,13 +560,14 @@ impl Repair {
                 fix = Fix::Misdiagnosed;
                 refail = Some(Duration::from_hours(e.spec.refail.sample_hours(&mut e.rng)));
             }
-            let node = if o.failure.level == Level::Chip { o.failure.unit / e.chips_per_node } else { o.failure.unit };
-            e.last[node as usize] = (o.step, now.as_hours());
+            if let Some(node) = o.failure.node(e.chips_per_node) {
+                e.last[node as usize] = (o.step, now.as_hours());
+            }
         } else if let Some(e) = &mut self.escalation
             && o.failure.replace
+            && let Some(node) = o.failure.node(e.chips_per_node)
         {
             // New hardware: its repair history starts over.
-            let node = if o.failure.level == Level::Chip { o.failure.unit / e.chips_per_node } else { o.failure.unit };
             e.last[node as usize] = (0, f64::NEG_INFINITY);
         }
         self.tally.closed[fix as usize] += 1;

@@ -143,6 +143,12 @@ impl NodePool {
     pub fn jobs_on(&self, n: u32) -> &[u32] {
         self.packing.jobs_on(n)
     }
+    /// The jobs node `n` works for: its owner while active, or the jobs sharing it.
+    pub fn users(&self, n: u32) -> impl Iterator<Item = u32> + '_ {
+        let owner = self.owner(n).filter(|_| self.role(n) == Role::Active);
+        let shared: &[u32] = if self.role(n) == Role::Shared { self.jobs_on(n) } else { &[] };
+        owner.into_iter().chain(shared.iter().copied())
+    }
     /// Healthy shared nodes with exactly `k` free chips.
     pub fn shared_with_free(&self, k: u32) -> u32 {
         self.packing.with_free(k)
