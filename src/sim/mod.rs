@@ -452,8 +452,7 @@ impl Simulation {
             if job.phase == Phase::Running && job.speed < 1.0 {
                 self.slowed(j, self.horizon);
             } else if job.phase == Phase::Restarting {
-                let hung = job.hang_now.as_millis().min(self.horizon.since(job.phase_start).as_millis());
-                self.hung(j, hung);
+                self.hung_until(j, self.horizon);
             }
         }
         self.usage.advance(self.horizon);

@@ -432,16 +432,9 @@ impl Repair {
             _ if self.spares.in_stock > 0 => RepairStage::SpareSwap,
             _ => RepairStage::Vendor,
         };
-        let o = &mut self.outages[id as usize];
-        o.step = step;
-        o.stage = stage;
+        self.outages[id as usize].step = step;
         // A new outage holds no crew: a crew stage waits for one.
-        if stage.needs_crew() {
-            self.crews.queue.push_back((id, now.as_millis()));
-            self.start_crews(sched);
-        } else {
-            self.run_stage(id, sched);
-        }
+        self.enter(id, stage, sched);
         self.note(now.as_millis());
     }
 

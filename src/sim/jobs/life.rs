@@ -331,9 +331,16 @@ impl Simulation {
         }
     }
 
+    /// Job `j`'s restart is cut (or the run ends) at `now`: the part of its hang it lived.
+    pub(crate) fn hung_until(&mut self, j: u32, now: SimTime) {
+        let job = &self.jobs[j];
+        let hung = job.hang_now.as_millis().min(now.since(job.phase_start).as_millis());
+        self.hung(j, hung);
+    }
+
     /// Job `j` hung `ms` on a fault not yet seen (time that opened its restart).
     #[inline]
-    pub(crate) fn hung(&mut self, j: u32, ms: u64) {
+    fn hung(&mut self, j: u32, ms: u64) {
         if ms > 0 {
             let job = &mut self.jobs[j];
             job.hung_ms += ms;
@@ -436,9 +443,7 @@ impl Simulation {
             unsaved = 0;
         }
         if self.jobs[j].phase == Phase::Restarting {
-            let job = &self.jobs[j];
-            let hung = job.hang_now.as_millis().min(now.since(job.phase_start).as_millis());
-            self.hung(j, hung);
+            self.hung_until(j, now);
         }
         let job = &mut self.jobs[j];
         job.draining = false;

@@ -319,10 +319,16 @@ pub(crate) struct Job {
 }
 
 impl Job {
+    /// Its running segment has gone at full pace throughout: work is wall time since it began.
+    #[inline]
+    fn steady(&self) -> bool {
+        self.speed == 1.0 && self.run_done == 0.0
+    }
+
     /// Computed work not yet saved: lost if the job is interrupted now.
     pub fn unsaved_work(&self, now: SimTime) -> u64 {
         match self.phase {
-            Phase::Running if self.speed == 1.0 && self.run_done == 0.0 => now.since(self.phase_start).as_millis(),
+            Phase::Running if self.steady() => now.since(self.phase_start).as_millis(),
             Phase::Running => (self.run_done + now.since(self.run_mark).as_millis() as f64 * self.speed) as u64,
             Phase::Checkpointing => self.seg_len,
             _ => 0,
@@ -334,7 +340,7 @@ impl Job {
     pub fn phase_duration(&self, p: Phase) -> Duration {
         match p {
             Phase::Restarting => self.restart + self.hang_now + self.notice + self.pick,
-            Phase::Running if self.speed == 1.0 && self.run_done == 0.0 => Duration::from_millis(self.seg_len),
+            Phase::Running if self.steady() => Duration::from_millis(self.seg_len),
             Phase::Running => Duration::from_millis(((self.seg_len as f64 - self.run_done) / self.speed).ceil().max(0.0) as u64),
             Phase::Checkpointing => Duration::from_millis(self.ckpt.map_or(0, |c| c.write)),
             Phase::Queued | Phase::Waiting | Phase::Done | Phase::Killed => unreachable!("{p:?} has no timed end"),
