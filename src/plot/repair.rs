@@ -85,21 +85,6 @@ struct FailureRow {
     lemon_node: Option<bool>,
 }
 
-/// A step function through `(time, value)` changes, held to `end`, in days.
-fn steps(points: impl Iterator<Item = (f64, f64)>, end_h: f64) -> Vec<(f64, f64)> {
-    let mut out: Vec<(f64, f64)> = Vec::new();
-    for (t, v) in points {
-        if let Some(&(_, last)) = out.last() {
-            out.push((t / 24.0, last));
-        }
-        out.push((t / 24.0, v));
-    }
-    if let Some(&(_, last)) = out.last() {
-        out.push((end_h / 24.0, last));
-    }
-    out
-}
-
 /// Time-weighted mean and the highest value of a step series in each of `n` equal
 /// bins over `[0, end_h]`, as (bin middle in days, mean, max).
 fn binned(changes: &[(f64, f64)], end_h: f64, n: usize) -> Vec<(f64, f64, f64)> {
@@ -173,7 +158,9 @@ impl Chart for PipelineChart<'_> {
         let x1 = s.head.horizon_days.max(1e-9);
         let width = top.dim_in_pixel().0 as usize;
 
-        let stock = steps(self.rows.iter().map(|r| (r.time_h, r.spares_in_stock as f64)), end_h);
+        // Each row holds to the next: the stock as a step trace, in days.
+        let changes: Vec<(f64, f64)> = self.rows.iter().map(|r| (r.time_h / 24.0, r.spares_in_stock as f64)).collect();
+        let stock = zoom_trace(&changes, end_h / 24.0, false);
         let smax = stock.iter().map(|p| p.1).fold(0.0, f64::max);
         let mut c = framed(&top, 28, 96).margin_top(4).x_label_area_size(30).build_cartesian_2d(0.0..x1, 0.0..headroom(smax, 1.15))?;
         c.configure_mesh()
