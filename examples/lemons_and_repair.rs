@@ -47,12 +47,10 @@ fn stages(crew_success: f64) -> impl Fn(&mut Scenario) {
 
 type Setup = Box<dyn Fn(&mut Scenario) + Sync>;
 
-/// Mean and half-width of a 95% interval (Student t, 2 degrees of freedom for 3 seeds).
+/// Mean and half-width of its Student-t 95% interval.
 fn mean_ci(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let m = xs.iter().sum::<f64>() / n;
-    let sd = (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    (m, 4.303 * sd / n.sqrt())
+    let p = gigasim::sweep::point_stats(xs);
+    (p.mean, (p.ci_hi - p.ci_lo) / 2.0)
 }
 
 fn main() -> anyhow::Result<()> {
