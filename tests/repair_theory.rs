@@ -2,7 +2,7 @@
 //! outages held to what they must do to nodes and jobs.
 mod common;
 
-use common::{mean_se, power_ron, scenario};
+use common::{erlang_c, mean_se, power_ron, scenario};
 use gigasim::Simulation;
 use gigasim::engine::SimTime;
 use gigasim::sim::Detail;
@@ -36,20 +36,6 @@ fn repair_site(
         racks = nodes / per_rack,
         power = power_ron(),
     )
-}
-
-/// Erlang C: the probability an arrival waits in an M/M/c queue with offered load a = λ/μ.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let rho = a / c as f64;
-    let mut term = 1.0; // a^k / k!
-    let mut sum = 0.0;
-    for k in 0..c {
-        sum += term;
-        term *= a / (k + 1) as f64;
-    }
-    // `term` is now a^c / c!.
-    let tail = term / (1.0 - rho);
-    tail / (sum + tail)
 }
 
 /// Many nodes failing independently give near-Poisson arrivals of repairs (the

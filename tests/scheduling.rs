@@ -1,7 +1,7 @@
 //! The scheduler held to queueing theory and to the guarantees its policies claim.
 mod common;
 
-use common::mean_se;
+use common::{erlang_c, mean_se};
 use gigasim::engine::{SimRng, SimTime};
 use gigasim::sim::sched::{Cause, Decision, Placement, Policy, QueueView, QueuedJob, Slurm, shared_after_pass};
 use gigasim::{Report, Simulation};
@@ -38,16 +38,6 @@ fn hours(t: SimTime) -> f64 {
 }
 
 // ---------------------------------------------------------------- 1. Erlang C
-
-/// Erlang C: probability an arrival waits in M/M/c with offered load a = λ/μ,
-/// through the Erlang B recursion B(k) = a·B(k−1) / (k + a·B(k−1)), stable for any c.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let mut b = 1.0;
-    for k in 1..=c {
-        b = a * b / (k as f64 + a * b);
-    }
-    c as f64 * b / (c as f64 - a * (1.0 - b))
-}
 
 /// Mean wait in queue of `keep` successive jobs after `warm` jobs, one replication.
 fn mmc_mean_wait(per_hour: f64, warm: usize, keep: usize, seed: u64) -> f64 {

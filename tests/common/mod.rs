@@ -86,3 +86,13 @@ impl DurationLaw for Clockwork {
         self.every
     }
 }
+
+/// Erlang C: probability an arrival waits in M/M/c with offered load a = λ/μ,
+/// through the Erlang B recursion B(k) = a·B(k−1) / (k + a·B(k−1)), stable for any c.
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (k as f64 + a * b);
+    }
+    c as f64 * b / (c as f64 - a * (1.0 - b))
+}
