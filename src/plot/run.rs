@@ -986,7 +986,8 @@ impl Chart for BreakdownChart<'_> {
             .disable_y_mesh()
             .label_style(font(AXIS_DESC_PX))
             .x_label_style(font(TICK_PX))
-            .x_desc("share of installed chip-time (%)")
+            // A site built in phases: shares of the finished site, some of it not yet there.
+            .x_desc(if b.not_installed > 0.0 { "share of the finished site's chip-time (%)" } else { "share of installed chip-time (%)" })
             .x_label_formatter(&|v| format!("{}%", fmt_tick(*v)))
             .y_label_formatter(&label)
             .draw()?;
