@@ -50,6 +50,7 @@ fn site(nodes: u32) -> Facility {
         racks_per_pod: Count::new(25),
         pods: Count::new(pods),
         commissioning: None,
+        storage: None,
     }
 }
 

@@ -345,15 +345,21 @@ impl Scenario {
                 );
             }
         }
+        for (i, j) in self.workload.frontier.iter().enumerate() {
+            if let Some(c) = &j.checkpoint {
+                c.check(&format!("frontier[{i}].checkpoint"), f)?;
+            }
+        }
         for (i, t) in self.workload.tenants.iter().enumerate() {
             for (k, c) in t.classes.iter().enumerate() {
-                if c.checkpoint.policy != IntervalPolicy::Fixed {
+                if matches!(c.checkpoint.policy, IntervalPolicy::Young | IntervalPolicy::Daly) {
                     return problem(
                         Part::Workload,
                         format!("tenants[{i}].classes[{k}].checkpoint.policy"),
-                        "Young or Daly for a tenant class; allowed: Fixed (the policies that tune the interval to the failure rate apply to frontier jobs)",
+                        "Young or Daly for a tenant class; allowed: Fixed or Adaptive (the policies that take the failure rate from the model apply to frontier jobs)",
                     );
                 }
+                c.checkpoint.check(&format!("tenants[{i}].classes[{k}].checkpoint"), f)?;
                 if let Some(&big) = c.chips.sizes().iter().find(|&&c| c as u64 > chips) {
                     return problem(
                         Part::Workload,
@@ -448,6 +454,36 @@ fn find_key(code: &str, name: &str, from: usize) -> Option<usize> {
         at = e;
     }
     None
+}
+
+impl crate::config::Checkpointing {
+    /// What the scenario as a whole must give a job's checkpoints: storage for
+    /// sizes, and a memory level whose groups can restore.
+    fn check(&self, path: &str, f: &crate::config::Facility) -> Result<(), Problem> {
+        if self.size_gb_per_chip.is_some() && f.storage.is_none() {
+            return problem(
+                Part::Workload,
+                format!("{path}.size_gb_per_chip"),
+                format!(
+                    "set, but the facility `{}` has no storage to write it to; allowed: `size_gb_per_chip: None`, or a facility with `storage: Some((write_gbps: …, read_gbps: …))`",
+                    f.name
+                ),
+            );
+        }
+        if let Some(m) = &self.memory {
+            if m.group_nodes == 0 || m.tolerates >= m.group_nodes {
+                return problem(
+                    Part::Workload,
+                    format!("{path}.memory.tolerates"),
+                    format!(
+                        "{} node losses in groups of {} nodes; allowed: group_nodes >= 1 and tolerates < group_nodes (buddy pairs: group_nodes 2, tolerates 1; node-local memory: 1 and 0)",
+                        m.tolerates, m.group_nodes
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

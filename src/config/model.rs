@@ -24,6 +24,26 @@ pub struct Facility {
     /// (less its burn-in) on the day the rack arrives.
     #[serde(default)]
     pub commissioning: Option<Vec<CommissionPhase>>,
+    /// Optional: the shared storage that checkpoints are written to and read
+    /// from (jobs whose checkpoints give `size_gb_per_chip`).
+    #[serde(default)]
+    pub storage: Option<StorageSystem>,
+}
+
+/// Shared checkpoint storage: concurrent writes share the write bandwidth and
+/// concurrent reads the read bandwidth, max-min fairly, each transfer capped by
+/// its job's own links (docs/sources.md S14).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSystem {
+    /// Aggregate write bandwidth, GB/s.
+    pub write_gbps: Positive,
+    /// Aggregate read bandwidth, GB/s.
+    pub read_gbps: Positive,
+    /// Optional: the most one chip's share of its node's links can move, GB/s; a
+    /// job's transfer goes no faster than its chips times this.
+    #[serde(default)]
+    pub per_chip_gbps: Option<Positive>,
 }
 
 /// A phase of a site's build-out: `racks` more racks in service from `day`.

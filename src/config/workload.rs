@@ -10,22 +10,37 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Checkpointing {
-    /// Work between checkpoints, with `policy: Fixed` (the default).
+    /// Work between persistent checkpoints, with `policy: Fixed` (the default).
     pub interval_hours: Positive,
-    /// Time the job stalls while a checkpoint is written.
+    /// Fixed part of a persistent checkpoint's write (serialisation, barriers); the
+    /// whole write without `size_gb_per_chip`. Synchronous: the job stalls for it.
+    #[serde(default = "zero")]
     pub write_hours: NonNeg,
     /// Also write a checkpoint when the last piece of work is done.
     #[serde(default = "yes")]
     pub at_end: bool,
-    /// How the interval is chosen: `Fixed` (`interval_hours`), or `Young` or `Daly`
-    /// from the write time and the job's mean time between failures, as the failure
-    /// model gives it (frontier jobs).
+    /// How the interval is chosen: `Fixed` (`interval_hours`), `Young` or `Daly`
+    /// from the write time and the job's mean time between failures as the failure
+    /// model gives it (frontier jobs), or `Adaptive` from the failures it has seen.
     #[serde(default)]
     pub policy: IntervalPolicy,
+    /// `Sync` (stall for the whole write) or `Async(snapshot_hours)`: stall for the
+    /// snapshot, write in the background; the checkpoint counts once persisted.
+    #[serde(default)]
+    pub mechanism: Mechanism,
+    /// Optional: checkpoint state per chip (GB). The write then also moves
+    /// `chips × size` through the facility's shared storage, and a restart from
+    /// storage reads it back (docs/sources.md S14).
+    #[serde(default)]
+    pub size_gb_per_chip: Option<Positive>,
+    /// Optional: a fast level in the memory of peer nodes, written between the
+    /// persistent checkpoints (Gemini-style, docs/sources.md S14).
+    #[serde(default)]
+    pub memory: Option<MemoryLevel>,
 }
 
 /// How a job's checkpoint interval is chosen (docs/sources.md, S4).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum IntervalPolicy {
     #[default]
     Fixed,
@@ -33,6 +48,50 @@ pub enum IntervalPolicy {
     Young,
     /// Daly's higher-order optimum (Daly 2006, Eq. 20).
     Daly,
+    /// Daly's optimum for the mean time between failures the job estimates from
+    /// the interruptions it has seen: (prior_failures × prior_mtbf_hours + hours
+    /// computed) / (prior_failures + interruptions), retuned at every checkpoint.
+    Adaptive { prior_mtbf_hours: Positive, prior_failures: Positive },
+}
+
+/// How a persistent checkpoint is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Mechanism {
+    /// The job stalls until the checkpoint is written.
+    #[default]
+    Sync,
+    /// The job stalls for the snapshot (device to host copy), then computes on while
+    /// the write proceeds; a failure before it persists falls back to the one before.
+    Async { snapshot_hours: NonNeg },
+}
+
+/// A checkpoint level in host memory, each node's copy also held by the other
+/// nodes of its group (buddy pairs with `group_nodes: 2, tolerates: 1`; an
+/// erasure code over more). Node, rack and pod failures destroy the copies on
+/// their nodes; chip failures leave host memory intact.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryLevel {
+    /// Work between in-memory checkpoints (each persistent one refreshes memory too).
+    pub interval_hours: Positive,
+    /// Stall per in-memory checkpoint.
+    pub write_hours: NonNeg,
+    /// Restart time when restoring from memory (instead of `restart_hours`).
+    pub restore_hours: NonNeg,
+    /// Nodes (neighbouring node ids) that hold each other's copies.
+    #[serde(default = "two", deserialize_with = "super::num::whole_u32")]
+    pub group_nodes: u32,
+    /// Nodes a group can lose and still restore.
+    #[serde(default = "one", deserialize_with = "super::num::whole_u32")]
+    pub tolerates: u32,
+}
+
+fn two() -> u32 {
+    2
+}
+
+fn one() -> u32 {
+    1
 }
 
 fn yes() -> bool {

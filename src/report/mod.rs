@@ -11,12 +11,14 @@ use std::collections::BTreeMap;
 mod cost;
 mod grid;
 mod repair;
+mod storage;
 mod tenants;
 
 pub use crate::sim::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, UsageSnapshot};
 pub use cost::CostSummary;
 pub use grid::{BatterySummary, GridSummary, ThrottleSummary};
 pub use repair::RepairSummary;
+pub use storage::StorageSummary;
 pub use tenants::{SchedulerSummary, TenantSummary};
 
 impl Simulation {
@@ -135,6 +137,8 @@ pub struct Report {
     /// What the repair pipeline did, and the spare stock it started with.
     pub repair: crate::sim::RepairTally,
     pub spares_initial: u32,
+    /// What the shared checkpoint storage did, if the facility has one.
+    pub storage: Option<crate::sim::StorageSnapshot>,
     /// Chip-time jobs hung on faults not yet seen, chip-ms.
     pub hung_chip_ms: u128,
     pub interruptions: u64,
@@ -320,6 +324,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         retired,
         repair,
         spares_initial,
+        storage,
     } = snap;
     let it_energy_wh = m.it.wms / WMS_PER_WH;
     // The energy the site buys each hour: the grid's draw behind a battery, else the facility's.
@@ -350,6 +355,7 @@ pub(crate) fn build(snap: RunSnapshot) -> Report {
         failures: rec.failures,
         repair,
         spares_initial,
+        storage,
         hung_chip_ms: rec.hung_chip_ms,
         interruptions: rec.interruptions,
         time: buckets(&m.chip_ms, rec.lost_chip_ms, m.cap.as_ref().map_or(0, |c| c.lost_chip_ms.round() as u128), rec.slowed_chip_ms),
@@ -465,6 +471,7 @@ impl Report {
                 by_class,
             },
             repair: self.repair_summary(),
+            storage: self.storage_summary(),
             interruptions: self.interruptions,
             tenant_interruptions: self.interruptions - self.frontier.iter().map(|f| f.interruptions as u64).sum::<u64>(),
             goodput: self.goodput(),
@@ -537,6 +544,17 @@ impl Report {
                     mtbi_hours: if f.interruptions > 0 { f.wall_hours / f.interruptions as f64 } else { f.wall_hours },
                     detection_hours: f.detection_hours,
                     checkpoint_interval_hours: f.checkpoint_interval_hours,
+                    checkpoints_started: f.checkpoints_started,
+                    checkpoints_persisted: f.checkpoints_persisted,
+                    checkpoints_lost: f.checkpoints_lost,
+                    memory_checkpoints: f.memory_checkpoints,
+                    restarts_from: crate::sim::RestoreLevel::ALL
+                        .iter()
+                        .map(|l| (l.label().to_string(), f.restarts_from[*l as usize]))
+                        .collect(),
+                    stall_hours: f.stall_hours,
+                    background_write_hours: f.background_write_hours,
+                    mean_lost_hours: if f.interruptions > 0 { f.lost_chip_hours / f.chips as f64 / f.interruptions as f64 } else { 0.0 },
                     finished_hours: f.finished_hours,
                     work_hours: f.work_hours,
                     projected_finish_days: f.projected_finish_days(),
@@ -557,6 +575,8 @@ pub struct Summary {
     pub nodes: u64,
     pub failures: FailureSummary,
     pub repair: RepairSummary,
+    /// The shared checkpoint storage (`null` when the facility has none).
+    pub storage: Option<StorageSummary>,
     /// Job interruptions (a failure striking a computing job), all jobs.
     pub interruptions: u64,
     /// Of those, interruptions of tenant jobs (the rest struck frontier jobs).
@@ -746,6 +766,20 @@ pub struct FrontierSummary {
     pub detection_hours: f64,
     /// Work between its checkpoints, hours, as its policy chose it (`null` without checkpoints).
     pub checkpoint_interval_hours: Option<f64>,
+    /// Persistent checkpoints begun, persisted (as `checkpoints`) and lost: cut by a
+    /// failure, or not yet persisted in the background when one struck.
+    pub checkpoints_started: u32,
+    pub checkpoints_persisted: u32,
+    pub checkpoints_lost: u32,
+    /// In-memory checkpoints written (a memory level only).
+    pub memory_checkpoints: u32,
+    /// Completed restarts by where they restored from: "memory", "storage", "scratch".
+    pub restarts_from: BTreeMap<String, u32>,
+    /// Wall time stalled for checkpoints, and spent writing them in the background.
+    pub stall_hours: f64,
+    pub background_write_hours: f64,
+    /// Work lost per interruption, hours at full size.
+    pub mean_lost_hours: f64,
     pub finished_hours: Option<f64>,
     /// Failure-free compute the job needs, hours at full size.
     pub work_hours: f64,

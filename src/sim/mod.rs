@@ -10,6 +10,7 @@ mod nodes;
 pub mod power;
 mod record;
 pub mod sched;
+mod storage;
 pub mod topology;
 mod usage;
 mod workclock;
@@ -17,11 +18,12 @@ mod workclock;
 pub use builder::SimulationBuilder;
 pub use failures::repair::{Crews, Fix, OutageView, RepairEvent, RepairFlow, RepairStage, RepairTally, StandardFlow};
 pub use failures::{Failure, FailureClass, FailureEvent};
-pub use jobs::{CheckpointPolicy, JobEvent, JobRequest, JobSource, Milestone, Phase, PoissonTenants, TraceSource};
+pub use jobs::{CheckpointPolicy, JobEvent, JobRequest, JobSource, Milestone, Phase, PoissonTenants, RestoreLevel, TraceSource};
 pub use nodes::Role;
 pub use power::{ChipState, MeterSnapshot, PowerBin, PowerStage};
 pub use record::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, NO_TENANT, Recorder, SIZE_CLASSES, size_class};
 pub use sched::{Cause, Policy};
+pub use storage::StorageSnapshot;
 pub use topology::Topology;
 pub use usage::UsageSnapshot;
 
@@ -91,6 +93,14 @@ pub enum Event {
         job: u32,
         attempt: u32,
     },
+    JobBackground {
+        job: u32,
+        generation: u32,
+    },
+    /// The shared storage's first transfer ends (epoch: its allocation then).
+    StorageDue {
+        epoch: u32,
+    },
     /// The work clock reaches the earliest end of a running segment (under an enforced cap).
     WorkDue {
         generation: u32,
@@ -128,6 +138,7 @@ impl From<JobEvent> for Event {
             JobEvent::PhaseEnd { job, epoch } => Event::JobPhaseEnd { job, epoch },
             JobEvent::Arrival { source } => Event::JobArrival { source },
             JobEvent::WallTime { job, attempt } => Event::JobWallTime { job, attempt },
+            JobEvent::Background { job, generation } => Event::JobBackground { job, generation },
         }
     }
 }
@@ -209,6 +220,8 @@ pub struct Simulation {
     /// Stragglers not yet found, and the jobs each slowed (slot, serial).
     slow: Vec<Option<Straggler>>,
     pub(crate) rec: Recorder,
+    /// The shared checkpoint storage, if the facility has one.
+    pub(crate) storage: Option<storage::Storage>,
 }
 
 /// Everything a finished run hands to the report: plain values.
@@ -240,6 +253,8 @@ pub struct RunSnapshot {
     /// What the repair pipeline did: outcomes, crew waits and use, spare stock.
     pub repair: RepairTally,
     pub spares_initial: u32,
+    /// What the shared checkpoint storage did, if the facility has one.
+    pub storage: Option<StorageSnapshot>,
 }
 
 impl Simulation {
@@ -415,6 +430,7 @@ impl Simulation {
             due_scratch: Vec::new(),
             clock,
             rec,
+            storage: scenario.facility.storage.as_ref().map(|s| storage::Storage::new(s, bin_ms, detail == Detail::Full)),
             scenario,
         };
         sim.uninstall_racks();
@@ -502,6 +518,7 @@ impl Simulation {
             retired: (self.failures.retired_lemons, self.failures.retired_good),
             repair: self.repair.take_tally(self.horizon),
             spares_initial: self.scenario.failure.repair.spare_nodes,
+            storage: self.storage.as_ref().map(|s| s.snapshot(self.horizon)),
             record: self.rec,
             frontier,
             stats: self.stats,
@@ -572,6 +589,8 @@ impl Simulation {
             Event::JobPhaseEnd { job, .. } => self.on_phase_end(job),
             Event::JobArrival { source } => self.on_arrival(source),
             Event::JobWallTime { job, .. } => self.on_walltime(job),
+            Event::JobBackground { job, .. } => self.background_written(job),
+            Event::StorageDue { .. } => self.on_storage_due(),
             Event::FailureTick { class } => self.on_failure(FailureEvent::ClassTick { class }),
             Event::FailureClock { class, unit } => self.on_failure(FailureEvent::UnitClock { class, unit }),
             Event::FailureRecur { class, unit, generation } => self.on_failure(FailureEvent::Recur { class, unit, generation }),
@@ -595,6 +614,15 @@ impl Simulation {
         }
         if self.clock.is_some() {
             self.retime();
+        }
+    }
+
+    /// Transfers through the shared storage end: their jobs go on.
+    fn on_storage_due(&mut self) {
+        let now = self.events.now();
+        let Some(s) = self.storage.as_mut() else { return };
+        for (j, dir) in s.due(now, &mut self.events) {
+            self.transfer_done(j, dir);
         }
     }
 
@@ -775,7 +803,7 @@ impl Simulation {
     /// saved before it, and find the fault `after` from now.
     fn corrupt(&mut self, f: Failure, after: crate::engine::Duration) {
         let struck: Vec<(u32, u64, u64)> =
-            self.computing_on(&f).into_iter().map(|j| (j, self.jobs[j].serial, self.jobs[j].work_done)).collect();
+            self.computing_on(&f).into_iter().map(|j| (j, self.jobs[j].serial, self.jobs[j].saved())).collect();
         let slot = free_slot(&mut self.silent);
         self.silent[slot] = Some((f, self.events.now(), struck));
         self.events.after(after, Event::SilentFound { slot: slot as u32 });
@@ -796,6 +824,9 @@ impl Simulation {
                 let k = self.keys(j);
                 let job = &mut self.jobs[j];
                 job.work_done = saved;
+                job.saves.persisted = job.saves.persisted.min(saved);
+                job.saves.in_memory = job.saves.in_memory.min(saved);
+                job.saves.next_persist = saved + job.ckpt.map_or(0, |c| c.interval);
                 job.lost_chip_ms += lost;
                 self.rec.rolled_back(k, lost);
             }
@@ -810,6 +841,14 @@ impl Simulation {
     /// are interrupted, and its outage starts through the repair pipeline.
     fn fail(&mut self, f: Failure) {
         let id = self.repair.open_outage(f, self.events.now());
+        if f.level != Level::Chip {
+            // A node that goes down takes the in-memory checkpoint copies it held.
+            for n in self.topo.nodes_of(f.level, f.unit) {
+                for j in self.pool.users(n).collect::<Vec<_>>() {
+                    self.jobs[j].lose_memory(n);
+                }
+            }
+        }
         self.pool.cover_domain(f.level, f.unit, true);
         self.hit_scratch.clear();
         for n in self.topo.nodes_of(f.level, f.unit) {
@@ -905,6 +944,8 @@ impl engine::Model for Simulation {
         match *ev {
             Event::JobPhaseEnd { job, epoch } => self.jobs.epoch(job) == epoch,
             Event::JobWallTime { job, attempt } => self.walltime_current(job, attempt),
+            Event::JobBackground { job, generation } => self.background_current(job, generation),
+            Event::StorageDue { epoch } => self.storage.as_ref().is_some_and(|s| s.epoch() == epoch),
             Event::WorkDue { generation } => self.clock.as_ref().is_some_and(|c| c.generation == generation),
             _ => true,
         }

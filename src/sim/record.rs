@@ -63,6 +63,17 @@ pub struct FrontierStats {
     pub detection_hours: f64,
     /// Work between its checkpoints (as its policy chose it), hours; `None` without.
     pub checkpoint_interval_hours: Option<f64>,
+    /// Persistent checkpoints begun, persisted, and lost (cut by a failure, or
+    /// written in the background and not persisted when it struck); in-memory ones written.
+    pub checkpoints_started: u32,
+    pub checkpoints_persisted: u32,
+    pub checkpoints_lost: u32,
+    pub memory_checkpoints: u32,
+    /// Completed restarts by the level they restored from (memory, storage, scratch).
+    pub restarts_from: [u32; 3],
+    /// Wall time stalled for checkpoints, and spent writing them in the background.
+    pub stall_hours: f64,
+    pub background_write_hours: f64,
     pub interruption_times_hours: Vec<f64>,
     /// (hours since start, work saved in hours, milestone).
     pub progress: Vec<(f64, f64, Milestone)>,

@@ -1,5 +1,6 @@
 //! Small scenarios written in RON for the tests.
 #![allow(dead_code)]
+pub mod ckpt_chain;
 
 use gigasim::config::{DurationLaw, Scenario, parse_ron};
 use gigasim::engine::SimRng;

@@ -3,12 +3,13 @@
 //! The simulation carries decisions out here across the node pool, the meter
 //! and the queue.
 
-use super::{Ckpt, Job, JobEvent, JobRequest, Milestone, Phase};
+use super::{Ckpt, Job, JobEvent, JobRequest, MemCkpt, Milestone, Phase, RestoreLevel, Saves, Step};
 use crate::config::{FrontierJob, Placement, PreemptMode, Recovery};
 use crate::engine::{Duration, SimTime};
 use crate::sim::power::ChipState;
 use crate::sim::record::{FrontierStats, JobRecord, JobTag, Keys, NO_TENANT, size_class};
 use crate::sim::sched::{Cause, Decision, QueuedJob, RunningJob};
+use crate::sim::storage::Dir;
 use crate::sim::usage::{FRAGMENTED, QUEUE};
 use crate::sim::{Detail, Simulation};
 
@@ -45,7 +46,9 @@ impl Simulation {
             work_start: 0.0,
             phase: Phase::Queued,
             phase_start: now,
-            ckpt: req.checkpoint.map(|c| Ckpt { interval: ms(c.interval_hours).max(1), write: ms(c.write_hours), at_end: c.at_end }),
+            ckpt: req.checkpoint.map(|c| self.ckpt_of(&c, chips)),
+            saves: Saves::default(),
+            restart_base: Duration::from_hours(req.restart_hours),
             restart: Duration::from_hours(req.restart_hours),
             target_spares: spares,
             recovery,
@@ -69,6 +72,8 @@ impl Simulation {
             trace: Vec::new(),
         };
         let (slot, new) = self.jobs.insert(job);
+        let job = &mut self.jobs[slot];
+        job.saves.next_persist = job.ckpt.map_or(0, |c| c.interval);
         if new {
             self.pool.add_owner(slot);
         }
@@ -112,22 +117,60 @@ impl Simulation {
         }
     }
 
-    /// Frontier job `i`'s checkpoints: a fixed interval, or Young's or Daly's for its
-    /// write time and the mean time between failures the failure model gives it.
+    /// A policy in milliseconds for a job of `chips` chips. Sizes move through storage
+    /// only where the site has one (validation insists on it).
+    fn ckpt_of(&self, c: &super::CheckpointPolicy, chips: u64) -> Ckpt {
+        use crate::config::Mechanism;
+        let gb = if self.storage.is_some() { c.size_gb_per_chip } else { 0.0 };
+        let transfer = self.storage.as_ref().filter(|_| gb > 0.0).map_or(Duration::ZERO, |s| s.solo(Dir::Write, gb * chips as f64, chips));
+        let write = ms(c.write_hours);
+        let snapshot = match c.mechanism {
+            Mechanism::Sync => None,
+            Mechanism::Async { snapshot_hours } => Some(ms(snapshot_hours.get())),
+        };
+        let full = Duration::from_millis(write) + transfer;
+        let delta_h = snapshot.map_or(full.as_hours(), |s| Duration::from_millis(s).as_hours());
+        let mut interval = c.interval_hours;
+        if let Some((m, _)) = c.adaptive {
+            interval = crate::theory::daly_interval(delta_h, m);
+        }
+        Ckpt {
+            interval: ms(interval).max(1),
+            write,
+            at_end: c.at_end,
+            snapshot,
+            gb_per_chip: gb,
+            mem: c.memory.map(|m| MemCkpt {
+                interval: ms(m.interval_hours.get()).max(1),
+                write: ms(m.write_hours.get()),
+                restore: ms(m.restore_hours.get()),
+                group: m.group_nodes.max(1),
+                tolerates: m.tolerates,
+            }),
+            full_write: full.as_millis(),
+            delta_h,
+            adaptive: c.adaptive,
+        }
+    }
+
+    /// Frontier job `i`'s checkpoints: a fixed interval, or Young's or Daly's for the
+    /// stall a checkpoint costs and the mean time between failures the failure model gives it.
     fn interval_for(&self, i: usize, c: &crate::config::Checkpointing) -> super::CheckpointPolicy {
         use crate::config::IntervalPolicy;
         use crate::theory::{daly_interval, frontier_failure_rate, young_interval};
-        let delta = c.write_hours.get();
+        let p: super::CheckpointPolicy = c.into();
+        let f = &self.scenario.workload.frontier[i];
+        let chips = f.chips.get().div_ceil(self.topo.chips_per_node) as u64 * self.topo.chips_per_node as u64;
+        let delta = self.ckpt_of(&p, chips).delta_h;
         let m = 1.0 / frontier_failure_rate(&self.scenario, i);
-        let work = self.scenario.workload.frontier[i].work_hours.get();
+        let work = f.work_hours.get();
         let tau = match c.policy {
-            IntervalPolicy::Fixed => c.interval_hours.get(),
+            IntervalPolicy::Fixed | IntervalPolicy::Adaptive { .. } => return p,
             IntervalPolicy::Young => young_interval(delta, m),
             IntervalPolicy::Daly => daly_interval(delta, m),
         };
         // No failures, or no write time: one checkpoint at the end, or none.
         let tau = if tau.is_finite() && tau > 0.0 { tau.min(work) } else { work };
-        let p: super::CheckpointPolicy = c.into();
         super::CheckpointPolicy { interval_hours: tau, ..p }
     }
 
@@ -206,7 +249,8 @@ impl Simulation {
         let (now, full, bin) = (self.events.now(), self.detail == Detail::Full, self.trace_bin_ms);
         let job = &mut self.jobs[j];
         if job.frontier && full {
-            let row = (now, job.work_done, m);
+            let saved = if m == Milestone::Finished { job.work_done } else { job.saved() };
+            let row = (now, saved, m);
             match job.trace.last_mut() {
                 Some(last) if m == Milestone::Checkpoint && last.2 == m && last.0.as_millis() / bin == now.as_millis() / bin => *last = row,
                 _ => job.trace.push(row),
@@ -221,6 +265,13 @@ impl Simulation {
             self.slowed(j, now);
         }
         let job = &mut self.jobs[j];
+        let was = now.since(job.phase_start).as_millis();
+        if job.phase == Phase::Checkpointing {
+            job.saves.stall_ms += was;
+        }
+        if job.phase.computing() {
+            job.saves.exposed_ms += was;
+        }
         let chips = self.pool.active(j) as u64 * job.node_chips as u64;
         self.meter.shift(job.phase.chip_state(), p.chip_state(), chips);
         job.phase = p;
@@ -304,7 +355,14 @@ impl Simulation {
     fn start_segment(&mut self, j: u32) {
         let job = &mut self.jobs[j];
         let left = job.work_total - job.work_done;
-        job.seg_len = job.ckpt.map_or(left, |c| c.interval.min(left));
+        job.seg_len = match job.ckpt {
+            None => left,
+            Some(c) => {
+                // To the next persistent checkpoint, or the next in-memory one if sooner.
+                let to_persist = job.saves.next_persist.saturating_sub(job.work_done).max(1);
+                c.mem.map_or(to_persist, |m| m.interval.min(to_persist)).min(left)
+            }
+        };
         self.enter_timed(j, Phase::Running);
     }
 
@@ -312,23 +370,229 @@ impl Simulation {
         let job = &self.jobs[j];
         match job.phase {
             Phase::Restarting => {
-                self.hung(j, job.hang_now.as_millis());
+                if job.saves.step != Step::Read {
+                    self.hung(j, job.hang_now.as_millis());
+                    let job = &self.jobs[j];
+                    let gb = job.ckpt.map_or(0.0, |c| c.gb_per_chip);
+                    if job.saves.level == RestoreLevel::Storage && gb > 0.0 {
+                        // The restart's own time is over: now read the checkpoint back.
+                        self.jobs[j].saves.step = Step::Read;
+                        self.transfer(j, Dir::Read);
+                        return;
+                    }
+                }
+                self.restored(j);
                 self.start_segment(j);
             }
-            Phase::Running => match job.ckpt {
-                Some(c) if c.at_end || job.work_done + job.seg_len < job.work_total => self.enter_timed(j, Phase::Checkpointing),
-                _ => self.commit(j),
-            },
-            Phase::Checkpointing => {
-                self.jobs[j].checkpoints += 1;
-                if self.jobs[j].draining {
-                    self.drained(j);
-                } else {
-                    self.commit(j);
-                }
-            }
+            Phase::Running => self.segment_done(j),
+            Phase::Checkpointing => self.step_done(j),
             Phase::Queued | Phase::Waiting | Phase::Done | Phase::Killed => unreachable!("no phase event is pending in {:?}", job.phase),
         }
+    }
+
+    /// Job `j` starts moving its checkpoint through the shared storage.
+    fn transfer(&mut self, j: u32, dir: Dir) {
+        let now = self.events.now();
+        let job = &self.jobs[j];
+        let gb = job.ckpt.map_or(0.0, |c| c.gb_per_chip) * job.chips as f64;
+        let chips = job.chips;
+        if let Some(s) = self.storage.as_mut() {
+            s.start(now, j, dir, gb, chips, &mut self.events);
+        }
+    }
+
+    /// A transfer of job `j` through storage is complete.
+    pub(crate) fn transfer_done(&mut self, j: u32, dir: Dir) {
+        let job = &self.jobs[j];
+        match (dir, job.phase, job.saves.step) {
+            (Dir::Read, Phase::Restarting, Step::Read) => {
+                self.restored(j);
+                self.start_segment(j);
+            }
+            (Dir::Write, Phase::Checkpointing, Step::Transfer) => self.persisted_sync(j),
+            (Dir::Write, _, _) if job.saves.writing.is_some() => self.persisted_async(j),
+            _ => unreachable!("job {j} finished a {dir:?} it was not waiting for ({:?}, {:?})", job.phase, job.saves.step),
+        }
+    }
+
+    /// Job `j` restored its checkpoint: count the level, and the memory level holds the restored state.
+    fn restored(&mut self, j: u32) {
+        let s = &mut self.jobs[j].saves;
+        s.restores[s.level as usize] += 1;
+        s.step = Step::None;
+        if self.jobs[j].ckpt.is_some_and(|c| c.mem.is_some()) {
+            let job = &mut self.jobs[j];
+            job.saves.in_memory = job.work_done;
+            job.saves.lost_nodes.clear();
+        }
+    }
+
+    /// A running segment is computed: checkpoint (in memory or persistently) or carry on.
+    fn segment_done(&mut self, j: u32) {
+        let job = &self.jobs[j];
+        let point = job.work_done + job.seg_len;
+        match job.ckpt {
+            Some(c) if c.at_end || point < job.work_total => {
+                if point < job.work_total && point < job.saves.next_persist && c.mem.is_some() {
+                    let m = c.mem.map_or(0, |m| m.write);
+                    self.checkpoint_step(j, Step::Memory, m);
+                } else {
+                    self.persistent(j);
+                }
+            }
+            _ => self.commit(j, None),
+        }
+    }
+
+    /// Stall in step `step` for `ms`.
+    fn checkpoint_step(&mut self, j: u32, step: Step, ms: u64) {
+        let s = &mut self.jobs[j].saves;
+        s.step = step;
+        s.step_ms = ms;
+        self.enter_timed(j, Phase::Checkpointing);
+    }
+
+    /// Begin a persistent checkpoint: a synchronous write, or an asynchronous
+    /// snapshot (once the write before it has persisted).
+    fn persistent(&mut self, j: u32) {
+        let job = &mut self.jobs[j];
+        let Some(c) = job.ckpt else { return };
+        match c.snapshot {
+            Some(_) if job.saves.writing.is_some() => {
+                job.saves.step = Step::WaitWrite;
+                self.set_phase(j, Phase::Checkpointing);
+            }
+            Some(snap) if !job.draining => {
+                job.saves.started += 1;
+                self.checkpoint_step(j, Step::Snapshot, snap);
+            }
+            _ => {
+                job.saves.started += 1;
+                self.checkpoint_step(j, Step::Fixed, c.write);
+            }
+        }
+    }
+
+    /// A timed step of job `j`'s checkpoint is over.
+    fn step_done(&mut self, j: u32) {
+        let job = &self.jobs[j];
+        let gb = job.ckpt.map_or(0.0, |c| c.gb_per_chip);
+        match job.saves.step {
+            Step::Memory => {
+                self.jobs[j].saves.memory_n += 1;
+                self.commit(j, Some(RestoreLevel::Memory));
+            }
+            Step::Fixed if gb > 0.0 => {
+                self.jobs[j].saves.step = Step::Transfer;
+                self.transfer(j, Dir::Write);
+            }
+            Step::Fixed => self.persisted_sync(j),
+            Step::Snapshot => self.snapshot_taken(j),
+            s => unreachable!("no timed checkpoint step {s:?}"),
+        }
+    }
+
+    /// A synchronous persistent checkpoint is written.
+    fn persisted_sync(&mut self, j: u32) {
+        let s = &mut self.jobs[j].saves;
+        s.step = Step::None;
+        s.persisted_n += 1;
+        self.jobs[j].checkpoints += 1;
+        if self.jobs[j].draining {
+            self.drained(j);
+        } else {
+            self.commit(j, Some(RestoreLevel::Storage));
+        }
+    }
+
+    /// An asynchronous snapshot is taken: the job computes on while it is written.
+    fn snapshot_taken(&mut self, j: u32) {
+        let now = self.events.now();
+        let job = &mut self.jobs[j];
+        let Some(c) = job.ckpt else { return };
+        job.work_done += job.seg_len;
+        job.seg_len = 0;
+        let point = job.work_done;
+        job.saves.writing = Some(point);
+        job.saves.write_gen = job.saves.write_gen.wrapping_add(1);
+        job.saves.write_began = now;
+        job.saves.step = Step::None;
+        if c.mem.is_some() {
+            // The snapshot sits in host memory: the fast level has it at once.
+            job.saves.in_memory = point;
+            job.saves.lost_nodes.clear();
+        }
+        let next = point + self.retuned_interval(j);
+        let job = &mut self.jobs[j];
+        job.saves.next_persist = next;
+        if job.work_done >= job.work_total {
+            // The last checkpoint: the job is done once it persists.
+            job.saves.step = Step::WaitWrite;
+        } else {
+            self.start_segment(j);
+        }
+        if c.write > 0 {
+            let generation = self.jobs[j].saves.write_gen;
+            self.events.after(Duration::from_millis(c.write), JobEvent::Background { job: j, generation }.into());
+        } else {
+            self.background_written(j);
+        }
+    }
+
+    /// The fixed part of a background write is over: move it through storage, or it has persisted.
+    pub(crate) fn background_written(&mut self, j: u32) {
+        if self.jobs[j].ckpt.is_some_and(|c| c.gb_per_chip > 0.0) {
+            self.transfer(j, Dir::Write);
+        } else {
+            self.persisted_async(j);
+        }
+    }
+
+    /// Whether a background-write event still concerns job `j`'s write in flight.
+    pub(crate) fn background_current(&self, j: u32, generation: u32) -> bool {
+        self.jobs.get(j).is_some_and(|job| job.saves.writing.is_some() && job.saves.write_gen == generation)
+    }
+
+    /// An asynchronous checkpoint has persisted; a job stalled for it goes on.
+    fn persisted_async(&mut self, j: u32) {
+        let now = self.events.now();
+        let job = &mut self.jobs[j];
+        let Some(point) = job.saves.writing.take() else { return };
+        job.saves.persisted = point;
+        job.saves.persisted_n += 1;
+        job.saves.background_ms += now.since(job.saves.write_began).as_millis();
+        job.checkpoints += 1;
+        self.mark(j, Milestone::Checkpoint);
+        let job = &self.jobs[j];
+        if job.phase != Phase::Checkpointing || job.saves.step != Step::WaitWrite {
+            return;
+        }
+        if job.work_done >= job.work_total {
+            self.jobs[j].saves.step = Step::None;
+            self.mark(j, Milestone::Finished);
+            self.finish_job(j);
+        } else {
+            // It waited for this write to take its next snapshot.
+            self.persistent(j);
+        }
+    }
+
+    /// The persistent interval from now on: the adaptive policy's estimate of the
+    /// job's MTBF from the interruptions it has seen, with its prior.
+    fn retuned_interval(&mut self, j: u32) -> u64 {
+        let now = self.events.now();
+        let job = &mut self.jobs[j];
+        let Some(c) = job.ckpt.as_mut() else { return 0 };
+        if let Some((prior_m, prior_n)) = c.adaptive {
+            let live = if job.phase.computing() { now.since(job.phase_start).as_millis() } else { 0 };
+            let hours = Duration::from_millis(job.saves.exposed_ms + live).as_hours();
+            let mtbf = (prior_n * prior_m + hours) / (prior_n + job.interruptions as f64);
+            let tau = crate::theory::daly_interval(c.delta_h, mtbf);
+            if tau.is_finite() && tau > 0.0 {
+                c.interval = ms(tau).max(1);
+            }
+        }
+        c.interval
     }
 
     /// Job `j`'s restart is cut (or the run ends) at `now`: the part of its hang it lived.
@@ -349,11 +613,32 @@ impl Simulation {
         }
     }
 
+    /// The running segment's work is computed (and saved at `level`, if any): go on or finish.
     #[inline]
-    fn commit(&mut self, j: u32) {
+    fn commit(&mut self, j: u32, level: Option<RestoreLevel>) {
         let job = &mut self.jobs[j];
         job.work_done += job.seg_len;
         job.seg_len = 0;
+        job.saves.step = Step::None;
+        let point = job.work_done;
+        match level {
+            Some(RestoreLevel::Storage) => {
+                job.saves.persisted = point;
+                if job.ckpt.is_some_and(|c| c.mem.is_some()) {
+                    job.saves.in_memory = point;
+                    job.saves.lost_nodes.clear();
+                }
+                let next = point + self.retuned_interval(j);
+                self.jobs[j].saves.next_persist = next;
+            }
+            Some(RestoreLevel::Memory) => {
+                let job = &mut self.jobs[j];
+                job.saves.in_memory = point;
+                job.saves.lost_nodes.clear();
+            }
+            _ => {}
+        }
+        let job = &self.jobs[j];
         let done = job.work_done >= job.work_total;
         self.mark(j, if done { Milestone::Finished } else { Milestone::Checkpoint });
         if done {
@@ -430,25 +715,42 @@ impl Simulation {
     pub(crate) fn interrupt(&mut self, j: u32, cause: Cause) {
         let now = self.events.now();
         let k = self.keys(j);
-        let mut unsaved = self.unsaved(j, now);
-        let job = &mut self.jobs[j];
-        if cause == Cause::Maintenance
-            && let Some(c) = job.ckpt
-            && job.phase.computing()
-        {
-            // Given notice, it writes a checkpoint of all it computed; the write
-            // is paid before its restart.
-            job.work_done = (job.work_done + unsaved).min(job.work_total);
-            job.notice = Duration::from_millis(c.write);
-            unsaved = 0;
-        }
+        let unsaved = self.unsaved(j, now);
+        let computing = self.jobs[j].phase.computing();
         if self.jobs[j].phase == Phase::Restarting {
             self.hung_until(j, now);
         }
+        self.stop_writes(j, computing);
         let job = &mut self.jobs[j];
+        let progress = job.work_done + unsaved;
+        if cause == Cause::Maintenance
+            && let Some(c) = job.ckpt
+            && computing
+        {
+            // Given notice, it writes a checkpoint of all it computed; the write
+            // is paid before its restart.
+            let point = progress.min(job.work_total);
+            job.saves.persisted = point;
+            job.saves.in_memory = point;
+            job.notice = Duration::from_millis(c.full_write);
+        }
+        if !job.frontier {
+            // Requeued, it leaves its nodes and the copies in their memory.
+            job.saves.in_memory = 0;
+        }
+        let (level, point) = job.restore_point();
+        job.saves.level = level;
+        job.restart = match (level, job.ckpt.and_then(|c| c.mem)) {
+            (RestoreLevel::Memory, Some(m)) => Duration::from_millis(m.restore),
+            _ => job.restart_base,
+        };
+        if level != RestoreLevel::Memory {
+            job.saves.next_persist = point + job.ckpt.map_or(0, |c| c.interval);
+        }
+        job.work_done = point;
         job.draining = false;
-        if matches!(job.phase, Phase::Running | Phase::Checkpointing | Phase::Restarting) {
-            let lost_chip_ms = unsaved as u128 * job.chips as u128;
+        if computing {
+            let lost_chip_ms = progress.saturating_sub(point) as u128 * job.chips as u128;
             job.lost_chip_ms += lost_chip_ms;
             job.interruptions += 1;
             job.seg_len = 0;
@@ -483,6 +785,28 @@ impl Simulation {
         self.queue.requeue(q, cause);
     }
 
+    /// Job `j` stops writing and reading: a checkpoint under way (or written in the
+    /// background) is lost. `computing`: it was on its nodes.
+    fn stop_writes(&mut self, j: u32, computing: bool) {
+        let now = self.events.now();
+        if let Some(s) = self.storage.as_mut()
+            && s.busy(j)
+        {
+            s.cancel(now, j, &mut self.events);
+        }
+        let job = &mut self.jobs[j];
+        let s = &mut job.saves;
+        if s.writing.take().is_some() {
+            s.lost_n += 1;
+            s.background_ms += now.since(s.write_began).as_millis();
+            s.write_gen = s.write_gen.wrapping_add(1);
+        }
+        if computing && job.phase == Phase::Checkpointing && matches!(s.step, Step::Fixed | Step::Transfer | Step::Snapshot) {
+            s.lost_n += 1;
+        }
+        s.step = Step::None;
+    }
+
     /// Preempt running tenant job `j`: at once, or, with `CheckpointRequeue` and a
     /// job that checkpoints, after writing a checkpoint of the work done so far.
     fn preempt(&mut self, j: u32) {
@@ -496,11 +820,14 @@ impl Simulation {
         let ran = self.unsaved(j, self.events.now());
         let job = &mut self.jobs[j];
         job.draining = true;
-        if job.phase == Phase::Running {
-            // The segment so far is what the checkpoint saves.
-            job.seg_len = ran;
+        let writing = job.phase == Phase::Checkpointing && matches!(job.saves.step, Step::Fixed | Step::Transfer);
+        if !writing {
+            // The segment so far is what a synchronous checkpoint saves (one in the
+            // background, or a stall before it, gives way to it).
+            self.stop_writes(j, true);
+            self.jobs[j].seg_len = ran;
             self.jobs.cancel_pending(j);
-            self.enter_timed(j, Phase::Checkpointing);
+            self.persistent(j);
         }
     }
 
@@ -510,6 +837,7 @@ impl Simulation {
         job.draining = false;
         job.work_done += job.seg_len;
         job.seg_len = 0;
+        job.saves.persisted = job.work_done;
         if job.work_done >= job.work_total {
             self.mark(j, Milestone::Finished);
             self.finish_job(j);
@@ -746,6 +1074,19 @@ impl Simulation {
             lost_chip_hours: job.lost_chip_ms as f64 / 3_600_000.0,
             detection_hours: job.hung_ms as f64 / 3_600_000.0,
             checkpoint_interval_hours: job.ckpt.map(|c| c.interval as f64 / 3_600_000.0),
+            checkpoints_started: job.saves.started,
+            checkpoints_persisted: job.saves.persisted_n,
+            checkpoints_lost: job.saves.lost_n,
+            memory_checkpoints: job.saves.memory_n,
+            restarts_from: job.saves.restores,
+            stall_hours: {
+                let live = if job.phase == Phase::Checkpointing { now.since(job.phase_start).as_millis() } else { 0 };
+                Duration::from_millis(job.saves.stall_ms + live).as_hours()
+            },
+            background_write_hours: {
+                let live = if job.saves.writing.is_some() { now.since(job.saves.write_began).as_millis() } else { 0 };
+                Duration::from_millis(job.saves.background_ms + live).as_hours()
+            },
             interruption_times_hours: job.trace.iter().filter(|e| e.2 == Milestone::Interruption).map(|e| e.0.as_hours()).collect(),
             progress: job.trace.iter().map(|&(t, w, m)| (t.as_hours(), Duration::from_millis(w).as_hours(), m)).collect(),
         }

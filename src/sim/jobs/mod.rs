@@ -9,7 +9,9 @@ pub(crate) use table::{Arrivals, JobTable};
 pub use trace::TraceSource;
 
 use super::power::ChipState;
-use crate::config::{Checkpointing, DurationLaw, JobClass, Law, Placement, SizeLaw, WallTime, exp_draw};
+use crate::config::{
+    Checkpointing, DurationLaw, IntervalPolicy, JobClass, Law, Mechanism, MemoryLevel, Placement, SizeLaw, WallTime, exp_draw,
+};
 use crate::engine::{Duration, SimRng, SimTime};
 use rand::RngExt;
 
@@ -22,9 +24,12 @@ pub enum JobEvent {
     Arrival { source: u16 },
     /// Attempt `attempt` of a job reaches its requested wall time.
     WallTime { job: u32, attempt: u32 },
+    /// The fixed part of a job's background (asynchronous) write `generation` is over.
+    Background { job: u32, generation: u32 },
 }
 
-/// How a job checkpoints. `CheckpointPolicy::new(interval, write)`, then `.at_end(false)` if wanted.
+/// How a job checkpoints. `CheckpointPolicy::new(interval, write)`, then `.at_end(false)`,
+/// `.mechanism(..)`, `.size_gb_per_chip(..)`, `.memory(..)` or `.adaptive(..)` if wanted.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct CheckpointPolicy {
@@ -32,22 +37,53 @@ pub struct CheckpointPolicy {
     pub write_hours: f64,
     /// Also checkpoint after the last piece of work.
     pub at_end: bool,
+    pub mechanism: Mechanism,
+    /// Checkpoint state per chip, GB, moved through the site's storage (0: none).
+    pub size_gb_per_chip: f64,
+    pub memory: Option<MemoryLevel>,
+    /// Retune the interval to the failures seen: (prior MTBF hours, prior failures).
+    pub adaptive: Option<(f64, f64)>,
 }
 
 impl CheckpointPolicy {
     /// Write a checkpoint every `interval_hours` of computed work, stalling `write_hours`; also at the end.
     pub fn new(interval_hours: f64, write_hours: f64) -> Self {
-        Self { interval_hours, write_hours, at_end: true }
+        Self { interval_hours, write_hours, at_end: true, mechanism: Mechanism::Sync, size_gb_per_chip: 0.0, memory: None, adaptive: None }
     }
     pub fn at_end(mut self, at_end: bool) -> Self {
         self.at_end = at_end;
+        self
+    }
+    pub fn mechanism(mut self, m: Mechanism) -> Self {
+        self.mechanism = m;
+        self
+    }
+    pub fn size_gb_per_chip(mut self, gb: f64) -> Self {
+        self.size_gb_per_chip = gb;
+        self
+    }
+    pub fn memory(mut self, m: Option<MemoryLevel>) -> Self {
+        self.memory = m;
+        self
+    }
+    pub fn adaptive(mut self, prior: Option<(f64, f64)>) -> Self {
+        self.adaptive = prior;
         self
     }
 }
 
 impl From<&Checkpointing> for CheckpointPolicy {
     fn from(c: &Checkpointing) -> Self {
-        Self::new(c.interval_hours.get(), c.write_hours.get()).at_end(c.at_end)
+        let adaptive = match c.policy {
+            IntervalPolicy::Adaptive { prior_mtbf_hours, prior_failures } => Some((prior_mtbf_hours.get(), prior_failures.get())),
+            _ => None,
+        };
+        Self::new(c.interval_hours.get(), c.write_hours.get())
+            .at_end(c.at_end)
+            .mechanism(c.mechanism)
+            .size_gb_per_chip(c.size_gb_per_chip.map_or(0.0, |g| g.get()))
+            .memory(c.memory)
+            .adaptive(adaptive)
     }
 }
 
@@ -248,12 +284,103 @@ impl Milestone {
     }
 }
 
-/// Checkpointing in milliseconds: (interval of work, write time, also at the end).
+/// Checkpointing in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Ckpt {
+    /// Work between persistent checkpoints, and the fixed part of each write.
     pub interval: u64,
     pub write: u64,
     pub at_end: bool,
+    /// Asynchronous: the snapshot stall (the write goes on in the background).
+    pub snapshot: Option<u64>,
+    /// GB per chip moved through storage at each persistent write and restore (0: none).
+    pub gb_per_chip: f64,
+    pub mem: Option<MemCkpt>,
+    /// A whole synchronous write (fixed part and transfer alone), ms: what a
+    /// checkpoint on notice of maintenance costs.
+    pub full_write: u64,
+    /// The stall a persistent checkpoint costs (h), for Daly's interval, and the
+    /// adaptive policy's prior (MTBF hours, failures).
+    pub delta_h: f64,
+    pub adaptive: Option<(f64, f64)>,
+}
+
+/// The in-memory level, in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct MemCkpt {
+    pub interval: u64,
+    pub write: u64,
+    pub restore: u64,
+    pub group: u32,
+    pub tolerates: u32,
+}
+
+/// Where a restart restores from: the contract's keys of `restarts_from`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RestoreLevel {
+    Memory,
+    Storage,
+    /// Nothing saved yet: from the beginning.
+    #[default]
+    Scratch,
+}
+
+impl RestoreLevel {
+    pub const ALL: [RestoreLevel; 3] = [RestoreLevel::Memory, RestoreLevel::Storage, RestoreLevel::Scratch];
+    pub fn label(self) -> &'static str {
+        match self {
+            RestoreLevel::Memory => "memory",
+            RestoreLevel::Storage => "storage",
+            RestoreLevel::Scratch => "scratch",
+        }
+    }
+}
+
+/// What a job in `Checkpointing` or `Restarting` is doing now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum Step {
+    #[default]
+    None,
+    /// Writing the in-memory level.
+    Memory,
+    /// A persistent write: its fixed part, then its transfer to storage.
+    Fixed,
+    Transfer,
+    /// Asynchronous: the snapshot stall.
+    Snapshot,
+    /// Stalled until the write in the background persists.
+    WaitWrite,
+    /// Restarting: reading the checkpoint back from storage.
+    Read,
+}
+
+/// A job's checkpoints: what is saved where, and its counts.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Saves {
+    /// Work at the newest persistent checkpoint and the newest in-memory one.
+    pub persisted: u64,
+    pub in_memory: u64,
+    /// Work at which the next persistent checkpoint is due.
+    pub next_persist: u64,
+    /// Nodes whose in-memory copies are gone since the memory level was last refreshed.
+    pub lost_nodes: Vec<u32>,
+    /// Asynchronous: the work a background write is persisting, and its generation.
+    pub writing: Option<u64>,
+    pub write_gen: u32,
+    pub write_began: SimTime,
+    /// The level the pending restart restores from.
+    pub level: RestoreLevel,
+    pub step: Step,
+    pub step_ms: u64,
+    pub started: u32,
+    pub persisted_n: u32,
+    pub lost_n: u32,
+    pub memory_n: u32,
+    pub restores: [u32; 3],
+    pub stall_ms: u64,
+    pub background_ms: u64,
+    /// Time computing (restarting, running, checkpointing), for the adaptive policy.
+    pub exposed_ms: u64,
 }
 
 pub(crate) struct Job {
@@ -285,6 +412,9 @@ pub(crate) struct Job {
     pub phase: Phase,
     pub phase_start: SimTime,
     pub ckpt: Option<Ckpt>,
+    pub saves: Saves,
+    /// The restart from storage (or scratch); the pending restart's, by its level.
+    pub restart_base: Duration,
     pub restart: Duration,
     pub target_spares: u32,
     pub recovery: crate::config::Recovery,
@@ -325,6 +455,37 @@ impl Job {
         self.speed == 1.0 && self.run_done == 0.0
     }
 
+    /// Whether the memory level still holds a whole copy: no group lost more nodes than it tolerates.
+    fn memory_intact(&self) -> bool {
+        let Some(m) = self.ckpt.and_then(|c| c.mem) else { return false };
+        let lost = &self.saves.lost_nodes;
+        lost.iter().all(|&n| lost.iter().filter(|&&o| o / m.group == n / m.group).count() as u32 <= m.tolerates)
+    }
+
+    /// Where it would restore from now, and the work saved there: the newest intact copy.
+    pub fn restore_point(&self) -> (RestoreLevel, u64) {
+        let s = &self.saves;
+        if s.in_memory > 0 && s.in_memory >= s.persisted && self.memory_intact() {
+            (RestoreLevel::Memory, s.in_memory)
+        } else if s.persisted > 0 {
+            (RestoreLevel::Storage, s.persisted)
+        } else {
+            (RestoreLevel::Scratch, 0)
+        }
+    }
+
+    /// Work saved where a restart could restore it from.
+    pub fn saved(&self) -> u64 {
+        self.restore_point().1
+    }
+
+    /// Node `n` went down while it held this job's in-memory copies.
+    pub fn lose_memory(&mut self, n: u32) {
+        if self.ckpt.is_some_and(|c| c.mem.is_some()) && !self.saves.lost_nodes.contains(&n) {
+            self.saves.lost_nodes.push(n);
+        }
+    }
+
     /// Computed work not yet saved: lost if the job is interrupted now.
     pub fn unsaved_work(&self, now: SimTime) -> u64 {
         match self.phase {
@@ -342,7 +503,7 @@ impl Job {
             Phase::Restarting => self.restart + self.hang_now + self.notice + self.pick,
             Phase::Running if self.steady() => Duration::from_millis(self.seg_len),
             Phase::Running => Duration::from_millis(((self.seg_len as f64 - self.run_done) / self.speed).ceil().max(0.0) as u64),
-            Phase::Checkpointing => Duration::from_millis(self.ckpt.map_or(0, |c| c.write)),
+            Phase::Checkpointing => Duration::from_millis(self.saves.step_ms),
             Phase::Queued | Phase::Waiting | Phase::Done | Phase::Killed => unreachable!("{p:?} has no timed end"),
         }
     }
