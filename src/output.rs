@@ -92,6 +92,37 @@ pub fn repair_csv(r: &Report) -> Vec<u8> {
     w.bytes()
 }
 
+/// The shared storage's use per power bin: bytes moved, mean and peak bandwidth
+/// (only a header when the facility has no storage).
+pub fn storage_csv(r: &Report) -> Vec<u8> {
+    let mut w = Table::new(["start_h", "end_h", "written_gb", "read_gb", "write_gbps", "read_gbps", "write_peak_gbps", "read_peak_gbps"]);
+    if let Some(st) = &r.storage {
+        let bin_ms = st.bin_hours * 3.6e6;
+        let end_ms = r.horizon.as_millis() as f64;
+        // Bins after the last transfer were never touched: they are empty.
+        let n = (end_ms / bin_ms).ceil() as usize;
+        for i in 0..n {
+            let b = st.bins.get(i).copied().unwrap_or_default();
+            let (start, end) = (i as f64 * bin_ms, ((i + 1) as f64 * bin_ms).min(end_ms));
+            if end <= start {
+                continue;
+            }
+            let secs = (end - start) / 1000.0;
+            w.row([
+                format!("{:.6}", start / 3.6e6),
+                format!("{:.6}", end / 3.6e6),
+                format!("{:.3}", b.written_gb),
+                format!("{:.3}", b.read_gb),
+                format!("{:.3}", b.written_gb / secs),
+                format!("{:.3}", b.read_gb / secs),
+                format!("{:.3}", b.write_peak_gbps),
+                format!("{:.3}", b.read_peak_gbps),
+            ]);
+        }
+    }
+    w.bytes()
+}
+
 /// Bin averages of IT and facility power (energy-conserving), with the exact
 /// lowest and highest facility draw held inside each bin.
 pub fn power_csv(r: &Report) -> Vec<u8> {
@@ -306,6 +337,7 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         ("shares.csv", shares_csv(r)),
         ("cost.csv", cost_csv(r)),
         ("repair.csv", repair_csv(r)),
+        ("storage.csv", storage_csv(r)),
     ];
     let mut out = Vec::new();
     for (name, bytes) in files {
@@ -317,7 +349,7 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The data files [`write_run`] writes into a run's folder.
-pub const RUN_FILES: [&str; 11] = [
+pub const RUN_FILES: [&str; 12] = [
     "summary.json",
     "failures.csv",
     "power.csv",
@@ -329,6 +361,7 @@ pub const RUN_FILES: [&str; 11] = [
     "shares.csv",
     "cost.csv",
     "repair.csv",
+    "storage.csv",
 ];
 
 /// The charts `plot::run_charts` draws into a run's `charts/` folder, each as `STEM.svg` and `STEM.png`
@@ -342,6 +375,9 @@ pub const COST_CHARTS: &[&str] = crate::plot::COST_CHART_STEMS;
 /// The charts `plot::run_charts` draws besides [`RUN_CHARTS`] when the run's power model had a battery.
 pub const BATTERY_CHARTS: &[&str] = crate::plot::BATTERY_CHART_STEMS;
 
+/// The charts `plot::run_charts` draws besides [`RUN_CHARTS`] when the facility had a shared storage.
+pub const STORAGE_CHARTS: &[&str] = crate::plot::STORAGE_CHART_STEMS;
+
 /// Remove from `dir` what an earlier run wrote there, so that a new run (say with
 /// `--no-charts`) leaves none of it behind: the [`RUN_FILES`], the [`RUN_CHARTS`], [`COST_CHARTS`] and [`BATTERY_CHARTS`] in
 /// `charts/`, and their temporary `.partial` names; then `charts/` if that left it
@@ -349,7 +385,7 @@ pub const BATTERY_CHARTS: &[&str] = crate::plot::BATTERY_CHART_STEMS;
 pub fn remove_run_outputs(dir: &Path) -> Result<Vec<PathBuf>> {
     let charts = dir.join("charts");
     let mut names: Vec<PathBuf> = RUN_FILES.iter().flat_map(|f| [dir.join(f), dir.join(format!("{f}.partial"))]).collect();
-    for stem in RUN_CHARTS.iter().chain(COST_CHARTS).chain(BATTERY_CHARTS) {
+    for stem in RUN_CHARTS.iter().chain(COST_CHARTS).chain(BATTERY_CHARTS).chain(STORAGE_CHARTS) {
         for name in [format!("{stem}.svg"), format!("{stem}.png"), format!("{stem}.svg.partial"), format!("{stem}.partial.png")] {
             names.push(charts.join(name));
         }
@@ -397,6 +433,17 @@ pub fn energy(mwh: f64) -> String {
 }
 
 /// A few lines for a person at a terminal.
+/// TB as a person reads them: PB from a thousand TB on, GB below one TB.
+fn bytes_tb(tb: f64) -> String {
+    if tb >= 1000.0 {
+        format!("{} PB", thousands((tb / 1000.0).round() as u64))
+    } else if tb >= 1.0 {
+        format!("{tb:.1} TB")
+    } else {
+        format!("{:.1} GB", tb * 1000.0)
+    }
+}
+
 pub fn human_summary(r: &Report) -> String {
     let s = r.summary();
     let b = &s.time_breakdown;
@@ -465,6 +512,36 @@ pub fn human_summary(r: &Report) -> String {
             thousands(f.useful_hours.round() as u64),
             thousands(f.work_hours.round() as u64),
             finish
+        );
+        if f.checkpoints_started > 0 || f.memory_checkpoints > 0 {
+            let from: Vec<String> =
+                f.restarts_from.iter().filter(|e| *e.1 > 0).map(|(level, n)| format!("{} from {level}", thousands(*n as u64))).collect();
+            out += &format!(
+                "             checkpoints {} persisted of {} begun ({} lost){}; stalled {} h{}; restarts {}; {} of work lost per interruption\n",
+                thousands(f.checkpoints_persisted as u64),
+                thousands(f.checkpoints_started as u64),
+                thousands(f.checkpoints_lost as u64),
+                if f.memory_checkpoints > 0 { format!(", {} in memory", thousands(f.memory_checkpoints as u64)) } else { String::new() },
+                thousands(f.stall_hours.round() as u64),
+                if f.background_write_hours > 0.0 {
+                    format!(", wrote {} h in the background", thousands(f.background_write_hours.round() as u64))
+                } else {
+                    String::new()
+                },
+                if from.is_empty() { "none".into() } else { from.join(", ") },
+                span(f.mean_lost_hours)
+            );
+        }
+    }
+    if let Some(st) = &s.storage {
+        out += &format!(
+            "  storage    {} written, {} read at {} / {} GB/s; busy {:.2}% of the time, contention slowed transfers {:.2}%\n",
+            bytes_tb(st.written_tb),
+            bytes_tb(st.read_tb),
+            thousands(st.write_gbps.round() as u64),
+            thousands(st.read_gbps.round() as u64),
+            100.0 * st.busy_fraction,
+            100.0 * (st.contention_slowdown - 1.0)
         );
     }
     out += &format!(

@@ -23,6 +23,7 @@ mod grid;
 mod labels;
 mod repair;
 mod run;
+mod storage;
 mod sweep;
 mod tenants;
 
@@ -51,22 +52,26 @@ pub fn run_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     files.extend(tenants::tenant_charts(dir, out)?);
     files.extend(cost::cost_charts(dir, out)?);
     files.extend(grid::battery_charts(dir, out)?);
+    files.extend(storage::storage_charts(dir, out)?);
     Ok(files)
 }
 
 /// Every chart [`run_charts`] can write, in order.
 pub const RUN_CHART_STEMS: &[&str] = &ALL_RUN_CHARTS;
-const ALL_RUN_CHARTS: [&str; 14] = concat_stems(WITH_COST_CHARTS, grid::BATTERY_CHART_STEMS);
+const ALL_RUN_CHARTS: [&str; 15] = concat_stems(WITH_BATTERY_CHARTS, storage::STORAGE_CHART_STEMS);
+const WITH_BATTERY_CHARTS: [&str; 14] = concat_stems(WITH_COST_CHARTS, grid::BATTERY_CHART_STEMS);
 const WITH_COST_CHARTS: [&str; 13] = concat_stems(BASE_RUN_CHARTS, cost::COST_CHART_STEMS);
 const BASE_RUN_CHARTS: [&str; 11] = concat_stems(RUN_AND_REPAIR_CHARTS, tenants::TENANT_CHART_STEMS);
 const RUN_AND_REPAIR_CHARTS: [&str; 8] = concat_stems(run::RUN_CHART_STEMS, repair::REPAIR_CHART_STEMS);
 /// The charts [`run_charts`] writes for a run without a cost model or battery: [`RUN_CHART_STEMS`]
-/// but [`COST_CHART_STEMS`] and [`BATTERY_CHART_STEMS`].
+/// but [`COST_CHART_STEMS`], [`BATTERY_CHART_STEMS`] and [`STORAGE_CHART_STEMS`].
 pub const BASE_RUN_CHART_STEMS: &[&str] = &BASE_RUN_CHARTS;
 /// The charts drawn only when the run had a cost model (`cost` in summary.json).
 pub const COST_CHART_STEMS: &[&str] = &cost::COST_CHART_STEMS;
 /// The charts drawn only when the run's power model had a site battery (`battery` in summary.json).
 pub const BATTERY_CHART_STEMS: &[&str] = &grid::BATTERY_CHART_STEMS;
+/// The charts drawn only when the facility had a shared storage (`storage` in summary.json).
+pub const STORAGE_CHART_STEMS: &[&str] = &storage::STORAGE_CHART_STEMS;
 
 const fn concat_stems<const A: usize, const B: usize, const N: usize>(a: [&'static str; A], b: [&'static str; B]) -> [&'static str; N] {
     assert!(A + B == N, "N must be A + B");

@@ -23,7 +23,7 @@ pub use nodes::Role;
 pub use power::{ChipState, MeterSnapshot, PowerBin, PowerStage};
 pub use record::{ClassInfo, FailureRecord, FrontierStats, GroupStats, JobRecord, JobTag, NO_TENANT, Recorder, SIZE_CLASSES, size_class};
 pub use sched::{Cause, Policy};
-pub use storage::StorageSnapshot;
+pub use storage::{StorageBin, StorageSnapshot};
 pub use topology::Topology;
 pub use usage::UsageSnapshot;
 

@@ -30,6 +30,15 @@ struct Flow {
     finish: SimTime,
 }
 
+/// One bin of the storage's use.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StorageBin {
+    pub written_gb: f64,
+    pub read_gb: f64,
+    pub write_peak_gbps: f64,
+    pub read_peak_gbps: f64,
+}
+
 /// What the storage did over a run.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -48,8 +57,9 @@ pub struct StorageSnapshot {
     pub transfer_time_hours: f64,
     pub solo_time_hours: f64,
     pub bin_hours: f64,
-    /// GB written and read per bin (full detail only).
-    pub bins: Vec<(f64, f64)>,
+    /// Per bin (full detail only): GB written and read, and the highest write and
+    /// read bandwidth in use at any moment of it, GB/s.
+    pub bins: Vec<StorageBin>,
 }
 
 pub(crate) struct Storage {
@@ -68,7 +78,7 @@ pub(crate) struct Storage {
     took_ms: f64,
     solo_ms: f64,
     bin_ms: u64,
-    bins: Option<Vec<(f64, f64)>>,
+    bins: Option<Vec<StorageBin>>,
     /// Completed transfers handed to the caller by [`Storage::due`].
     finished: Vec<(u32, Dir)>,
 }
@@ -150,11 +160,14 @@ impl Storage {
                     let bin = (t / self.bin_ms) as usize;
                     let stop = t1.min((bin as u64 + 1) * self.bin_ms);
                     if bins.len() <= bin {
-                        bins.resize(bin + 1, (0.0, 0.0));
+                        bins.resize(bin + 1, StorageBin::default());
                     }
                     let s = (stop - t) as f64 / 1000.0;
-                    bins[bin].0 += w * s;
-                    bins[bin].1 += r * s;
+                    let b = &mut bins[bin];
+                    b.written_gb += w * s;
+                    b.read_gb += r * s;
+                    b.write_peak_gbps = b.write_peak_gbps.max(w);
+                    b.read_peak_gbps = b.read_peak_gbps.max(r);
                     t = stop;
                 }
             }
