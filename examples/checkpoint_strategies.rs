@@ -1,4 +1,6 @@
-//! Checkpoint strategies for the default site's 92,160-chip frontier job: three
+//! Checkpoint strategies for the 92,160-chip frontier job of the field-calibrated
+//! 100k-chip site (models/scenarios/gigafactory-100k-field.ron: the default site with
+//! the GB200 failure model, whose rack and pod outages defeat a memory level): three
 //! mechanisms (synchronous writes, asynchronous writes, and two levels: a copy in
 //! peer nodes' memory between synchronous persistent writes) × three ways to
 //! choose the persistent interval (fixed at the default's 8 min, Daly's optimum
@@ -13,7 +15,10 @@
 //! time it stalled for checkpoints, and where its restarts restored from. The chart
 //! (SVG and PNG) goes to gigasim-out/examples/checkpoint_strategies/.
 //!
-//! Assumptions (besides the default scenario's; docs/sources.md S7, S14):
+//! With a memory level, Daly's and the adaptive policy size the persistent interval
+//! for the failures the memory level cannot serve (here the rack and pod outages).
+//!
+//! Assumptions (besides the scenario's; docs/sources.md S7, S14):
 //! - checkpoint state 0.7 GB per chip (64.5 TB for the job), moved through the
 //!   facility's shared storage at every persistent write and every restore from it;
 //! - storage: Llama 3's 7 TB/s per 16,384 GPUs scaled to the site's 100,224 chips
@@ -224,10 +229,13 @@ fn thousands(n: f64) -> String {
 
 fn main() -> anyhow::Result<()> {
     let clock = Instant::now();
-    let base = config::default_scenario();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let base = config::load_scenario(&config::FileSystem, &root.join("models/scenarios/gigafactory-100k-field.ron"))?;
     let job = &base.workload.frontier[0];
     let chips = job.chips.get() as f64;
     let mtbf_h = 1.0 / theory::frontier_failure_rate(&base, 0);
+    // What the memory level cannot serve: the failures Daly's policy sizes its persistent interval for.
+    let deep_mtbf_h = 1.0 / theory::frontier_memory_loss_rate(&scenario(&base, (2, 1, 0), 1), 0);
     let setups: Vec<Setup> =
         (0..Kind::ALL.len()).flat_map(|k| (0..Policy::ALL.len()).flat_map(move |p| (0..STORAGES.len()).map(move |b| (k, p, b)))).collect();
     let jobs: Vec<(Setup, u64)> = setups.iter().flat_map(|&s| (1..=REPLICATIONS).map(move |seed| (s, seed))).collect();
@@ -251,13 +259,14 @@ fn main() -> anyhow::Result<()> {
     // The header: what the set-ups assume, and what the transfers and intervals come to.
     let gb = GB_PER_CHIP * chips;
     println!(
-        "Checkpoint strategies for the {}-chip frontier job on the default {}-chip site: {HORIZON_DAYS} days × {REPLICATIONS} replications (the same seeds for every set-up)",
+        "Checkpoint strategies for the {}-chip frontier job on the field-calibrated {}-chip site: {HORIZON_DAYS} days × {REPLICATIONS} replications (the same seeds for every set-up)",
         thousands(chips),
         thousands(base.facility.chips() as f64)
     );
     println!(
-        "  job MTBF from the failure model {:.1} min; restart {:.0} min; state {GB_PER_CHIP} GB per chip ({:.1} TB)",
+        "  job MTBF from the failure model {:.1} min (rack and pod outages, which defeat buddy pairs: {:.1} h); restart {:.0} min; state {GB_PER_CHIP} GB per chip ({:.1} TB)",
         mtbf_h * 60.0,
+        deep_mtbf_h,
         job.restart_hours.get() * 60.0,
         gb / 1e3
     );
@@ -265,13 +274,14 @@ fn main() -> anyhow::Result<()> {
         let secs = gb / st.gbps.min(st.per_chip_gbps * chips);
         let delta_h = WRITE_MIN / 60.0 + secs / 3600.0;
         println!(
-            "  storage {:<15} {:>6} GB/s each way, {} GB/s per chip: a write or read of the job's state {:.1} s; Daly's interval sync {:.1} min, async {:.1} min",
+            "  storage {:<15} {:>6} GB/s each way, {} GB/s per chip: a write or read of the job's state {:.1} s; Daly's interval sync {:.1} min, async {:.1} min, two-level {:.1} min",
             st.name,
             thousands(st.gbps),
             st.per_chip_gbps,
             secs,
             theory::daly_interval(delta_h, mtbf_h) * 60.0,
-            theory::daly_interval(SNAPSHOT_MIN / 60.0, mtbf_h) * 60.0
+            theory::daly_interval(SNAPSHOT_MIN / 60.0, mtbf_h) * 60.0,
+            theory::daly_interval(delta_h, deep_mtbf_h) * 60.0
         );
     }
     println!(
@@ -281,7 +291,7 @@ fn main() -> anyhow::Result<()> {
         MEMORY_STALL_MIN * 60.0
     );
     println!(
-        "  fixed: every {:.0} min; Daly: from the failure model's MTBF; adaptive: Daly for the MTBF seen, prior {PRIOR_MTBF_H} h × {PRIOR_FAILURES} failure",
+        "  fixed: every {:.0} min; Daly: from the failure model's MTBF (two-level: of the failures memory cannot serve); adaptive: Daly for the MTBF seen, prior {PRIOR_MTBF_H} h × {PRIOR_FAILURES} failure",
         base.workload.frontier[0].checkpoint.as_ref().map_or(f64::NAN, |c| c.interval_hours.get() * 60.0)
     );
     println!();
@@ -390,7 +400,7 @@ fn draw<DB: DrawingBackend>(
         best(0)
     );
     let subtitle = format!(
-        "Best interval policy of each mechanism at Llama 3-scaled storage; default {}-chip site, {}-chip frontier job, {HORIZON_DAYS:.0} days × {REPLICATIONS} replications per set-up (same seeds)",
+        "Best interval policy of each mechanism at Llama 3-scaled storage; field-calibrated {}-chip site, {}-chip frontier job, {HORIZON_DAYS:.0} days × {REPLICATIONS} replications per set-up (same seeds)",
         thousands(base.facility.chips() as f64),
         thousands(base.workload.frontier[0].chips.get() as f64)
     );
@@ -479,21 +489,6 @@ fn draw<DB: DrawingBackend>(
         0.12,
         y_hi - 0.06 * (y_hi - y_lo),
     )?;
-    let (fixed, daly) = (find(2, 0, 0), find(2, 1, 0));
-    let two: Vec<&Row> = table.iter().filter(|r| r.setup.0 == 2).collect();
-    let from_memory =
-        two.iter().map(|r| r.mean.from_memory).sum::<f64>() / two.iter().map(|r| r.mean.from_memory + r.mean.from_storage).sum::<f64>();
-    note(
-        &[
-            "Daly and adaptive size the persistent".into(),
-            format!("interval for every failure, but {:.0}% of", 100.0 * from_memory),
-            "restarts here restore from memory:".into(),
-            format!("fixed {:.0} min beats Daly by {:.3}", fixed.mean.interval_min, fixed.ettr.mean - daly.ettr.mean),
-        ],
-        6.12,
-        y_lo + 0.36 * (y_hi - y_lo),
-    )?;
-
     for row in table {
         let (k, p, b) = row.setup;
         let x = x_of(k, p, b);

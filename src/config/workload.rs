@@ -20,8 +20,10 @@ pub struct Checkpointing {
     #[serde(default = "yes")]
     pub at_end: bool,
     /// How the interval is chosen: `Fixed` (`interval_hours`), `Young` or `Daly`
-    /// from the write time and the job's mean time between failures as the failure
+    /// from the stall and the job's mean time between failures as the failure
     /// model gives it (frontier jobs), or `Adaptive` from the failures it has seen.
+    /// With a memory level they tune the persistent interval to the failures the
+    /// memory level cannot serve.
     #[serde(default)]
     pub policy: IntervalPolicy,
     /// `Sync` (stall for the whole write) or `Async(snapshot_hours)`: stall for the

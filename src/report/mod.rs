@@ -554,6 +554,7 @@ impl Report {
                         .collect(),
                     stall_hours: f.stall_hours,
                     background_write_hours: f.background_write_hours,
+                    lost_chip_hours: f.lost_chip_hours,
                     mean_lost_hours: if f.interruptions > 0 { f.lost_chip_hours / f.chips as f64 / f.interruptions as f64 } else { 0.0 },
                     finished_hours: f.finished_hours,
                     work_hours: f.work_hours,
@@ -778,7 +779,9 @@ pub struct FrontierSummary {
     /// Wall time stalled for checkpoints, and spent writing them in the background.
     pub stall_hours: f64,
     pub background_write_hours: f64,
-    /// Work lost per interruption, hours at full size.
+    /// Chip-hours of computed work lost (recomputed), and per interruption the
+    /// work lost, hours at full size.
+    pub lost_chip_hours: f64,
     pub mean_lost_hours: f64,
     pub finished_hours: Option<f64>,
     /// Failure-free compute the job needs, hours at full size.

@@ -157,12 +157,14 @@ impl Simulation {
     /// stall a checkpoint costs and the mean time between failures the failure model gives it.
     fn interval_for(&self, i: usize, c: &crate::config::Checkpointing) -> super::CheckpointPolicy {
         use crate::config::IntervalPolicy;
-        use crate::theory::{daly_interval, frontier_failure_rate, young_interval};
+        use crate::theory::{daly_interval, frontier_failure_rate, frontier_memory_loss_rate, young_interval};
         let p: super::CheckpointPolicy = c.into();
         let f = &self.scenario.workload.frontier[i];
         let chips = f.chips.get().div_ceil(self.topo.chips_per_node) as u64 * self.topo.chips_per_node as u64;
         let delta = self.ckpt_of(&p, chips).delta_h;
-        let m = 1.0 / frontier_failure_rate(&self.scenario, i);
+        // With a memory level, the persistent level only serves the failures memory cannot.
+        let rate = if c.memory.is_some() { frontier_memory_loss_rate(&self.scenario, i) } else { frontier_failure_rate(&self.scenario, i) };
+        let m = 1.0 / rate;
         let work = f.work_hours.get();
         let tau = match c.policy {
             IntervalPolicy::Fixed | IntervalPolicy::Adaptive { .. } => return p,
@@ -586,7 +588,9 @@ impl Simulation {
         if let Some((prior_m, prior_n)) = c.adaptive {
             let live = if job.phase.computing() { now.since(job.phase_start).as_millis() } else { 0 };
             let hours = Duration::from_millis(job.saves.exposed_ms + live).as_hours();
-            let mtbf = (prior_n * prior_m + hours) / (prior_n + job.interruptions as f64);
+            // With a memory level, only the interruptions it could not serve count.
+            let seen = if c.mem.is_some() { job.saves.deep_n } else { job.interruptions };
+            let mtbf = (prior_n * prior_m + hours) / (prior_n + seen as f64);
             let tau = crate::theory::daly_interval(c.delta_h, mtbf);
             if tau.is_finite() && tau > 0.0 {
                 c.interval = ms(tau).max(1);
@@ -740,6 +744,9 @@ impl Simulation {
         }
         let (level, point) = job.restore_point();
         job.saves.level = level;
+        if computing && level != RestoreLevel::Memory {
+            job.saves.deep_n += 1;
+        }
         job.restart = match (level, job.ckpt.and_then(|c| c.mem)) {
             (RestoreLevel::Memory, Some(m)) => Duration::from_millis(m.restore),
             _ => job.restart_base,

@@ -377,6 +377,8 @@ pub(crate) struct Saves {
     pub lost_n: u32,
     pub memory_n: u32,
     pub restores: [u32; 3],
+    /// Interruptions that could not restore from memory.
+    pub deep_n: u32,
     pub stall_ms: u64,
     pub background_ms: u64,
     /// Time computing (restarting, running, checkpointing), for the adaptive policy.
