@@ -100,6 +100,7 @@ fn scenario(gpus: u32, column: usize, hot_spares: bool, seed: u64) -> anyhow::Re
                 hot_spare_nodes: spares,
                 recovery: Recovery::BorrowFree,
                 host_selection_hours: config::NonNeg::new(0.0),
+                elastic: None,
             })
             .collect(),
         scheduler: Default::default(),

@@ -269,3 +269,53 @@ fn the_adaptive_policy_finds_daly_s_interval() {
     assert!(adaptive < daly * (1.0 + slack) + 3.0 * se, "adaptive {adaptive} vs Daly {daly}");
     assert!(fixed - adaptive > 10.0 * (se_a * se_a + se_f * se_f).sqrt(), "learning pays: {fixed} vs {adaptive}");
 }
+
+/// Elastic restart, timed exactly from a replayed failure. 16 nodes of 8 chips, one
+/// job on all of them, hourly checkpoints with no write time, a 0.1-h restart. Node 0
+/// goes down at 1.5 h for 10 h. Waiting, the job restarts at 11.5 h and finishes its
+/// 20 h of work at 30.6 h. Elastic, it restarts at once on 15 nodes at 15/16 speed
+/// (checkpoints every 16/15 h from 1.6 h), keeps the returned node, grows back at
+/// the first checkpoint after 11.5 h (12.27 h: 11 h of work saved) with one more
+/// restart, and finishes at 1.6 + 10 × 16/15 + 0.1 + 9 h. On a stated scaling curve
+/// it goes slower, and the busy chip-time its 120 chips do not turn into work is
+/// counted as slowed.
+#[test]
+fn an_elastic_job_runs_short_and_grows_back_at_a_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("trace.csv");
+    std::fs::write(&csv, "time_h,class,unit\n1.5,node,0\n").unwrap();
+    let class =
+        "(name: \"node\", category: Host, level: Node, ttf: Exponential(mean_hours: 1e12), outcome: Transient(reboot: Fixed(hours: 10.0)))";
+    let extra = format!(", replay: Some({:?})", csv.display().to_string());
+    let run = |elastic: &str| {
+        let j = format!(
+            "(name: \"job\", chips: 128, work_hours: 20.0, checkpoint: Some((interval_hours: 1.0)), restart_hours: 0.1, hot_spare_nodes: 0, recovery: WaitForRepair{elastic})"
+        );
+        let site = Site { nodes: 16, per_rack: 4, classes: class, extra: &extra, storage: "None", jobs: vec![j], days: 2.0, seed: 1 };
+        Simulation::new(&scenario(&site.ron())).run()
+    };
+    let waiting = run("");
+    assert!((waiting.frontier[0].finished_hours.unwrap() - 30.6).abs() < 1e-9);
+    let r = run(", elastic: Some((min_share: 0.5))");
+    let f = &r.summary().frontier[0];
+    let expected = 1.6 + 10.0 * 16.0 / 15.0 + 0.1 + 9.0;
+    assert!((f.finished_hours.unwrap() - expected).abs() < 1e-6, "finished {:?} h, expected {expected}", f.finished_hours);
+    assert_eq!((f.resizes, f.interruptions), (1, 1));
+    assert!((f.short_hours - (0.1 + 10.0 * 16.0 / 15.0)).abs() < 1e-6, "short {} h", f.short_hours);
+    assert_eq!(r.time.slowed, 0, "15 nodes at 15/16 speed waste nothing");
+    assert_eq!(r.time.total(), 128 * 48 * 3_600_000, "every chip-ms in one bucket");
+    // A curve through (0.5, 0.4) and (1, 1): 0.925 at 15/16.
+    let r = run(", elastic: Some((min_share: 0.5, scaling: [(0.5, 0.4)]))");
+    let f = &r.summary().frontier[0];
+    let seg: f64 = 1.0 / 0.925;
+    let k = ((11.5 - 1.6) / seg).ceil();
+    let expected = 1.6 + k * seg + 0.1 + (20.0 - 1.0 - k);
+    assert!((f.finished_hours.unwrap() - expected).abs() < 1e-5, "finished {:?} h, expected {expected}", f.finished_hours);
+    let slowed = r.time.slowed as f64 / 3.6e6;
+    let want = k * seg * (120.0 - 0.925 * 128.0);
+    assert!((slowed - want).abs() < 1e-3, "slowed {slowed} chip-h, expected {want}");
+    assert_eq!(r.time.total(), 128 * 48 * 3_600_000);
+    // Short of its minimum share, it waits.
+    let r = run(", elastic: Some((min_share: 0.99))");
+    assert!((r.frontier[0].finished_hours.unwrap() - 30.6).abs() < 1e-9);
+}

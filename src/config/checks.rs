@@ -349,6 +349,24 @@ impl Scenario {
             if let Some(c) = &j.checkpoint {
                 c.check(&format!("frontier[{i}].checkpoint"), f)?;
             }
+            if let Some(e) = &j.elastic {
+                let path = format!("frontier[{i}].elastic");
+                if e.min_share.get() <= 0.0 {
+                    return problem(
+                        Part::Workload,
+                        format!("{path}.min_share"),
+                        "got 0; allowed: a share above 0 and at most 1 (a job on no nodes computes nothing)",
+                    );
+                }
+                let pts: Vec<(f64, f64)> = e.scaling.iter().map(|(a, b)| (a.get(), b.get())).collect();
+                if pts.windows(2).any(|w| w[1].0 <= w[0].0 || w[1].1 < w[0].1) || pts.iter().any(|p| p.0 <= 0.0 || p.0 >= 1.0) {
+                    return problem(
+                        Part::Workload,
+                        format!("{path}.scaling"),
+                        "points out of order; allowed: (share, speed) points with shares rising strictly between 0 and 1 (exclusive) and speeds not falling",
+                    );
+                }
+            }
         }
         for (i, t) in self.workload.tenants.iter().enumerate() {
             for (k, c) in t.classes.iter().enumerate() {

@@ -138,6 +138,45 @@ pub struct FrontierJob {
     /// borrowed node), added to the restart that follows; 0 by default.
     #[serde(default = "zero")]
     pub host_selection_hours: NonNeg,
+    /// Optional: instead of waiting for nodes, run on fewer (at least `min_share` of
+    /// its nodes) at a lower speed, and grow back at the first checkpoint after
+    /// nodes return (paying a restart, losing nothing).
+    #[serde(default)]
+    pub elastic: Option<Elastic>,
+}
+
+/// Elastic restart: how few nodes a frontier job runs on, and how fast.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Elastic {
+    /// The least share of its nodes it runs on; with fewer it waits.
+    pub min_share: Prob,
+    /// Its speed at a share of its nodes, as (share, speed) points, linear in
+    /// between and up to (1, 1); empty (the default): speed = share.
+    #[serde(default)]
+    pub scaling: Vec<(Prob, Prob)>,
+}
+
+impl Elastic {
+    /// The speed on `share` of its nodes.
+    pub fn speed(&self, share: f64) -> f64 {
+        if share >= 1.0 {
+            return 1.0;
+        }
+        let mut pts: Vec<(f64, f64)> = self.scaling.iter().map(|(a, b)| (a.get(), b.get())).collect();
+        if pts.is_empty() {
+            return share;
+        }
+        pts.push((1.0, 1.0));
+        match pts.iter().position(|p| p.0 >= share) {
+            Some(0) => pts[0].1 * share / pts[0].0.max(1e-12),
+            Some(i) => {
+                let (a, b) = (pts[i - 1], pts[i]);
+                a.1 + (b.1 - a.1) * (share - a.0) / (b.0 - a.0).max(1e-12)
+            }
+            None => 1.0,
+        }
+    }
 }
 
 /// Job sizes in chips.

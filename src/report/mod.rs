@@ -554,6 +554,8 @@ impl Report {
                         .collect(),
                     stall_hours: f.stall_hours,
                     background_write_hours: f.background_write_hours,
+                    short_hours: f.short_hours,
+                    resizes: f.resizes,
                     lost_chip_hours: f.lost_chip_hours,
                     mean_lost_hours: if f.interruptions > 0 { f.lost_chip_hours / f.chips as f64 / f.interruptions as f64 } else { 0.0 },
                     finished_hours: f.finished_hours,
@@ -783,6 +785,9 @@ pub struct FrontierSummary {
     /// work lost, hours at full size.
     pub lost_chip_hours: f64,
     pub mean_lost_hours: f64,
+    /// Elastic jobs: wall time computing on fewer nodes than its size, and times it grew back.
+    pub short_hours: f64,
+    pub resizes: u32,
     pub finished_hours: Option<f64>,
     /// Failure-free compute the job needs, hours at full size.
     pub work_hours: f64,

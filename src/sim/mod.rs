@@ -778,7 +778,7 @@ impl Simulation {
 
     /// Job `j` goes at the pace of the slowest straggler it still computes on (1 with none).
     pub(crate) fn pace_of_stragglers(&mut self, j: u32) {
-        let pace = self.jobs[j].paces.iter().map(|p| p.0).fold(1.0, f64::min);
+        let pace = self.jobs[j].paces.iter().map(|p| p.0).fold(1.0, f64::min) * self.jobs[j].elastic_speed;
         if pace != self.jobs[j].speed {
             self.set_speed(j, pace);
         }

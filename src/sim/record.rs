@@ -74,6 +74,9 @@ pub struct FrontierStats {
     /// Wall time stalled for checkpoints, and spent writing them in the background.
     pub stall_hours: f64,
     pub background_write_hours: f64,
+    /// Elastic jobs: wall time computing on fewer nodes than its size, and times it grew back.
+    pub short_hours: f64,
+    pub resizes: u32,
     pub interruption_times_hours: Vec<f64>,
     /// (hours since start, work saved in hours, milestone).
     pub progress: Vec<(f64, f64, Milestone)>,

@@ -65,6 +65,11 @@ impl Simulation {
             notice: Duration::ZERO,
             selection: Duration::ZERO,
             pick: Duration::ZERO,
+            elastic: None,
+            elastic_speed: 1.0,
+            short_ms: 0,
+            resizes: 0,
+            resizing: false,
             speed: 1.0,
             paces: Vec::new(),
             run_mark: now,
@@ -185,6 +190,7 @@ impl Simulation {
                 .restart_hours(f.restart_hours.get());
             let j = self.new_job(i as u16, true, &req, f.hot_spare_nodes, f.recovery);
             self.jobs[j].selection = Duration::from_hours(f.host_selection_hours.get());
+            self.jobs[j].elastic = f.elastic.clone();
             self.jobs[j].first_start = Some(self.events.now());
             self.mark(j, Milestone::Start);
             let k = self.keys(j);
@@ -273,6 +279,9 @@ impl Simulation {
         }
         if job.phase.computing() {
             job.saves.exposed_ms += was;
+            if job.elastic_speed < 1.0 {
+                job.short_ms += was;
+            }
         }
         let chips = self.pool.active(j) as u64 * job.node_chips as u64;
         self.meter.shift(job.phase.chip_state(), p.chip_state(), chips);
@@ -285,7 +294,14 @@ impl Simulation {
     /// Job `j` ran slowed from its mark to `now`: the busy time that did no work.
     pub(crate) fn slowed(&mut self, j: u32, now: SimTime) {
         let job = &self.jobs[j];
-        let idle = now.since(job.run_mark).as_millis() as f64 * (1.0 - job.speed) * job.chips as f64;
+        let dt = now.since(job.run_mark).as_millis() as f64;
+        let idle = if job.elastic_speed < 1.0 {
+            // Running short: its busy chips are fewer than its size, and do `speed` of its work.
+            let busy = (self.pool.active(j) as u64 * job.node_chips as u64) as f64;
+            dt * (busy - job.speed * job.chips as f64).max(0.0)
+        } else {
+            dt * (1.0 - job.speed) * job.chips as f64
+        };
         self.rec.slowed_chip_ms += idle.round() as u128;
     }
 
@@ -340,6 +356,9 @@ impl Simulation {
     #[inline]
     fn begin(&mut self, j: u32) {
         self.drop_stragglers_left_behind(j);
+        if self.jobs[j].elastic.is_some() {
+            self.pace_of_stragglers(j);
+        }
         if self.jobs[j].resumed {
             let job = &mut self.jobs[j];
             // Detection runs from the fault: time spent waiting for nodes counts against it.
@@ -419,8 +438,11 @@ impl Simulation {
 
     /// Job `j` restored its checkpoint: count the level, and the memory level holds the restored state.
     fn restored(&mut self, j: u32) {
+        let resized = std::mem::take(&mut self.jobs[j].resizing);
         let s = &mut self.jobs[j].saves;
-        s.restores[s.level as usize] += 1;
+        if !resized {
+            s.restores[s.level as usize] += 1;
+        }
         s.step = Step::None;
         if self.jobs[j].ckpt.is_some_and(|c| c.mem.is_some()) {
             let job = &mut self.jobs[j];
@@ -647,9 +669,33 @@ impl Simulation {
         self.mark(j, if done { Milestone::Finished } else { Milestone::Checkpoint });
         if done {
             self.finish_job(j);
+        } else if level.is_some() && self.can_grow(j) {
+            self.grow(j);
         } else {
             self.start_segment(j);
         }
+    }
+
+    /// An elastic job running short has nodes to grow back with: its own spares, or free ones it may borrow.
+    fn can_grow(&self, j: u32) -> bool {
+        let job = &self.jobs[j];
+        job.elastic_speed < 1.0 && (self.pool.spares(j) > 0 || (job.recovery != Recovery::WaitForRepair && self.pool.free_count() > 0))
+    }
+
+    /// Grow elastic job `j` back right after a checkpoint: it takes the nodes it can
+    /// and restarts on them from what it just saved, losing nothing.
+    fn grow(&mut self, j: u32) {
+        let job = &mut self.jobs[j];
+        job.resizes += 1;
+        job.resizing = true;
+        job.resumed = true;
+        let (level, _) = job.restore_point();
+        job.saves.level = level;
+        job.restart = match (level, job.ckpt.and_then(|c| c.mem)) {
+            (RestoreLevel::Memory, Some(m)) => Duration::from_millis(m.restore),
+            _ => job.restart_base,
+        };
+        self.refill(j);
     }
 
     fn finish_job(&mut self, j: u32) {
@@ -888,7 +934,18 @@ impl Simulation {
         if self.pool.active(j) < needed && recovery == Recovery::PreemptTenants {
             self.preempt_for_frontier(j);
         }
-        if self.pool.active(j) == needed {
+        let active = self.pool.active(j);
+        let share = active as f64 / needed as f64;
+        let job = &mut self.jobs[j];
+        if active == needed {
+            job.elastic_speed = 1.0;
+            self.begin(j);
+        } else if let Some(e) = &job.elastic
+            && active > 0
+            && share >= e.min_share.get()
+        {
+            // Run short rather than wait.
+            job.elastic_speed = e.speed(share);
             self.begin(j);
         }
     }
@@ -918,7 +975,7 @@ impl Simulation {
             self.pool.activate_held(j, n);
             self.count_active(j, 1, ChipState::Idle);
             self.refill(j);
-        } else if self.pool.spares(j) >= job.target_spares {
+        } else if self.pool.spares(j) >= job.target_spares && self.pool.active(j) + self.pool.spares(j) >= job.needed {
             // It holds its full spare pool already (it borrowed): hand the node back.
             self.pool.hand_back(j, n);
             self.try_schedule();
@@ -1094,6 +1151,11 @@ impl Simulation {
                 let live = if job.saves.writing.is_some() { now.since(job.saves.write_began).as_millis() } else { 0 };
                 Duration::from_millis(job.saves.background_ms + live).as_hours()
             },
+            short_hours: {
+                let live = if job.phase.computing() && job.elastic_speed < 1.0 { now.since(job.phase_start).as_millis() } else { 0 };
+                Duration::from_millis(job.short_ms + live).as_hours()
+            },
+            resizes: job.resizes,
             interruption_times_hours: job.trace.iter().filter(|e| e.2 == Milestone::Interruption).map(|e| e.0.as_hours()).collect(),
             progress: job.trace.iter().map(|&(t, w, m)| (t.as_hours(), Duration::from_millis(w).as_hours(), m)).collect(),
         }

@@ -446,6 +446,14 @@ pub(crate) struct Job {
     /// next restart follows new hosts (else zero).
     pub selection: Duration,
     pub pick: Duration,
+    /// Frontier jobs that may run short of nodes: how, their speed for the nodes
+    /// they hold now (1 when whole), the time they computed short, and resizes.
+    pub elastic: Option<crate::config::Elastic>,
+    pub elastic_speed: f64,
+    pub short_ms: u64,
+    pub resizes: u32,
+    /// The restart under way grows the job back: not a restore after a failure.
+    pub resizing: bool,
     /// Frontier jobs only: (time, work saved so far in ms, what happened).
     pub trace: Vec<(SimTime, u64, Milestone)>,
 }
