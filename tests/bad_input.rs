@@ -665,3 +665,36 @@ fn failure_trace_with_an_unknown_class() {
     let run = site.run(SCENARIO, &["--set", "failure.replay=\"trace.csv\""]);
     expect_bad(&run, "trace.csv", At::Exact(3, 1), &["time_h"], &["allowed: hours from the start"]);
 }
+
+#[test]
+fn checkpoint_size_without_storage() {
+    let site = Site::new();
+    let facility = site.read(FACILITY);
+    let start = facility.find("    // Checkpoint storage").expect("the facility has a storage block");
+    let end = facility[start..].find("    )),\n").expect("its end") + start + "    )),\n".len();
+    site.edit(FACILITY, &facility[start..end], "");
+    // The frontier job's size is the first the check meets.
+    let e = site.edit(WORKLOAD, "size_gb_per_chip: Some(0.7),", "size_gb_per_chip: Some(0.70),");
+    for run in site.check_and_run() {
+        expect_bad(&run, WORKLOAD, At::Line(e.line()), &["frontier[0].checkpoint.size_gb_per_chip"], &["allowed:", "storage: Some("]);
+    }
+}
+
+#[test]
+fn memory_level_that_tolerates_its_whole_group() {
+    let site = Site::new();
+    let e = site.edit(
+        WORKLOAD,
+        "size_gb_per_chip: Some(0.7),",
+        "size_gb_per_chip: Some(0.7), memory: Some((interval_hours: 0.05, write_hours: 0.001, restore_hours: 0.01, group_nodes: 2, tolerates: 2)),",
+    );
+    for run in site.check_and_run() {
+        expect_bad(
+            &run,
+            WORKLOAD,
+            At::Line(e.line()),
+            &["frontier[0].checkpoint.memory.tolerates"],
+            &["allowed: group_nodes >= 1 and tolerates < group_nodes"],
+        );
+    }
+}

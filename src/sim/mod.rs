@@ -222,6 +222,8 @@ pub struct Simulation {
     pub(crate) rec: Recorder,
     /// The shared checkpoint storage, if the facility has one.
     pub(crate) storage: Option<storage::Storage>,
+    /// Background writes begun so far: each one's generation.
+    pub(crate) writes: u32,
 }
 
 /// Everything a finished run hands to the report: plain values.
@@ -431,6 +433,7 @@ impl Simulation {
             clock,
             rec,
             storage: scenario.facility.storage.as_ref().map(|s| storage::Storage::new(s, bin_ms, detail == Detail::Full)),
+            writes: 0,
             scenario,
         };
         sim.uninstall_racks();
@@ -621,8 +624,12 @@ impl Simulation {
     fn on_storage_due(&mut self) {
         let now = self.events.now();
         let Some(s) = self.storage.as_mut() else { return };
-        for (j, dir) in s.due(now, &mut self.events) {
-            self.transfer_done(j, dir);
+        // Handling one may stop another job's transfer that ended at this instant
+        // (say, by preempting it): each is delivered only if its job still waits for it.
+        for (id, j, dir) in s.due(now, &mut self.events) {
+            if self.jobs.get(j).is_some_and(|job| job.saves.flow == id) {
+                self.transfer_done(j, dir);
+            }
         }
     }
 
@@ -825,7 +832,10 @@ impl Simulation {
                 let job = &mut self.jobs[j];
                 job.work_done = saved;
                 job.saves.persisted = job.saves.persisted.min(saved);
-                job.saves.in_memory = job.saves.in_memory.min(saved);
+                // Memory holds only its newest copy, written after the fault: gone.
+                if job.saves.in_memory > saved {
+                    job.saves.in_memory = 0;
+                }
                 job.saves.next_persist = saved + job.ckpt.map_or(0, |c| c.interval);
                 job.lost_chip_ms += lost;
                 self.rec.rolled_back(k, lost);

@@ -17,6 +17,7 @@ pub(crate) enum Dir {
 
 #[derive(Clone, Copy, Debug)]
 struct Flow {
+    id: u64,
     job: u32,
     dir: Dir,
     /// GB still to move, as of the storage's clock.
@@ -79,8 +80,10 @@ pub(crate) struct Storage {
     solo_ms: f64,
     bin_ms: u64,
     bins: Option<Vec<StorageBin>>,
-    /// Completed transfers handed to the caller by [`Storage::due`].
-    finished: Vec<(u32, Dir)>,
+    /// Completed transfers handed to the caller by [`Storage::due`]: (id, job, direction).
+    finished: Vec<(u64, u32, Dir)>,
+    /// Transfers started so far: each one's id.
+    started: u64,
 }
 
 impl Storage {
@@ -103,6 +106,7 @@ impl Storage {
             bin_ms: bin_ms.max(1),
             bins: keep_bins.then(Vec::new),
             finished: Vec::new(),
+            started: 0,
         }
     }
 
@@ -132,6 +136,7 @@ impl Storage {
         let dt = (t1 - t0) as f64 / 1000.0;
         let mut moved = (0.0, 0.0);
         for f in &mut self.flows {
+            // A flow's finish is rounded up to a millisecond: it moves no more than it has.
             let gb = (f.rate * dt).min(f.left);
             f.left -= gb;
             match f.dir {
@@ -139,6 +144,10 @@ impl Storage {
                 Dir::Read => moved.1 += gb,
             }
         }
+        let peak = self.flows.iter().fold((0.0, 0.0), |acc, f| match f.dir {
+            Dir::Write => (acc.0 + f.rate, acc.1),
+            Dir::Read => (acc.0, acc.1 + f.rate),
+        });
         self.written_gb += moved.0;
         self.read_gb += moved.1;
         if !self.flows.is_empty() {
@@ -149,12 +158,9 @@ impl Storage {
             self.write_busy_ms += t1 - t0;
         }
         if let Some(bins) = self.bins.as_mut() {
-            // Rates are constant over [t0, t1): spread the bytes over the bins it spans.
-            let (w, r) = self.flows.iter().fold((0.0, 0.0), |acc, f| match f.dir {
-                Dir::Write => (acc.0 + f.rate, acc.1),
-                Dir::Read => (acc.0, acc.1 + f.rate),
-            });
-            if w > 0.0 || r > 0.0 {
+            // Rates are constant over [t0, t1): spread the bytes moved over the bins it spans.
+            let (w, r) = (moved.0 / dt, moved.1 / dt);
+            if peak.0 > 0.0 || peak.1 > 0.0 {
                 let mut t = t0;
                 while t < t1 {
                     let bin = (t / self.bin_ms) as usize;
@@ -166,8 +172,8 @@ impl Storage {
                     let b = &mut bins[bin];
                     b.written_gb += w * s;
                     b.read_gb += r * s;
-                    b.write_peak_gbps = b.write_peak_gbps.max(w);
-                    b.read_peak_gbps = b.read_peak_gbps.max(r);
+                    b.write_peak_gbps = b.write_peak_gbps.max(peak.0);
+                    b.read_peak_gbps = b.read_peak_gbps.max(peak.1);
                     t = stop;
                 }
             }
@@ -199,13 +205,16 @@ impl Storage {
         }
     }
 
-    /// Job `job` (of `chips` chips) starts moving `gb` GB.
-    pub fn start(&mut self, now: SimTime, job: u32, dir: Dir, gb: f64, chips: u64, events: &mut Scheduler<Event>) {
+    /// Job `job` (of `chips` chips) starts moving `gb` GB; returns the transfer's id, unique in the run.
+    pub fn start(&mut self, now: SimTime, job: u32, dir: Dir, gb: f64, chips: u64, events: &mut Scheduler<Event>) -> u64 {
         self.advance(now);
         let cap = self.per_chip_gbps * chips as f64;
         let solo_ms = gb / self.capacity(dir).min(cap) * 1000.0;
-        self.flows.push(Flow { job, dir, left: gb, cap, rate: 0.0, started: now, solo_ms, finish: now });
+        self.started += 1;
+        let id = self.started;
+        self.flows.push(Flow { id, job, dir, left: gb, cap, rate: 0.0, started: now, solo_ms, finish: now });
         self.rearm(now, events);
+        id
     }
 
     /// Job `job`'s transfers stop unfinished (it was interrupted); what they moved stays counted.
@@ -223,8 +232,8 @@ impl Storage {
         self.flows.iter().any(|f| f.job == job)
     }
 
-    /// The transfers that end at `now`, in the order they started.
-    pub fn due(&mut self, now: SimTime, events: &mut Scheduler<Event>) -> Vec<(u32, Dir)> {
+    /// The transfers that end at `now`, in the order they started: (id, job, direction).
+    pub fn due(&mut self, now: SimTime, events: &mut Scheduler<Event>) -> Vec<(u64, u32, Dir)> {
         self.advance(now);
         self.finished.clear();
         let mut k = 0;
@@ -236,10 +245,20 @@ impl Storage {
                     Dir::Write => self.written_gb += f.left,
                     Dir::Read => self.read_gb += f.left,
                 }
+                if let Some(bins) = self.bins.as_mut() {
+                    let bin = ((now.as_millis().saturating_sub(1)) / self.bin_ms) as usize;
+                    if bins.len() <= bin {
+                        bins.resize(bin + 1, StorageBin::default());
+                    }
+                    match f.dir {
+                        Dir::Write => bins[bin].written_gb += f.left,
+                        Dir::Read => bins[bin].read_gb += f.left,
+                    }
+                }
                 self.done += 1;
                 self.took_ms += now.since(f.started).as_millis() as f64;
                 self.solo_ms += f.solo_ms;
-                self.finished.push((f.job, f.dir));
+                self.finished.push((f.id, f.job, f.dir));
                 self.flows.remove(k);
             } else {
                 k += 1;
@@ -251,6 +270,7 @@ impl Storage {
 
     pub fn snapshot(&self, now: SimTime) -> StorageSnapshot {
         let mut s = Storage { flows: self.flows.clone(), bins: self.bins.clone(), finished: Vec::new(), ..*self };
+        s.started = self.started;
         s.advance(now);
         let h = |ms: f64| ms / 3.6e6;
         StorageSnapshot {

@@ -137,7 +137,11 @@ impl Simulation {
         let delta_h = snapshot.map_or(full.as_hours(), |s| Duration::from_millis(s).as_hours());
         let mut interval = c.interval_hours;
         if let Some((m, _)) = c.adaptive {
-            interval = crate::theory::daly_interval(delta_h, m);
+            // A checkpoint that costs nothing has no optimum: keep the interval given.
+            let tau = crate::theory::daly_interval(delta_h, m);
+            if tau.is_finite() && tau > 0.0 && delta_h > 0.0 {
+                interval = tau;
+            }
         }
         Ckpt {
             interval: ms(interval).max(1),
@@ -360,6 +364,7 @@ impl Simulation {
             self.pace_of_stragglers(j);
         }
         if self.jobs[j].resumed {
+            self.settle_restore(j);
             let job = &mut self.jobs[j];
             // Detection runs from the fault: time spent waiting for nodes counts against it.
             let now = self.events.now();
@@ -369,6 +374,35 @@ impl Simulation {
             self.jobs[j].pick = Duration::ZERO;
         } else {
             self.start_segment(j);
+        }
+    }
+
+    /// Job `j` restarts: where it restores from may have got worse while it waited for
+    /// nodes (a buddy's memory lost); the work since the level it now restores from is lost.
+    fn settle_restore(&mut self, j: u32) {
+        let job = &self.jobs[j];
+        if job.ckpt.is_none_or(|c| c.mem.is_none()) || job.resizing {
+            return;
+        }
+        let (level, point) = job.restore_point();
+        if level == job.saves.level && point >= job.work_done {
+            return;
+        }
+        let k = self.keys(j);
+        let job = &mut self.jobs[j];
+        let lost = job.work_done.saturating_sub(point) as u128 * job.chips as u128;
+        job.lost_chip_ms += lost;
+        job.work_done = point;
+        job.saves.level = level;
+        job.restart = match (level, job.ckpt.and_then(|c| c.mem)) {
+            (RestoreLevel::Memory, Some(m)) => Duration::from_millis(m.restore),
+            _ => job.restart_base,
+        };
+        if level != RestoreLevel::Memory {
+            job.saves.next_persist = point + job.ckpt.map_or(0, |c| c.interval);
+        }
+        if lost > 0 {
+            self.rec.rolled_back(k, lost);
         }
     }
 
@@ -418,12 +452,13 @@ impl Simulation {
         let gb = job.ckpt.map_or(0.0, |c| c.gb_per_chip) * job.chips as f64;
         let chips = job.chips;
         if let Some(s) = self.storage.as_mut() {
-            s.start(now, j, dir, gb, chips, &mut self.events);
+            self.jobs[j].saves.flow = s.start(now, j, dir, gb, chips, &mut self.events);
         }
     }
 
     /// A transfer of job `j` through storage is complete.
     pub(crate) fn transfer_done(&mut self, j: u32, dir: Dir) {
+        self.jobs[j].saves.flow = 0;
         let job = &self.jobs[j];
         match (dir, job.phase, job.saves.step) {
             (Dir::Read, Phase::Restarting, Step::Read) => {
@@ -538,7 +573,9 @@ impl Simulation {
         job.seg_len = 0;
         let point = job.work_done;
         job.saves.writing = Some(point);
-        job.saves.write_gen = job.saves.write_gen.wrapping_add(1);
+        // Unique in the run: a stale event never matches a write of a job that took the slot since.
+        self.writes = self.writes.wrapping_add(1);
+        job.saves.write_gen = self.writes;
         job.saves.write_began = now;
         job.saves.step = Step::None;
         if c.mem.is_some() {
@@ -552,6 +589,9 @@ impl Simulation {
         if job.work_done >= job.work_total {
             // The last checkpoint: the job is done once it persists.
             job.saves.step = Step::WaitWrite;
+        } else if self.can_grow(j) {
+            // The snapshot is in host memory: grow back from it while it is written.
+            self.grow(j);
         } else {
             self.start_segment(j);
         }
@@ -614,7 +654,7 @@ impl Simulation {
             let seen = if c.mem.is_some() { job.saves.deep_n } else { job.interruptions };
             let mtbf = (prior_n * prior_m + hours) / (prior_n + seen as f64);
             let tau = crate::theory::daly_interval(c.delta_h, mtbf);
-            if tau.is_finite() && tau > 0.0 {
+            if tau.is_finite() && tau > 0.0 && c.delta_h > 0.0 {
                 c.interval = ms(tau).max(1);
             }
         }
@@ -699,6 +739,9 @@ impl Simulation {
     }
 
     fn finish_job(&mut self, j: u32) {
+        // A write still under way in the background (its last piece of work unsaved,
+        // `at_end: false`) is abandoned with the job.
+        self.stop_writes(j, false);
         let now = self.events.now();
         self.jobs[j].finished = Some(now);
         let job = &self.jobs[j];
@@ -849,10 +892,11 @@ impl Simulation {
         }
         let job = &mut self.jobs[j];
         let s = &mut job.saves;
+        // A transfer that ended at this instant but is not yet delivered is not its any more.
+        s.flow = 0;
         if s.writing.take().is_some() {
             s.lost_n += 1;
             s.background_ms += now.since(s.write_began).as_millis();
-            s.write_gen = s.write_gen.wrapping_add(1);
         }
         if computing && job.phase == Phase::Checkpointing && matches!(s.step, Step::Fixed | Step::Transfer | Step::Snapshot) {
             s.lost_n += 1;

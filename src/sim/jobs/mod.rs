@@ -368,6 +368,8 @@ pub(crate) struct Saves {
     pub writing: Option<u64>,
     pub write_gen: u32,
     pub write_began: SimTime,
+    /// The transfer through storage the job waits for (its id).
+    pub flow: u64,
     /// The level the pending restart restores from.
     pub level: RestoreLevel,
     pub step: Step,
