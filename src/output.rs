@@ -92,10 +92,20 @@ pub fn repair_csv(r: &Report) -> Vec<u8> {
     w.bytes()
 }
 
-/// The shared storage's use per power bin: bytes moved, mean and peak bandwidth
-/// (only a header when the facility has no storage).
+/// The shared storage's use per power bin: bytes moved, mean and peak bandwidth, and
+/// the mean number of transfers under way (its queue); only a header without storage.
 pub fn storage_csv(r: &Report) -> Vec<u8> {
-    let mut w = Table::new(["start_h", "end_h", "written_gb", "read_gb", "write_gbps", "read_gbps", "write_peak_gbps", "read_peak_gbps"]);
+    let mut w = Table::new([
+        "start_h",
+        "end_h",
+        "written_gb",
+        "read_gb",
+        "write_gbps",
+        "read_gbps",
+        "write_peak_gbps",
+        "read_peak_gbps",
+        "mean_transfers",
+    ]);
     if let Some(st) = &r.storage {
         let bin_ms = st.bin_hours * 3.6e6;
         let end_ms = r.horizon.as_millis() as f64;
@@ -117,6 +127,7 @@ pub fn storage_csv(r: &Report) -> Vec<u8> {
                 format!("{:.3}", b.read_gb / secs),
                 format!("{:.3}", b.write_peak_gbps),
                 format!("{:.3}", b.read_peak_gbps),
+                format!("{:.6}", b.transfer_s / secs),
             ]);
         }
     }

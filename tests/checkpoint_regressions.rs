@@ -281,3 +281,29 @@ fn an_async_elastic_job_never_grows_back() {
     println!("async: resizes {} short {:.2} h finished {:?}", asyn.resizes, asyn.short_hours, asyn.finished_hours);
     assert_eq!(asyn.resizes, 1, "node 0 is back at 11.5 h: the async job should grow back too");
 }
+
+/// Was a bug: as above, but the job restarted on a hot spare before the rollback ran.
+#[test]
+fn sdc_rollback_restores_an_overwritten_memory_copy_with_a_hot_spare() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("trace.csv");
+    // Onset at 1.6 h on chip 0; found 2 h later (3.6 h), after memory refreshes at ~1.75, 2, ..., 3.5 h.
+    std::fs::write(&csv, "time_h,class,unit\n1.6,sdc,0\n").unwrap();
+    let ron = format!(
+        "(name: \"sdc\", horizon_days: 1.0, seed: 1, power_bin_minutes: 60.0,
+          facility: (name: \"f\", chip: \"x\", chips_per_node: 8, nodes_per_rack: 2, racks_per_pod: 9, pods: 1),
+          failure: (name: \"f\", classes: [(name: \"sdc\", category: Gpu, level: Chip, ttf: Exponential(mean_hours: 1e12),
+              outcome: Transient(reboot: Fixed(hours: 0.0)), silent: Some(Fixed(hours: 2.0)))],
+            repair: (crews: 4, spare_nodes: 0, swap: Fixed(hours: 1.0)), replay: Some({:?})),
+          power: {},
+          workload: (name: \"w\", tenants: [], frontier: [(name: \"job\", chips: 128, work_hours: 10.0,
+              checkpoint: Some((interval_hours: 1.0, write_hours: 0.05, memory: Some((interval_hours: 0.25, write_hours: 0.01, restore_hours: 0.1)))),
+              restart_hours: 0.5, hot_spare_nodes: 1, recovery: WaitForRepair)]))",
+        csv.display().to_string(),
+        common::power_ron()
+    );
+    let r = Simulation::new(&common::scenario(&ron)).run();
+    let f = &r.summary().frontier[0];
+    println!("restarts {:?}, interruptions {}, lost {} h", f.restarts_from, f.interruptions, f.mean_lost_hours);
+    assert_eq!(f.restarts_from["memory"], 0, "the memory copy from before the fault was overwritten long ago");
+}

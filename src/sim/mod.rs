@@ -627,8 +627,13 @@ impl Simulation {
         // Handling one may stop another job's transfer that ended at this instant
         // (say, by preempting it): each is delivered only if its job still waits for it.
         for (id, j, dir) in s.due(now, &mut self.events) {
-            if self.jobs.get(j).is_some_and(|job| job.saves.flow == id) {
+            let Some(job) = self.jobs.get(j) else { continue };
+            if job.saves.flow == id {
+                self.jobs[j].saves.flow = 0;
                 self.transfer_done(j, dir);
+            } else if job.saves.write_flow == id {
+                self.jobs[j].saves.write_flow = 0;
+                self.persisted_async(j);
             }
         }
     }
@@ -842,6 +847,13 @@ impl Simulation {
             }
             if self.jobs[j].phase.computing() && !hit.contains(&j) {
                 self.interrupt(j, Cause::Failure);
+            } else if hit.contains(&j) && self.jobs[j].phase == Phase::Restarting {
+                // It restarted on a spare before the rollback: from the level left now.
+                let before = (self.jobs[j].saves.level, self.jobs[j].work_done);
+                self.settle_restore(j);
+                if (self.jobs[j].saves.level, self.jobs[j].work_done) != before {
+                    self.restart_again(j);
+                }
             }
         }
         self.try_schedule();

@@ -36,6 +36,8 @@ struct Flow {
 pub struct StorageBin {
     pub written_gb: f64,
     pub read_gb: f64,
+    /// Transfer-seconds in the bin (its time-mean number of transfers × its length).
+    pub transfer_s: f64,
     pub write_peak_gbps: f64,
     pub read_peak_gbps: f64,
 }
@@ -159,7 +161,7 @@ impl Storage {
         }
         if let Some(bins) = self.bins.as_mut() {
             // Rates are constant over [t0, t1): spread the bytes moved over the bins it spans.
-            let (w, r) = (moved.0 / dt, moved.1 / dt);
+            let (w, r, n) = (moved.0 / dt, moved.1 / dt, self.flows.len() as f64);
             if peak.0 > 0.0 || peak.1 > 0.0 {
                 let mut t = t0;
                 while t < t1 {
@@ -172,6 +174,7 @@ impl Storage {
                     let b = &mut bins[bin];
                     b.written_gb += w * s;
                     b.read_gb += r * s;
+                    b.transfer_s += n * s;
                     b.write_peak_gbps = b.write_peak_gbps.max(peak.0);
                     b.read_peak_gbps = b.read_peak_gbps.max(peak.1);
                     t = stop;

@@ -379,7 +379,7 @@ impl Simulation {
 
     /// Job `j` restarts: where it restores from may have got worse while it waited for
     /// nodes (a buddy's memory lost); the work since the level it now restores from is lost.
-    fn settle_restore(&mut self, j: u32) {
+    pub(crate) fn settle_restore(&mut self, j: u32) {
         let job = &self.jobs[j];
         if job.ckpt.is_none_or(|c| c.mem.is_none()) || job.resizing {
             return;
@@ -429,10 +429,11 @@ impl Simulation {
                     self.hung(j, job.hang_now.as_millis());
                     let job = &self.jobs[j];
                     let gb = job.ckpt.map_or(0.0, |c| c.gb_per_chip);
-                    if job.saves.level == RestoreLevel::Storage && gb > 0.0 {
-                        // The restart's own time is over: now read the checkpoint back.
+                    if job.saves.level == RestoreLevel::Storage && gb > 0.0 && !job.resizing {
+                        // The restart's own time is over: now read the checkpoint back
+                        // (growing back, the state is in the memory of the nodes it keeps).
                         self.jobs[j].saves.step = Step::Read;
-                        self.transfer(j, Dir::Read);
+                        self.transfer(j, Dir::Read, false);
                         return;
                     }
                 }
@@ -445,20 +446,43 @@ impl Simulation {
         }
     }
 
-    /// Job `j` starts moving its checkpoint through the shared storage.
-    fn transfer(&mut self, j: u32, dir: Dir) {
+    /// Job `j` starts moving its checkpoint through the shared storage (`background`:
+    /// an asynchronous write, while the job goes on).
+    fn transfer(&mut self, j: u32, dir: Dir, background: bool) {
         let now = self.events.now();
         let job = &self.jobs[j];
         let gb = job.ckpt.map_or(0.0, |c| c.gb_per_chip) * job.chips as f64;
         let chips = job.chips;
         if let Some(s) = self.storage.as_mut() {
-            self.jobs[j].saves.flow = s.start(now, j, dir, gb, chips, &mut self.events);
+            let id = s.start(now, j, dir, gb, chips, &mut self.events);
+            let saves = &mut self.jobs[j].saves;
+            if background {
+                saves.write_flow = id;
+            } else {
+                saves.flow = id;
+            }
         }
+    }
+
+    /// Job `j` restarts anew from now (where it restores from changed under it).
+    pub(crate) fn restart_again(&mut self, j: u32) {
+        let now = self.events.now();
+        self.hung_until(j, now);
+        if let Some(s) = self.storage.as_mut()
+            && self.jobs[j].saves.step == Step::Read
+        {
+            s.cancel(now, j, &mut self.events);
+            self.jobs[j].saves.flow = 0;
+        }
+        self.jobs.cancel_pending(j);
+        let job = &mut self.jobs[j];
+        job.saves.step = Step::None;
+        job.hang_now = Duration::ZERO;
+        self.enter_timed(j, Phase::Restarting);
     }
 
     /// A transfer of job `j` through storage is complete.
     pub(crate) fn transfer_done(&mut self, j: u32, dir: Dir) {
-        self.jobs[j].saves.flow = 0;
         let job = &self.jobs[j];
         match (dir, job.phase, job.saves.step) {
             (Dir::Read, Phase::Restarting, Step::Read) => {
@@ -466,7 +490,6 @@ impl Simulation {
                 self.start_segment(j);
             }
             (Dir::Write, Phase::Checkpointing, Step::Transfer) => self.persisted_sync(j),
-            (Dir::Write, _, _) if job.saves.writing.is_some() => self.persisted_async(j),
             _ => unreachable!("job {j} finished a {dir:?} it was not waiting for ({:?}, {:?})", job.phase, job.saves.step),
         }
     }
@@ -543,7 +566,7 @@ impl Simulation {
             }
             Step::Fixed if gb > 0.0 => {
                 self.jobs[j].saves.step = Step::Transfer;
-                self.transfer(j, Dir::Write);
+                self.transfer(j, Dir::Write, false);
             }
             Step::Fixed => self.persisted_sync(j),
             Step::Snapshot => self.snapshot_taken(j),
@@ -606,7 +629,7 @@ impl Simulation {
     /// The fixed part of a background write is over: move it through storage, or it has persisted.
     pub(crate) fn background_written(&mut self, j: u32) {
         if self.jobs[j].ckpt.is_some_and(|c| c.gb_per_chip > 0.0) {
-            self.transfer(j, Dir::Write);
+            self.transfer(j, Dir::Write, true);
         } else {
             self.persisted_async(j);
         }
@@ -618,7 +641,7 @@ impl Simulation {
     }
 
     /// An asynchronous checkpoint has persisted; a job stalled for it goes on.
-    fn persisted_async(&mut self, j: u32) {
+    pub(crate) fn persisted_async(&mut self, j: u32) {
         let now = self.events.now();
         let job = &mut self.jobs[j];
         let Some(point) = job.saves.writing.take() else { return };
@@ -894,6 +917,7 @@ impl Simulation {
         let s = &mut job.saves;
         // A transfer that ended at this instant but is not yet delivered is not its any more.
         s.flow = 0;
+        s.write_flow = 0;
         if s.writing.take().is_some() {
             s.lost_n += 1;
             s.background_ms += now.since(s.write_began).as_millis();

@@ -368,8 +368,10 @@ pub(crate) struct Saves {
     pub writing: Option<u64>,
     pub write_gen: u32,
     pub write_began: SimTime,
-    /// The transfer through storage the job waits for (its id).
+    /// The transfer through storage the job waits for (its id), and its write in
+    /// the background's (asynchronous).
     pub flow: u64,
+    pub write_flow: u64,
     /// The level the pending restart restores from.
     pub level: RestoreLevel,
     pub step: Step,
