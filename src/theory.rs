@@ -28,16 +28,22 @@ pub fn daly_ettr(tau: f64, delta: f64, r: f64, m: f64) -> f64 {
     tau / daly_wall_time(tau, tau, delta, r, m)
 }
 
-/// Long-run rate (per hour) of the failures that cost frontier job `j` work: each
-/// class's rate per unit (1/mean) times the units its computing nodes span, chip and
-/// node classes weighed up for the share of lemon nodes; a fault storm (a `burst`
-/// class) counts once per storm; planned maintenance, which loses no work, not at all.
-pub fn frontier_failure_rate(s: &Scenario, j: usize) -> f64 {
+/// Chips per node, and the nodes, racks and pods frontier job `j`'s computing chips span.
+fn spans(s: &Scenario, j: usize) -> (f64, f64, f64, f64) {
     let f = &s.facility;
     let cpn = f.chips_per_node.get() as f64;
     let nodes = (s.workload.frontier[j].chips.get() as f64 / cpn).ceil();
     let racks = (nodes / f.nodes_per_rack.get() as f64).ceil();
     let pods = (racks / f.racks_per_pod.get() as f64).ceil();
+    (cpn, nodes, racks, pods)
+}
+
+/// Long-run rate (per hour) of the failures that cost frontier job `j` work: each
+/// class's rate per unit (1/mean) times the units its computing nodes span, chip and
+/// node classes weighed up for the share of lemon nodes; a fault storm (a `burst`
+/// class) counts once per storm; planned maintenance, which loses no work, not at all.
+pub fn frontier_failure_rate(s: &Scenario, j: usize) -> f64 {
+    let (cpn, nodes, racks, pods) = spans(s, j);
     let lemon = s.failure.lemons.as_ref().map_or(1.0, |l| 1.0 + l.fraction_of_nodes.get() * (l.rate_factor.get() - 1.0));
     s.failure
         .classes
@@ -65,11 +71,8 @@ pub fn frontier_failure_rate(s: &Scenario, j: usize) -> f64 {
 pub fn frontier_memory_loss_rate(s: &Scenario, j: usize) -> f64 {
     let Some(m) = s.workload.frontier[j].checkpoint.as_ref().and_then(|c| c.memory) else { return 0.0 };
     let f = &s.facility;
-    let cpn = f.chips_per_node.get() as f64;
-    let nodes = (s.workload.frontier[j].chips.get() as f64 / cpn).ceil();
+    let (_, nodes, racks, pods) = spans(s, j);
     let npr = f.nodes_per_rack.get() as f64;
-    let racks = (nodes / npr).ceil();
-    let pods = (racks / f.racks_per_pod.get() as f64).ceil();
     let (g, t) = (m.group_nodes as f64, m.tolerates as f64);
     s.failure
         .classes

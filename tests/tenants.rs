@@ -6,7 +6,7 @@ mod common;
 use gigasim::config::{Category, DurationLaw, Law, Level, Outcome, Placement, Scenario};
 use gigasim::engine::{SimRng, SimTime};
 use gigasim::sim::power::ChipState;
-use gigasim::sim::{CheckpointPolicy, FailureClass, JobRequest, JobSource, Phase, Role};
+use gigasim::sim::{CheckpointPolicy, FailureClass, JobRequest, Phase, Role};
 use gigasim::{Simulation, output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,22 +15,7 @@ fn hours(h: f64) -> SimTime {
     SimTime::from_hours(h)
 }
 
-/// A source emitting a fixed list of (arrival hour, request) jobs.
-struct Listed {
-    jobs: Vec<(f64, JobRequest)>,
-}
-impl JobSource for Listed {
-    fn name(&self) -> &str {
-        "listed"
-    }
-    fn next(&mut self, now: f64, _: &mut SimRng) -> Option<(f64, JobRequest)> {
-        if self.jobs.is_empty() {
-            return None;
-        }
-        let (t, r) = self.jobs.remove(0);
-        Some((t - now, r))
-    }
-}
+use common::Listed;
 
 /// The first clock drawn fails after `at` hours, every other never: one unit fails once.
 #[derive(Debug)]

@@ -97,3 +97,20 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     }
     c as f64 * b / (c as f64 - a * (1.0 - b))
 }
+
+/// A source emitting a fixed list of (arrival hour, request) jobs.
+pub struct Listed {
+    pub jobs: Vec<(f64, gigasim::sim::JobRequest)>,
+}
+impl gigasim::sim::JobSource for Listed {
+    fn name(&self) -> &str {
+        "listed"
+    }
+    fn next(&mut self, now: f64, _: &mut SimRng) -> Option<(f64, gigasim::sim::JobRequest)> {
+        if self.jobs.is_empty() {
+            return None;
+        }
+        let (t, r) = self.jobs.remove(0);
+        Some((t - now, r))
+    }
+}
