@@ -394,10 +394,7 @@ impl Simulation {
         job.lost_chip_ms += lost;
         job.work_done = point;
         job.saves.level = level;
-        job.restart = match (level, job.ckpt.and_then(|c| c.mem)) {
-            (RestoreLevel::Memory, Some(m)) => Duration::from_millis(m.restore),
-            _ => job.restart_base,
-        };
+        job.restart = job.restart_for(level);
         if level != RestoreLevel::Memory {
             job.saves.next_persist = point + job.ckpt.map_or(0, |c| c.interval);
         }
@@ -754,10 +751,7 @@ impl Simulation {
         job.resumed = true;
         let (level, _) = job.restore_point();
         job.saves.level = level;
-        job.restart = match (level, job.ckpt.and_then(|c| c.mem)) {
-            (RestoreLevel::Memory, Some(m)) => Duration::from_millis(m.restore),
-            _ => job.restart_base,
-        };
+        job.restart = job.restart_for(level);
         self.refill(j);
     }
 
@@ -859,10 +853,7 @@ impl Simulation {
         if computing && level != RestoreLevel::Memory {
             job.saves.deep_n += 1;
         }
-        job.restart = match (level, job.ckpt.and_then(|c| c.mem)) {
-            (RestoreLevel::Memory, Some(m)) => Duration::from_millis(m.restore),
-            _ => job.restart_base,
-        };
+        job.restart = job.restart_for(level);
         if level != RestoreLevel::Memory {
             job.saves.next_persist = point + job.ckpt.map_or(0, |c| c.interval);
         }

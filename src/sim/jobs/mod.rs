@@ -488,6 +488,14 @@ impl Job {
         }
     }
 
+    /// The restart from `level`: the memory level's restore, else the restart from storage.
+    pub fn restart_for(&self, level: RestoreLevel) -> Duration {
+        match (level, self.ckpt.and_then(|c| c.mem)) {
+            (RestoreLevel::Memory, Some(m)) => Duration::from_millis(m.restore),
+            _ => self.restart_base,
+        }
+    }
+
     /// Work saved where a restart could restore it from.
     pub fn saved(&self) -> u64 {
         self.restore_point().1
