@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<()> {
     };
     let out = Path::new("gigasim-out/examples/checkpoint_interval");
     std::fs::remove_dir_all(out).ok();
-    sweep::run(&sweep, out, &Options { jobs: 0, shard: None, progress: true })?;
+    sweep::run(&sweep, out, &Options { progress: true, ..Options::default() })?;
     let (_, points) = sweep::load_points(out)?;
 
     println!("Checkpoint interval of a {}-chip job (30 days × 3 replications per interval)", job.chips.get());

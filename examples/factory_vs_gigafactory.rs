@@ -51,8 +51,7 @@ fn main() -> anyhow::Result<()> {
         );
         let dir = Path::new("gigasim-out/examples/factory_vs_gigafactory").join(&base.name);
         let r = last.expect("ran");
-        output::write_run(&r, &dir)?;
-        gigasim::plot::run_charts(&dir, &dir.join("charts"))?;
+        output::replace_run(&r, &dir, true)?;
     }
     println!("  charts: gigasim-out/examples/factory_vs_gigafactory/<scenario>/charts/");
     Ok(())

@@ -34,7 +34,6 @@ fn main() -> anyhow::Result<()> {
             cost.electricity = Electricity::Hourly { file: file.into(), mean_eur_per_mwh: Some(Positive::new(mean)) };
             let r = Simulation::try_new(&s)?.run();
             let dir = root.join(country.split(' ').next().unwrap_or(country).to_lowercase());
-            output::remove_run_outputs(&dir)?;
             output::write_run(&r, &dir)?;
             Ok((country, pue, r.summary()))
         })

@@ -9,7 +9,7 @@
 //! cargo run --release --example grid_mitigation
 
 use gigasim::config::{self, BatteryModel, ChipRamp, GridSpec, NonNeg, Positive, PowerFloor, Prob, Scenario, Throttle};
-use gigasim::{Simulation, output, plot};
+use gigasim::{Simulation, output};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -72,9 +72,7 @@ fn main() -> anyhow::Result<()> {
             // "floor 90% + battery 20 MWh" → "floor-90-battery-20-mwh"
             let slug: Vec<String> = name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
             let dir = root.join(slug.join("-"));
-            output::remove_run_outputs(&dir)?;
-            output::write_run(&r, &dir)?;
-            plot::run_charts(&dir, &dir.join("charts"))?;
+            output::replace_run(&r, &dir, true)?;
             Ok((*name, r.summary()))
         })
         .collect::<anyhow::Result<_>>()?;

@@ -23,7 +23,7 @@ fn main() -> anyhow::Result<()> {
     };
     let out = Path::new("gigasim-out/examples/hot_spares");
     std::fs::remove_dir_all(out).ok();
-    sweep::run(&sweep, out, &Options { jobs: 0, shard: None, progress: true })?;
+    sweep::run(&sweep, out, &Options { progress: true, ..Options::default() })?;
     let (_, points) = sweep::load_points(out)?;
 
     println!("Hot spares × repair crews on the default 100k-chip site (30 days, 2 replications, no borrowing)");

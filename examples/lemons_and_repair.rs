@@ -12,7 +12,7 @@
 
 use gigasim::config::{self, AtLeastOne, Count, Escalation, Law, Lemons, Positive, Prob, Retirement, Scenario};
 use gigasim::report::Summary;
-use gigasim::{Simulation, output, plot};
+use gigasim::{Simulation, output};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -79,9 +79,7 @@ fn main() -> anyhow::Result<()> {
                 let slug: Vec<String> =
                     setups[i].0.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
                 let dir = root.join(slug.join("-"));
-                output::remove_run_outputs(&dir)?;
-                output::write_run(&r, &dir)?;
-                plot::run_charts(&dir, &dir.join("charts"))?;
+                output::replace_run(&r, &dir, true)?;
             }
             Ok((i, r.summary()))
         })

@@ -35,7 +35,7 @@ fn main() -> anyhow::Result<()> {
     };
     let out = Path::new("gigasim-out/examples/llama3_replay");
     std::fs::remove_dir_all(out).ok();
-    sweep::run(&sweep, out, &Options { jobs: 0, shard: None, progress: true })?;
+    sweep::run(&sweep, out, &Options { progress: true, ..Options::default() })?;
     let (_, points) = sweep::load_points(out)?;
     let st = &points[0].stats;
     println!("Llama 3 405B replay: 16,384 H100, 54 days, {reps} replications (published: 419 unexpected interruptions, ETTR > 90%)");
@@ -51,8 +51,7 @@ fn main() -> anyhow::Result<()> {
     // One replication's own charts (power, failures per day, progress).
     let r = gigasim::Simulation::new(&sweep.base).run();
     let run_dir = out.join("run");
-    gigasim::output::write_run(&r, &run_dir)?;
-    let charts = gigasim::plot::run_charts(&run_dir, &run_dir.join("charts"))?;
+    let charts = gigasim::output::replace_run(&r, &run_dir, true)?;
     println!(
         "  charts: {}",
         charts.iter().filter(|p| p.extension().is_some_and(|e| e == "png")).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")

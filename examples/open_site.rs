@@ -14,7 +14,7 @@
 //! keeps up and every wait is near zero).
 
 use gigasim::config::{self, Backfill, FileSystem, Order, Positive, PreemptMode, Preemption, Recovery, Scenario, SchedulerSpec};
-use gigasim::{Simulation, output, plot};
+use gigasim::{Simulation, output};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -59,9 +59,7 @@ fn main() -> anyhow::Result<()> {
             }
             let r = Simulation::try_new(&s)?.run();
             let dir = root.join(name.trim_start_matches("...").replace([' ', ','], "-"));
-            output::remove_run_outputs(&dir)?;
-            output::write_run(&r, &dir)?;
-            plot::run_charts(&dir, &dir.join("charts"))?;
+            output::replace_run(&r, &dir, true)?;
             Ok((name.to_string(), r.summary()))
         })
         .collect::<anyhow::Result<_>>()?;

@@ -11,7 +11,7 @@ fn main() -> anyhow::Result<()> {
     let s = config::default_scenario();
     let r = Simulation::new(&s).run();
     let out = Path::new("gigasim-out/examples/power_swings");
-    output::write_run(&r, out)?;
+    let charts = output::replace_run(&r, out, true)?;
     let sum = r.summary();
     let days = r.horizon_hours() / 24.0;
     let interruptions: BTreeSet<u64> =
@@ -51,7 +51,6 @@ fn main() -> anyhow::Result<()> {
             r.frontier[0].chips
         );
     }
-    let charts = gigasim::plot::run_charts(out, &out.join("charts"))?;
     println!(
         "  charts: {}",
         charts.iter().filter(|p| p.extension().is_some_and(|e| e == "png")).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")

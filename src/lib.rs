@@ -17,8 +17,9 @@ pub mod report;
 pub mod sim;
 pub mod sweep;
 pub mod theory;
+pub mod work;
 
-pub use report::{Report, Summary};
+pub use report::{Overrun, Report, Summary};
 pub use sim::{Detail, Simulation, SimulationBuilder};
 
 /// The README's library example, compiled and run by `cargo test` so that it stays true.

@@ -1,6 +1,7 @@
 use clap::{Parser, Subcommand};
 use gigasim::config::{self, Embedded, FileSystem, InputError, Positive, Scenario, Source};
 use gigasim::sweep::{self, Shard, Sweep};
+use gigasim::work::{Bounds, Work};
 use gigasim::{Report, Simulation, output};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::cell::RefCell;
@@ -9,6 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
 use std::time::Instant;
+
+/// Counts the memory a run holds, so that it can stop at --max-memory-mb.
+#[global_allocator]
+static ALLOCATOR: gigasim::work::Counting = gigasim::work::Counting;
 
 /// gigasim: discrete-event simulation of AI gigafactories — failures,
 /// checkpoint/restart, power draw and job throughput, from RON model files.
@@ -110,6 +115,54 @@ struct SweepArgs {
     /// Do not draw the charts into DIR/charts/.
     #[arg(long)]
     no_charts: bool,
+    #[command(flatten)]
+    bounds: BoundOpts,
+    /// Refuse a sweep whose runs together are estimated to process more events than
+    /// this (default 1e10, about an hour on two cores; --allow-large lifts it).
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    max_sweep_events: Option<u64>,
+}
+
+/// How much work one command may take before it is refused.
+#[derive(clap::Args)]
+struct BoundOpts {
+    /// Refuse a run estimated to process more events than this, and stop one that
+    /// gets there (default 5e8, about 3 minutes; a sweep: per run, and 1e10 in all).
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    max_events: Option<u64>,
+    /// Refuse a run estimated to hold more memory than this, and stop one that
+    /// gets there (default 4096 MB; a sweep: per run).
+    #[arg(long, value_name = "MB", value_parser = parse_count)]
+    max_memory_mb: Option<u64>,
+    /// Lift the default bounds on events and memory (explicit --max-events and
+    /// --max-memory-mb still hold): for runs known to be large.
+    #[arg(long)]
+    allow_large: bool,
+}
+
+impl BoundOpts {
+    fn bounds(&self) -> Bounds {
+        let base = if self.allow_large { Bounds::NONE } else { Bounds::DEFAULT };
+        Bounds {
+            events: self.max_events.unwrap_or(base.events),
+            bytes: self.max_memory_mb.map_or(base.bytes, |mb| mb.saturating_mul(1 << 20)),
+        }
+    }
+    /// What the user can do about a refusal.
+    fn how_to_allow(&self) -> &'static str {
+        if self.max_events.is_some() || self.max_memory_mb.is_some() {
+            "a larger --max-events or --max-memory-mb"
+        } else {
+            "--allow-large (or a larger --max-events or --max-memory-mb)"
+        }
+    }
+}
+
+/// A whole number ≥ 1, also written as `5e8`.
+fn parse_count(s: &str) -> Result<u64, String> {
+    let bad = || format!("`{s}` is not a count; allowed: a whole number from 1 to 1e18, e.g. 500000000 or 5e8");
+    let x: f64 = s.trim().parse().map_err(|_| bad())?;
+    if (1.0..=1e18).contains(&x) && x.fract() == 0.0 { Ok(x as u64) } else { Err(bad()) }
 }
 
 #[derive(clap::Args)]
@@ -155,18 +208,27 @@ struct RunOpts {
     /// Do not draw the charts into DIR/charts/.
     #[arg(long)]
     no_charts: bool,
+    #[command(flatten)]
+    bounds: BoundOpts,
 }
 
-/// What `run --help` says a run writes: the names `output::remove_run_outputs` knows.
+/// What `run --help` says a run writes: the names `output::replace_run` knows.
 fn run_files_help() -> String {
     format!(
-        "A run writes into --out DIR: {}, and (unless --no-charts) charts/ with {} each as .svg and .png (and {} when the scenario has a cost model, {} when the power model has a battery). \
-         Before writing, it removes those files if an earlier run left them there (so --no-charts leaves no stale charts), \
-         and charts/ if that empties it; it never removes any other file.",
+        "A run writes into --out DIR: {}, (unless --no-charts) charts/ with {} each as .svg and .png (and {} when the scenario has a cost model, {} when the power model has a battery, {} when the facility has a shared storage), \
+         and {}, which lists the files it wrote. \
+         DIR must be writable: that is checked before simulating. \
+         The new files replace an earlier run's as one unit: all are written into DIR/{}/ first, then the files the earlier run wrote \
+         (those its {} lists, and any of the names above) are removed, the new ones moved in, and charts/ removed if that emptied it \
+         (so --no-charts leaves no stale charts). A run that fails (a full disk) leaves the earlier run as it was. No other file or folder in DIR is touched.",
         output::RUN_FILES.join(", "),
         output::RUN_CHARTS.join(", "),
         output::COST_CHARTS.join(", "),
-        output::BATTERY_CHARTS.join(", ")
+        output::BATTERY_CHARTS.join(", "),
+        output::STORAGE_CHARTS.join(", "),
+        output::MANIFEST,
+        output::STAGING,
+        output::MANIFEST,
     )
 }
 
@@ -236,7 +298,9 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Internal(e)) => {
-            let _ = writeln!(err, "internal error: {e:#}");
+            // A failed read or write (a full disk) is the system's, not gigasim's fault.
+            let kind = if e.chain().any(|c| c.is::<std::io::Error>()) { "error" } else { "internal error" };
+            let _ = writeln!(err, "{kind}: {e:#}");
             ExitCode::from(1)
         }
     }
@@ -247,21 +311,24 @@ fn run_default(opts: &RunOpts) -> Result<(), Failure> {
     if !opts.quiet {
         say!("Running the built-in default scenario ({}); `gigasim --help` shows more.\n", config::DEFAULT_SCENARIO);
     }
-    run_scenario(scenario, opts)
+    run_scenario(scenario, opts, "the default scenario")
 }
 
 fn run_file(a: &RunArgs) -> Result<(), Failure> {
-    run_scenario(config::load_scenario(&FileSystem, &a.scenario)?, &a.opts)
+    run_scenario(config::load_scenario(&FileSystem, &a.scenario)?, &a.opts, &a.scenario.display().to_string())
 }
 
-/// Apply the run options to a loaded scenario, then simulate it.
-fn run_scenario(mut scenario: Scenario, a: &RunOpts) -> Result<(), Failure> {
+/// Apply the run options to a loaded scenario (`shown` names it in errors), then simulate it.
+fn run_scenario(mut scenario: Scenario, a: &RunOpts, shown: &str) -> Result<(), Failure> {
     if let Some(seed) = a.seed {
         scenario.seed = seed;
     }
+    // Checked after --set too, which may change what the horizon must fit (the power bins).
     if let Some(d) = a.horizon_days {
         scenario.horizon_days = Positive::try_from(d).map_err(|m| InputError::new("--horizon-days", None, m))?;
-        config::check_changed(&scenario, "--horizon-days")?;
+        if a.sets.is_empty() {
+            config::check_changed(&scenario, "--horizon-days")?;
+        }
     }
     if let Some(file) = &a.trace {
         let mut spec = config::TraceSpec::new(file.display().to_string());
@@ -294,7 +361,11 @@ fn run_scenario(mut scenario: Scenario, a: &RunOpts) -> Result<(), Failure> {
         Some(file) => Some(config::read_failure_trace(Path::new(file), &scenario.failure.classes, &scenario.facility)?),
         None => None,
     };
-    simulate(&scenario, Inputs { trace, replay, prices }, &a.out, a.quiet, !a.no_charts)
+    // What it will cost, before it starts.
+    let work = Work::of(&scenario, trace.as_ref().map(|t| t.len()));
+    let bound = Bound { limits: a.bounds.bounds(), allow: a.bounds.how_to_allow(), shown: shown.to_string(), work };
+    bound.work.check(bound.limits, bound.allow).map_err(|m| InputError::new(shown, None, m))?;
+    simulate(&scenario, Inputs { trace, replay, prices, bound }, &a.out, a.quiet, !a.no_charts)
 }
 
 /// Runs with a progress bar once a run has lasted more than a moment (and only
@@ -304,9 +375,36 @@ struct Inputs {
     trace: Option<gigasim::sim::TraceSource>,
     replay: Option<Vec<config::ReplayedFailure>>,
     prices: Option<config::PriceSeries>,
+    bound: Bound,
 }
 
-fn run_with_bar(scenario: &Scenario, inputs: Inputs, quiet: bool) -> Report {
+/// A run's bounds, its estimated work, and how to name them in a refusal.
+struct Bound {
+    limits: Bounds,
+    allow: &'static str,
+    /// The scenario, as errors name it.
+    shown: String,
+    work: Work,
+}
+
+impl Bound {
+    /// The run stopped at a bound: bad input (exit 2), naming what drove the work.
+    fn refusal(&self, e: gigasim::Overrun) -> InputError {
+        InputError::new(
+            &self.shown,
+            None,
+            format!(
+                "{e}, at the bound (estimated beforehand: {} events, {} MB, mostly from {}); allowed: a scenario within the bound, or {}",
+                gigasim::work::sci(self.work.events),
+                gigasim::work::sci(self.work.bytes / 1048576.0),
+                self.work.top(|d| d.events + d.bytes),
+                self.allow
+            ),
+        )
+    }
+}
+
+fn run_with_bar(scenario: &Scenario, inputs: Inputs, quiet: bool) -> Result<Report, Failure> {
     let show = !quiet && std::io::stderr().is_terminal();
     let t0 = Instant::now();
     let mut bar: Option<ProgressBar> = None;
@@ -320,7 +418,12 @@ fn run_with_bar(scenario: &Scenario, inputs: Inputs, quiet: bool) -> Report {
     if let Some(p) = inputs.prices {
         b = b.prices(p);
     }
-    let report = b.build().run_with_progress(200, |done| {
+    let bound = inputs.bound;
+    let report = b.build().run_watched(200, bound.limits.events, |done| {
+        let held = gigasim::work::held();
+        if held > bound.limits.bytes {
+            return Err(format!("it held {} MB of memory", held >> 20));
+        }
         if show && bar.is_none() && t0.elapsed().as_secs_f64() > 0.5 {
             let b = ProgressBar::new(1000);
             b.set_style(
@@ -331,22 +434,28 @@ fn run_with_bar(scenario: &Scenario, inputs: Inputs, quiet: bool) -> Report {
         if let Some(b) = &bar {
             b.set_position((done * 1000.0) as u64);
         }
+        Ok(())
     });
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    report
+    report.map_err(|e| bound.refusal(e).into())
 }
 
 fn simulate(scenario: &Scenario, inputs: Inputs, out: &Path, quiet: bool, charts: bool) -> Result<(), Failure> {
     let t0 = Instant::now();
-    let report = run_with_bar(scenario, inputs, quiet);
+    let report = run_with_bar(scenario, inputs, quiet)?;
     let wall = t0.elapsed();
-    // What an earlier run left here goes first: nothing stale stays beside the new files.
-    output::remove_run_outputs(out)?;
-    let mut written = output::write_run(&report, out)?;
-    if charts {
-        written.push(draw(gigasim::plot::run_charts(out, &out.join("charts")), out)?);
+    // The new files replace the earlier run's as one unit: a failure (a full disk) leaves
+    // the earlier run as it was, and is no input error (exit 1).
+    let files = output::replace_run(&report, out, charts).map_err(Failure::Internal)?;
+    // The charts are listed as their folder.
+    let mut written: Vec<PathBuf> = Vec::new();
+    for f in files {
+        let f = if f.parent() == Some(out.join("charts").as_path()) { out.join("charts") } else { f };
+        if !written.contains(&f) {
+            written.push(f);
+        }
     }
     if !quiet {
         say!("{}", output::human_summary(&report));
@@ -366,26 +475,32 @@ fn simulate(scenario: &Scenario, inputs: Inputs, out: &Path, quiet: bool, charts
 /// the folder it sits in, else each kind is tried and the one that parses
 /// furthest names the error.
 fn check(file: &Path) -> Result<(), Failure> {
-    let text = std::fs::read_to_string(file).map_err(|e| InputError::new(file.display().to_string(), None, format!("cannot read: {e}")))?;
+    let text = config::read_text(file, config::MAX_MODEL_BYTES).map_err(|e| config::unreadable(&file.display().to_string(), &e))?;
     let name = file.display().to_string();
     let folder = file.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
     type Checker = fn(&Path, &str, &str) -> Result<String, InputError>;
     let kinds: [(&str, Checker); 7] = [
         ("scenarios", |f, _, _| {
             let s = config::load_scenario(&FileSystem, f)?;
-            let trace = match &s.workload.trace {
-                Some(t) => format!(", a trace of {}", count(gigasim::sim::TraceSource::load(t, &s.workload)?.len(), "job", "jobs")),
-                None => String::new(),
+            let jobs = match &s.workload.trace {
+                Some(t) => Some(gigasim::sim::TraceSource::load(t, &s.workload)?.len()),
+                None => None,
             };
+            let trace = jobs.map_or(String::new(), |n| format!(", a trace of {}", count(n, "job", "jobs")));
+            // As `run` would refuse it by default.
+            let work = Work::of(&s, jobs);
+            work.check(Bounds::DEFAULT, "`run --allow-large`").map_err(|m| InputError::new(f.display().to_string(), None, m))?;
             let days = s.horizon_days.get();
             Ok(format!(
-                "scenario `{}`: {}, {}, {}, {}{trace}, {days} {}",
+                "scenario `{}`: {}, {}, {}, {}{trace}, {days} {}; about {} events and {} MB to run",
                 s.name,
                 count(s.facility.chips() as usize, "chip", "chips"),
                 count(s.failure.classes.len(), "failure class", "failure classes"),
                 count(s.workload.frontier.len(), "frontier job", "frontier jobs"),
                 tenants(&s.workload),
-                if days == 1.0 { "day" } else { "days" }
+                if days == 1.0 { "day" } else { "days" },
+                gigasim::work::sci(work.events),
+                gigasim::work::sci(work.bytes / 1048576.0)
             ))
         }),
         ("sweeps", |f, _, _| {
@@ -489,14 +604,44 @@ fn kind_by_fields(text: &str) -> Option<&'static str> {
     .map(|(kind, _)| kind)
 }
 
-/// An output folder must be creatable; say so before any simulating.
+/// An output folder must exist or be creatable, and be writable; say so before any
+/// simulating (exit 2, naming `flag`, the path and the system's reason). The folders
+/// it creates to find out, and its probe file, are removed again: a command refused
+/// later for bad input leaves nothing behind.
 fn check_out(out: &Path, flag: &str) -> Result<(), Failure> {
+    let refuse = |what: String| -> Failure {
+        InputError::new(flag, None, format!("{}: {what}; allowed: a writable folder (it is created if missing)", out.display())).into()
+    };
     if out.exists() && !out.is_dir() {
-        return Err(
-            InputError::new(flag, None, format!("{} is a file; allowed: a folder (it is created if missing)", out.display())).into()
-        );
+        return Err(refuse("is a file".into()));
     }
-    Ok(())
+    // The folders missing on the way to `out`, outermost first.
+    let mut missing: Vec<&Path> = out.ancestors().take_while(|a| !a.as_os_str().is_empty() && !a.exists()).collect();
+    missing.reverse();
+    let mut created: Vec<&Path> = Vec::new();
+    let undo = |created: &[&Path]| {
+        for d in created.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+    };
+    for d in missing {
+        match std::fs::create_dir(d) {
+            Ok(()) => created.push(d),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => {
+                undo(&created);
+                let what = if d == out { String::new() } else { format!(" {}", d.display()) };
+                return Err(refuse(format!("cannot create{what}: {e}")));
+            }
+        }
+    }
+    let probe = out.join(format!(".gigasim-probe-{}", std::process::id()));
+    let wrote = std::fs::OpenOptions::new().write(true).create_new(true).open(&probe).and_then(|mut f| f.write_all(b"probe"));
+    if wrote.is_ok() || probe.exists() {
+        let _ = std::fs::remove_file(&probe);
+    }
+    undo(&created);
+    wrote.map_err(|e| refuse(format!("cannot write there: {e}")))
 }
 
 fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
@@ -510,11 +655,18 @@ fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
         sweep = sweep.with_sets(&a.sets, "--set")?;
     }
     if let Some(n) = a.replications {
-        sweep.replications = n;
+        sweep.set_replications(n)?;
     }
     let out = a.out.clone().unwrap_or_else(|| Path::new("gigasim-sweep").join(&sweep.name));
     check_out(&out, "--out")?;
-    let opts = sweep::Options { jobs: a.jobs.unwrap_or(0), shard: a.shard, progress: !a.quiet && std::io::stderr().is_terminal() };
+    let opts = sweep::Options {
+        jobs: a.jobs.unwrap_or(0),
+        shard: a.shard,
+        progress: !a.quiet && std::io::stderr().is_terminal(),
+        bounds: a.bounds.bounds(),
+        total_events: a.max_sweep_events.unwrap_or(if a.bounds.allow_large { u64::MAX } else { sweep::DEFAULT_TOTAL_EVENTS }),
+        allow: a.bounds.how_to_allow(),
+    };
     let t0 = Instant::now();
     let mut outcome = sweep::run(&sweep, &out, &opts)?;
     if !a.no_charts && a.shard.is_none() {
@@ -546,25 +698,31 @@ fn draw(result: anyhow::Result<Vec<PathBuf>>, dir: &Path) -> Result<PathBuf, Fai
     Ok(files.first().and_then(|f| f.parent()).map_or_else(|| dir.join("charts"), |p| p.to_path_buf()))
 }
 
+/// A missing or damaged file in DIR is bad input (exit 2, naming the file); a chart
+/// that cannot be written is an error naming it (exit 1).
 fn plot(dir: &Path, out: Option<&Path>) -> Result<(), Failure> {
-    let out = out.map_or_else(|| dir.join("charts"), Path::to_path_buf);
-    let files = if dir.join("sweep.json").exists() {
-        gigasim::plot::sweep_charts(dir, &out)
-    } else if dir.join("summary.json").exists() {
-        gigasim::plot::run_charts(dir, &out)
-    } else {
+    let (flag, out) = match out {
+        Some(o) => ("--out", o.to_path_buf()),
+        None => ("DIR", dir.join("charts")),
+    };
+    let is_sweep = dir.join("sweep.json").exists();
+    if !is_sweep && !dir.join("summary.json").exists() {
         return Err(InputError::new(
             dir.display().to_string(),
             None,
             "holds neither summary.json (a run) nor sweep.json (a sweep); allowed: an output folder of gigasim run, sweep or merge",
         )
         .into());
-    }?;
+    }
+    check_out(&out, flag)?;
+    // The charts' reading errors are `InputError`s; `?` keeps them so (exit 2).
+    let files = if is_sweep { gigasim::plot::sweep_charts(dir, &out) } else { gigasim::plot::run_charts(dir, &out) }?;
     say!("wrote {} into {}\n", count(files.len(), "chart", "charts"), out.display());
     Ok(())
 }
 
 fn merge(dirs: &[PathBuf], out: &Path, quiet: bool, no_charts: bool) -> Result<(), Failure> {
+    check_out(out, "--out")?;
     let mut files = sweep::merge(dirs, out)?;
     if !no_charts {
         files.push(draw(gigasim::plot::sweep_charts(out, &out.join("charts")), out)?);

@@ -1,6 +1,12 @@
 //! Files written from a `Report`: summary.json, failures.csv, power.csv, jobs.csv,
 //! queue.csv, shares.csv, cost.csv and the rest of [`RUN_FILES`].
-//! Each is written to a temporary name and renamed, so a file is whole or absent.
+//!
+//! A run replaces the run before it in its folder as one unit ([`replace_run`]): every
+//! new file is written into [`STAGING`] inside the folder first; only when all are
+//! written are the old run's files (those its [`MANIFEST`] lists, and the names any
+//! run writes) moved aside and the new ones renamed into place. A failure (a full
+//! disk, say) therefore leaves the older run as it was or the new one whole, never a
+//! mix, and nothing but the run's own files is ever touched.
 
 use crate::report::Report;
 use anyhow::{Context, Result};
@@ -23,11 +29,18 @@ impl Table {
     }
 }
 
-/// Write `bytes` to `path` atomically (temporary file, then rename).
+/// Write `bytes` to `path` atomically (temporary file `PATH.partial`, then rename).
+/// An error names `path`; the temporary file is removed on failure.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension(format!("{}.partial", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    if let Err(e) = std::fs::write(&tmp, bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", path.display()));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        anyhow::Error::new(e).context(format!("renaming {} to {}", tmp.display(), path.display()))
+    })
 }
 
 pub fn summary_json(r: &Report) -> String {
@@ -333,10 +346,9 @@ pub fn cost_csv(r: &Report) -> Vec<u8> {
     w.bytes()
 }
 
-/// Write every output file of a run into `dir`; returns the paths written.
-pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let files = [
+/// The data files of a run, named as in [`RUN_FILES`], with their bytes.
+fn data_files(r: &Report) -> [(&'static str, Vec<u8>); 12] {
+    [
         ("summary.json", summary_json(r).into_bytes()),
         ("failures.csv", failures_csv(r)),
         ("power.csv", power_csv(r)),
@@ -349,14 +361,160 @@ pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         ("cost.csv", cost_csv(r)),
         ("repair.csv", repair_csv(r)),
         ("storage.csv", storage_csv(r)),
-    ];
-    let mut out = Vec::new();
-    for (name, bytes) in files {
-        let p = dir.join(name);
-        write_atomic(&p, &bytes)?;
-        out.push(p);
+    ]
+}
+
+/// Write the data files of a run into `dir` (no charts), replacing the run that was
+/// there as [`replace_run`] does; returns the paths written.
+pub fn write_run(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+    replace_run(r, dir, false)
+}
+
+/// The file in a run's folder that lists the files that run wrote there: after a few
+/// `#` comment lines, one path a line, relative to the folder and `/`-separated, the
+/// manifest itself last. The next run into the folder removes these files (and any
+/// of the names every run may write: [`RUN_FILES`], the charts, their temporary
+/// `.partial` names) before it moves its own in, and no other file. Charts that
+/// `gigasim plot` draws later are not listed; their names are known anyway.
+pub const MANIFEST: &str = ".gigasim-manifest";
+
+/// The folder in a run's folder where [`replace_run`] writes the new files (under
+/// `new/`) and puts the old run's files aside (under `old/`) while it swaps them.
+/// It is removed when the run ends, and one left by a killed run is removed by the next.
+pub const STAGING: &str = ".gigasim-staging";
+
+/// Write a run into `dir` (created if missing) as one unit, replacing the run that
+/// was there: its data files ([`RUN_FILES`]), its charts in `charts/` when `charts`
+/// (drawn by `plot::run_charts` from the staged files), and the [`MANIFEST`].
+/// Returns the paths written, in that order.
+///
+/// Every new file is written into [`STAGING`]`/new/` first. Only when all are written
+/// are the old run's files moved aside into [`STAGING`]`/old/` and the new ones
+/// renamed into place; then the staging folder is removed, and `charts/` too if that
+/// left it empty. If anything fails (a full disk, say), the new files are dropped and
+/// the old ones put back: `dir` then holds the earlier run exactly as it was. Other
+/// files and folders in `dir` (say `examples/`) are never touched. One run at a time
+/// per folder: two at once share the staging folder.
+///
+/// Every error names the path it concerns.
+pub fn replace_run(r: &Report, dir: &Path, charts: bool) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let staging = dir.join(STAGING);
+    remove_staging(&staging)?;
+    let result = stage_and_swap(r, dir, &staging, charts);
+    let old = staging.join("old");
+    if result.is_err() && holds_files(&old) {
+        // Putting the earlier run back failed part-way: its files must not be deleted.
+        return result.with_context(|| {
+            format!("the earlier run's files could not all be put back into {}: the rest are in {}", dir.display(), old.display())
+        });
     }
-    Ok(out)
+    // A staging folder that will not go now is removed by the next run.
+    let _ = remove_staging(&staging);
+    result.with_context(|| format!("writing a run into {} (nothing there was changed)", dir.display()))
+}
+
+fn stage_and_swap(r: &Report, dir: &Path, staging: &Path, charts: bool) -> Result<Vec<PathBuf>> {
+    let new = staging.join("new");
+    let old = staging.join("old");
+    // Every folder the swap needs is made now, before the disk can fill up.
+    for d in [&new, &old.join("charts")] {
+        std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (name, bytes) in data_files(r) {
+        let p = new.join(name);
+        std::fs::write(&p, &bytes).with_context(|| format!("writing {}", p.display()))?;
+        names.push(name.to_string());
+    }
+    if charts {
+        let drawn =
+            crate::plot::run_charts(&new, &new.join("charts")).with_context(|| format!("drawing the charts of {}", dir.display()))?;
+        for f in drawn {
+            let rel = f.strip_prefix(&new).with_context(|| format!("chart {} drawn outside {}", f.display(), new.display()))?;
+            names.push(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
+        }
+    }
+    names.push(MANIFEST.to_string());
+    let p = new.join(MANIFEST);
+    std::fs::write(&p, manifest_text(&names)).with_context(|| format!("writing {}", p.display()))?;
+    swap(dir, &new, &old, &names)?;
+    Ok(names.iter().map(|n| dir.join(n)).collect())
+}
+
+fn manifest_text(names: &[String]) -> String {
+    let mut text = String::from(
+        "# gigasim: the files the last run wrote into this folder, one a line.\n\
+         # The next run into this folder replaces exactly these (and the names any run writes).\n",
+    );
+    for n in names {
+        text += n;
+        text.push('\n');
+    }
+    text
+}
+
+/// Move the files of the run in `dir` aside into `old`, then the files `names` from
+/// `new` into `dir`; on failure undo both.
+fn swap(dir: &Path, new: &Path, old: &Path, names: &[String]) -> Result<()> {
+    let put_back = |aside: &[String]| {
+        for n in aside.iter().rev() {
+            let _ = std::fs::rename(old.join(n), dir.join(n));
+        }
+    };
+    let mut aside = Vec::new();
+    for n in old_run_files(dir) {
+        if let Err(e) = std::fs::rename(dir.join(&n), old.join(&n)) {
+            put_back(&aside);
+            return Err(e).with_context(|| format!("moving {} aside into {}", dir.join(&n).display(), old.display()));
+        }
+        aside.push(n);
+    }
+    let charts = dir.join("charts");
+    // Without a charts/ folder in `dir`, the new one moves in whole.
+    let whole = std::fs::symlink_metadata(&charts).is_err() && names.iter().any(|n| n.starts_with("charts/"));
+    let mut placed: Vec<&String> = Vec::new();
+    let mut place = || -> Result<()> {
+        if whole {
+            std::fs::rename(new.join("charts"), &charts)
+                .with_context(|| format!("moving {} to {}", new.join("charts").display(), charts.display()))?;
+        }
+        for n in names.iter().filter(|n| !(whole && n.starts_with("charts/"))) {
+            let (from, to) = (new.join(n), dir.join(n));
+            std::fs::rename(&from, &to).with_context(|| format!("moving {} to {}", from.display(), to.display()))?;
+            placed.push(n);
+        }
+        Ok(())
+    };
+    if let Err(e) = place() {
+        for n in placed {
+            let _ = std::fs::remove_file(dir.join(n));
+        }
+        if whole {
+            let _ = std::fs::remove_dir_all(&charts);
+        }
+        put_back(&aside);
+        return Err(e);
+    }
+    // A --no-charts run after one with charts: charts/ goes if nothing else is in it.
+    let _ = std::fs::remove_dir(&charts);
+    Ok(())
+}
+
+/// Remove the staging folder (or a file of that name) if it is there.
+fn remove_staging(staging: &Path) -> Result<()> {
+    let removed = match std::fs::symlink_metadata(staging) {
+        Err(_) => return Ok(()),
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(staging),
+        Ok(_) => std::fs::remove_file(staging),
+    };
+    removed.with_context(|| format!("removing {} (left by a run that did not finish)", staging.display()))
+}
+
+/// Whether `dir` or a folder in it holds a file.
+fn holds_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .is_ok_and(|entries| entries.flatten().any(|e| e.file_type().is_ok_and(|t| !t.is_dir()) || holds_files(&e.path())))
 }
 
 /// The data files [`write_run`] writes into a run's folder.
@@ -389,20 +547,49 @@ pub const BATTERY_CHARTS: &[&str] = crate::plot::BATTERY_CHART_STEMS;
 /// The charts `plot::run_charts` draws besides [`RUN_CHARTS`] when the facility had a shared storage.
 pub const STORAGE_CHARTS: &[&str] = crate::plot::STORAGE_CHART_STEMS;
 
-/// Remove from `dir` what an earlier run wrote there, so that a new run (say with
-/// `--no-charts`) leaves none of it behind: the [`RUN_FILES`], the [`RUN_CHARTS`], [`COST_CHARTS`] and [`BATTERY_CHARTS`] in
-/// `charts/`, and their temporary `.partial` names; then `charts/` if that left it
-/// empty. Only these names are touched, never another file. Returns what was removed.
-pub fn remove_run_outputs(dir: &Path) -> Result<Vec<PathBuf>> {
-    let charts = dir.join("charts");
-    let mut names: Vec<PathBuf> = RUN_FILES.iter().flat_map(|f| [dir.join(f), dir.join(format!("{f}.partial"))]).collect();
-    for stem in RUN_CHARTS.iter().chain(COST_CHARTS).chain(BATTERY_CHARTS).chain(STORAGE_CHARTS) {
+/// The paths (relative to `dir`, `/`-separated) of the files an earlier run left in
+/// `dir`: those its [`MANIFEST`] lists, the manifest, and whichever of the names any
+/// run writes are there: [`RUN_FILES`], the charts in `charts/`, their temporary
+/// `.partial` names. Only files, never a folder; a manifest line that is not a plain
+/// name or `charts/NAME` is ignored, so a damaged manifest cannot reach outside `dir`.
+fn old_run_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = RUN_FILES.iter().flat_map(|f| [f.to_string(), format!("{f}.partial")]).collect();
+    for stem in crate::plot::RUN_CHART_STEMS {
         for name in [format!("{stem}.svg"), format!("{stem}.png"), format!("{stem}.svg.partial"), format!("{stem}.partial.png")] {
-            names.push(charts.join(name));
+            names.push(format!("charts/{name}"));
         }
     }
+    if let Ok(text) = std::fs::read_to_string(dir.join(MANIFEST)) {
+        names.extend(text.lines().filter(|l| !l.starts_with('#') && safe_name(l)).map(str::to_string));
+    }
+    names.push(MANIFEST.to_string());
+    let mut seen = std::collections::BTreeSet::new();
+    names.retain(|n| seen.insert(n.clone()) && std::fs::symlink_metadata(dir.join(n)).is_ok_and(|m| !m.is_dir()));
+    names
+}
+
+/// A plain file name, or `charts/` and one: nothing that could leave the folder.
+fn safe_name(rel: &str) -> bool {
+    let plain = |p: &str| !p.is_empty() && p != "." && p != ".." && !p.contains(['\\', '\0', ':']);
+    match rel.split('/').collect::<Vec<_>>()[..] {
+        [f] => plain(f) && f != STAGING && f != "charts",
+        ["charts", f] => plain(f),
+        _ => false,
+    }
+}
+
+/// Remove from `dir` what an earlier run wrote there, so that a new run (say with
+/// `--no-charts`) leaves none of it behind: the files its [`MANIFEST`] lists, the
+/// manifest, the [`RUN_FILES`], every chart `plot::run_charts` can draw in `charts/`,
+/// their temporary `.partial` names, and a [`STAGING`] folder left by a run that did
+/// not finish; then `charts/` if that left it empty. Only these are touched, never
+/// another file. Returns what was removed. ([`replace_run`] does this itself, and
+/// only once the new files are all written.)
+pub fn remove_run_outputs(dir: &Path) -> Result<Vec<PathBuf>> {
+    remove_staging(&dir.join(STAGING))?;
     let mut removed = Vec::new();
-    for p in names {
+    for n in old_run_files(dir) {
+        let p = dir.join(n);
         match std::fs::remove_file(&p) {
             Ok(()) => removed.push(p),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -410,7 +597,7 @@ pub fn remove_run_outputs(dir: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     // Fails, harmlessly, if the folder is missing or holds other files.
-    let _ = std::fs::remove_dir(&charts);
+    let _ = std::fs::remove_dir(dir.join("charts"));
     Ok(removed)
 }
 

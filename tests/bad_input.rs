@@ -572,7 +572,7 @@ fn horizon_days_flag_negative() {
 fn horizon_days_flag_too_long() {
     let site = Site::new();
     let run = site.gigasim(&["run", SCENARIO, "--horizon-days", "1e6", "--out", site.path("out").to_str().unwrap()]);
-    expect_bad(&run, "--horizon-days", At::Anywhere, &["horizon_days"], &["allowed: up to 100000 days"]);
+    expect_bad(&run, "--horizon-days", At::Anywhere, &["horizon_days"], &["allowed: from", "up to 100000 days"]);
 }
 
 #[test]
@@ -628,6 +628,15 @@ fn set_with_empty_path() {
     let site = Site::new();
     let run = site.run(SCENARIO, &["--set", "=3"]);
     expect_bad(&run, "--set", At::Nowhere, &[], &["empty path", "allowed"]);
+}
+
+/// Spares that do not fit are blamed, not the job's chips that do (issue 14).
+#[test]
+fn set_too_many_hot_spares_names_the_spares() {
+    let site = Site::new();
+    let run = site.run(SCENARIO, &["--set", "workload.frontier[0].hot_spare_nodes=1000000"]);
+    expect_bad(&run, "--set", At::Nowhere, &["frontier[0].hot_spare_nodes"], &["allowed:", "fit in the facility"]);
+    assert!(!run.stderr.contains("frontier[0].chips"), "{}", run.stderr);
 }
 
 #[test]

@@ -537,7 +537,7 @@ fn a_real_sweep_draws_readable_charts() {
     sweep.replications = 2;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("sweep");
-    gigasim::sweep::run(&sweep, &dir, &gigasim::sweep::Options { jobs: 0, shard: None, progress: false }).unwrap();
+    gigasim::sweep::run(&sweep, &dir, &gigasim::sweep::Options::default()).unwrap();
     let out = tmp.path().join("charts");
     let files = sweep_charts(&dir, &out).unwrap();
     let stems = check_every_chart(&out);

@@ -259,6 +259,9 @@ fn run_help_names_every_file_a_run_writes() {
     let mut data = files_in(&tmp.path().join("o"));
     assert!(data.contains(&"charts".to_string()) && help.contains("charts/"), "{help}");
     data.retain(|f| f != "charts");
+    // The manifest of what the run wrote, named by the help too.
+    assert!(data.contains(&gigasim::output::MANIFEST.to_string()) && help.contains(gigasim::output::MANIFEST), "{help}");
+    data.retain(|f| f != gigasim::output::MANIFEST);
     for f in &data {
         assert!(help.contains(f.as_str()), "`run --help` does not name {f}:\n{help}");
     }

@@ -26,7 +26,7 @@ fn read(p: &Path) -> String {
 }
 
 fn opts(jobs: usize, shard: Option<Shard>) -> Options {
-    Options { jobs, shard, progress: false }
+    Options { jobs, shard, ..Options::default() }
 }
 
 #[test]

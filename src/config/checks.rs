@@ -61,6 +61,8 @@ pub const MAX_CHIPS: u64 = 50_000_000;
 /// Highest event rate of one failure class or job stream, per hour: keeps the
 /// mean gap between events far above the 1 ms clock tick.
 pub const MAX_RATE_PER_HOUR: f64 = 1e6;
+/// Shortest horizon: one minute.
+pub const MIN_HORIZON_DAYS: f64 = 1.0 / 1440.0;
 /// Most bins in power.csv.
 pub const MAX_POWER_BINS: f64 = 10_000_000.0;
 
@@ -243,8 +245,24 @@ impl Workload {
 impl Scenario {
     /// Every model's own checks, then the checks across them.
     pub fn check(&self) -> Result<(), Problem> {
-        if self.horizon_days.get() > 100_000.0 {
-            return problem(Part::Scenario, "horizon_days", format!("got {}; allowed: up to 100000 days", self.horizon_days));
+        // A minute is the least run whose rates and means are defined: the clock ticks in
+        // milliseconds and every figure divides by the horizon.
+        if !(MIN_HORIZON_DAYS..=100_000.0).contains(&self.horizon_days.get()) {
+            return problem(
+                Part::Scenario,
+                "horizon_days",
+                format!(
+                    "got {}; allowed: from {MIN_HORIZON_DAYS:.6} (one minute) up to 100000 days",
+                    super::num::show(self.horizon_days.get())
+                ),
+            );
+        }
+        if self.power_bin_minutes.get() < 1.0 / 60.0 {
+            return problem(
+                Part::Scenario,
+                "power_bin_minutes",
+                format!("got {}; allowed: at least 0.0167 (one second)", super::num::show(self.power_bin_minutes.get())),
+            );
         }
         let bins = self.horizon_days.get() * 1440.0 / self.power_bin_minutes.get();
         if bins > MAX_POWER_BINS {
@@ -318,10 +336,15 @@ impl Scenario {
         for (i, j) in self.workload.frontier.iter().enumerate() {
             let nodes = (j.chips.get() as u64).div_ceil(cpn) + j.hot_spare_nodes as u64;
             nodes_taken += nodes;
+            // The field to blame: the spares when the job's own nodes would fit without them.
+            let blame = |room: u64| {
+                let field = if nodes_taken - j.hot_spare_nodes as u64 <= room { "hot_spare_nodes" } else { "chips" };
+                format!("frontier[{i}].{field}")
+            };
             if nodes_taken > at_start && at_start < f.nodes() {
                 return problem(
                     Part::Workload,
-                    format!("frontier[{i}].chips"),
+                    blame(at_start),
                     format!(
                         "job `{}` needs {nodes} nodes with its hot spares{}, but the facility has {at_start} nodes in service on day 0 (commissioning); allowed: frontier jobs fit in the racks of day 0",
                         j.name,
@@ -332,7 +355,7 @@ impl Scenario {
             if nodes_taken > f.nodes() {
                 return problem(
                     Part::Workload,
-                    format!("frontier[{i}].chips"),
+                    blame(f.nodes()),
                     format!(
                         "job `{}` needs {} chips plus {} hot-spare nodes ({nodes} nodes of {cpn} chips{}), but the facility `{}` has {} nodes ({chips} chips); allowed: frontier jobs and their spares together fit in the facility",
                         j.name,

@@ -2,7 +2,7 @@
 //! and carbon intensity of its electricity, constant or hourly from a CSV file.
 
 use super::load::InputError;
-use super::num::{NonNeg, Positive};
+use super::num::{MAX_VALUE, NonNeg, Positive};
 use serde::{Deserialize, Serialize};
 
 /// Capital: chips (with their servers and network) and the facility's power capacity.
@@ -20,7 +20,7 @@ pub struct Capital {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Electricity {
     Constant {
-        eur_per_mwh: f64,
+        eur_per_mwh: super::num::Finite,
         g_co2_per_kwh: NonNeg,
     },
     /// An hourly series (`timestamp,eur_per_mwh,g_co2_per_kwh`, a whole year from
@@ -56,13 +56,11 @@ impl PriceSeries {
     pub fn load(e: &Electricity) -> Result<Self, InputError> {
         match e {
             Electricity::Constant { eur_per_mwh, g_co2_per_kwh } => {
-                if !eur_per_mwh.is_finite() {
-                    return Err(InputError::new("cost", Some("electricity.eur_per_mwh".into()), "allowed: a finite number"));
-                }
-                Ok(Self { eur_per_mwh: vec![*eur_per_mwh], g_co2_per_kwh: vec![g_co2_per_kwh.get()] })
+                Ok(Self { eur_per_mwh: vec![eur_per_mwh.get()], g_co2_per_kwh: vec![g_co2_per_kwh.get()] })
             }
             Electricity::Hourly { file, mean_eur_per_mwh } => {
-                let text = std::fs::read_to_string(file).map_err(|e| InputError::new(file, None, format!("cannot read: {e}")))?;
+                // An hourly series: 100 years is 30 MB.
+                let text = super::read_text(std::path::Path::new(file), 256 << 20).map_err(|e| super::load::unreadable(file, &e))?;
                 let mut s = Self::parse(file, &text)?;
                 if let Some(m) = mean_eur_per_mwh {
                     let mean = s.eur_per_mwh.iter().sum::<f64>() / s.eur_per_mwh.len() as f64;
@@ -128,8 +126,13 @@ impl PriceSeries {
                     .filter(|x| x.is_finite() && ok(*x))
                     .ok_or_else(|| err(i + 1, k + 1, name, format!("got `{v}`; allowed: {allowed}")))
             };
-            s.eur_per_mwh.push(num(pi, "eur_per_mwh", |_| true, "a finite number (negative prices are allowed)")?);
-            s.g_co2_per_kwh.push(num(ci, "g_co2_per_kwh", |x| x >= 0.0, "a finite number >= 0")?);
+            s.eur_per_mwh.push(num(
+                pi,
+                "eur_per_mwh",
+                |x| x.abs() <= MAX_VALUE,
+                "a number from -1e15 to 1e15 (negative prices are allowed)",
+            )?);
+            s.g_co2_per_kwh.push(num(ci, "g_co2_per_kwh", |x| (0.0..=MAX_VALUE).contains(&x), "a number from 0 to 1e15")?);
         }
         if !(8760..=8784).contains(&s.eur_per_mwh.len()) {
             return Err(InputError::new(file, None, format!("{} hours; allowed: a whole year, 8,760 or 8,784 hours", s.eur_per_mwh.len())));

@@ -23,16 +23,54 @@ impl std::error::Error for InputError {}
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        write!(f, "{}", clip(&self.file, 300))?;
         if let Some((l, c)) = self.line_col {
             write!(f, ":{l}:{c}")?;
         }
         write!(f, ": ")?;
         if let Some(field) = &self.field {
-            write!(f, "field `{field}`: ")?;
+            write!(f, "field `{}`: ", clip(field, 300))?;
         }
-        write!(f, "{}", self.message)
+        write!(f, "{}", clip(&self.message, 2000))
     }
+}
+
+/// `s` cut in the middle to at most about `max` characters: a message echoes what it
+/// got, which may be a megabyte of one token.
+fn clip(s: &str, max: usize) -> String {
+    let s = clip_digits(s);
+    let n = s.chars().count();
+    if n <= max {
+        return s;
+    }
+    let head: String = s.chars().take(max / 2).collect();
+    let tail: String = s.chars().skip(n - max / 2).collect();
+    format!("{head}…({} characters left out)…{tail}", n - 2 * (max / 2))
+}
+
+/// Runs of more than 24 digits (no number gigasim prints has them; an echoed token
+/// may) cut to their first 12 and last 4.
+fn clip_digits(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(4096));
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() > 24 {
+            out.push_str(&format!("{}…({} digits)…{}", &run[..12], run.len(), &run[run.len() - 4..]));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 impl InputError {
@@ -58,11 +96,20 @@ pub fn parse_ron<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Input
             Ok(v)
         }
         Err(e) => {
-            let path = track.path().to_string();
-            let field = (!matches!(path.as_str(), "." | "?" | "")).then_some(path);
+            // A `?` stands for a key the parser had not read yet (e.g. after a missing
+            // comma): the path up to it names where the error is.
+            let field = known_path(track);
             Err(spanned(de.span_error(e), field))
         }
     }
+}
+
+/// The field path serde_path_to_error tracked, up to the first key not yet read
+/// (a `?`, e.g. after a missing comma), or `None` at the top level.
+fn known_path(track: serde_path_to_error::Track) -> Option<String> {
+    let path = track.path().to_string();
+    let keys: Vec<&str> = path.split('.').take_while(|k| *k != "?" && !k.is_empty()).collect();
+    (!keys.is_empty()).then(|| keys.join("."))
 }
 
 /// Where model files are read from: the file system, or the copy compiled into the binary.
@@ -72,10 +119,66 @@ pub trait Source {
 
 pub struct FileSystem;
 
+/// Largest model or sweep file read (the shipped ones are a few kB).
+pub const MAX_MODEL_BYTES: u64 = 16 << 20;
+
 impl Source for FileSystem {
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        read_text(path, MAX_MODEL_BYTES)
     }
+}
+
+/// Read a regular file of at most `max` bytes as UTF-8 text. The errors say what is
+/// wrong and allowed: not a regular file (a device such as /dev/zero, a FIFO, a folder),
+/// too large, or not UTF-8 (with the line and column of the first bad byte).
+pub fn read_text(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let not_file = || Error::new(ErrorKind::InvalidInput, "not a regular file; allowed: a text file");
+    let too_big = || Error::new(ErrorKind::InvalidData, format!("the file is larger than {max} bytes; allowed: at most {max} bytes"));
+    // Before opening, as opening a FIFO would block; and again on what was opened.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_file());
+    }
+    let mut f = std::fs::File::open(path)?;
+    let meta = f.metadata()?;
+    if !meta.is_file() {
+        return Err(not_file());
+    }
+    if meta.len() > max {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    f.by_ref().take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_big()); // it grew while read
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line_start = ok.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let line = ok.iter().filter(|&&b| b == b'\n').count() + 1;
+        Error::new(ErrorKind::InvalidData, NotUtf8 { line, col: ok.len() - line_start + 1 })
+    })
+}
+
+/// The error [`read_text`] gives for a byte that is not UTF-8, with its position.
+#[derive(Debug)]
+pub struct NotUtf8 {
+    pub line: usize,
+    pub col: usize,
+}
+
+impl fmt::Display for NotUtf8 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not UTF-8 text at line {}, column {}; allowed: a UTF-8 text file", self.line, self.col)
+    }
+}
+
+impl std::error::Error for NotUtf8 {}
+
+/// A read error as bad input: "cannot read: …", at the bad byte's line and column when known.
+pub fn unreadable(file: &str, e: &std::io::Error) -> InputError {
+    let at = e.get_ref().and_then(|i| i.downcast_ref::<NotUtf8>()).map(|n| (n.line, n.col));
+    InputError { line_col: at, ..InputError::new(file, None, format!("cannot read: {e}")) }
 }
 
 /// The default scenario and the models it names, embedded at build time so that
@@ -128,7 +231,7 @@ fn normalize(p: &Path) -> PathBuf {
 /// Load a scenario and every model it names. Paths in it are relative to it.
 pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputError> {
     let shown = path.display().to_string();
-    let text = src.read(path).map_err(|e| InputError::new(&shown, None, format!("cannot read: {e}")))?;
+    let text = src.read(path).map_err(|e| unreadable(&shown, &e))?;
     let file: ScenarioFile = parse_ron(&shown, &text)?;
     let dir = path.parent().unwrap_or(Path::new(""));
     let mut texts = vec![(Part::Scenario, shown.clone(), text.clone())];
@@ -250,8 +353,7 @@ pub fn apply_sets(s: &Scenario, sets: &[String]) -> Result<Scenario, InputError>
         *slot = value;
     }
     let mut track = serde_path_to_error::Track::new();
-    let out = Scenario::deserialize_tracked(&tree, &mut track)
-        .map_err(|e| InputError::new("--set", Some(track.path().to_string()), e.to_string()))?;
+    let out = Scenario::deserialize_tracked(&tree, &mut track).map_err(|e| InputError::new("--set", known_path(track), e.to_string()))?;
     check_changed(&out, "--set")?;
     Ok(out)
 }

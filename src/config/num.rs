@@ -26,7 +26,7 @@ macro_rules! checked_f64 {
             type Error = String;
             fn try_from(v: f64) -> Result<Self, String> {
                 let ok: fn(f64) -> bool = $ok;
-                if v.is_finite() && ok(v) { Ok(Self(v)) } else { Err(format!("got {v}, allowed: {}", $allowed)) }
+                if v.is_finite() && ok(v) { Ok(Self(v)) } else { Err(format!("got {}, allowed: {}", show(v), $allowed)) }
             }
         }
         impl From<$name> for f64 {
@@ -42,15 +42,43 @@ macro_rules! checked_f64 {
     };
 }
 
-checked_f64!(NonNeg, "A finite number ≥ 0.", |v| v >= 0.0, "a finite number >= 0");
-checked_f64!(Positive, "A finite number > 0.", |v| v > 0.0, "a finite number > 0");
+/// A number as a message shows it: plain when of ordinary size, else in
+/// scientific notation (never 309 digits).
+pub fn show(v: f64) -> String {
+    if v == 0.0 || (1e-9..1e15).contains(&v.abs()) || !v.is_finite() { format!("{v}") } else { format!("{v:e}") }
+}
+
+/// The largest value any model number takes: far above every physical quantity
+/// in the models (hours, watts, rates, bytes), and small enough that sums and
+/// products of a few of them over a run stay finite.
+pub const MAX_VALUE: f64 = 1e15;
+
+checked_f64!(NonNeg, "A finite number ≥ 0 (at most 1e15).", |v| (0.0..=MAX_VALUE).contains(&v), "a finite number >= 0 and at most 1e15");
+checked_f64!(Positive, "A finite number > 0 (at most 1e15).", |v| v > 0.0 && v <= MAX_VALUE, "a finite number > 0 and at most 1e15");
+checked_f64!(
+    Finite,
+    "A finite number from -1e15 to 1e15 (a price may be negative).",
+    |v| v.abs() <= MAX_VALUE,
+    "a finite number from -1e15 to 1e15"
+);
 checked_f64!(Prob, "A probability in [0, 1].", |v| (0.0..=1.0).contains(&v), "a probability from 0 to 1");
-checked_f64!(AtLeastOne, "A finite number ≥ 1 (a PUE).", |v| v >= 1.0, "a finite number >= 1");
+checked_f64!(
+    AtLeastOne,
+    "A finite number ≥ 1 (a PUE; at most 1e15).",
+    |v| (1.0..=MAX_VALUE).contains(&v),
+    "a finite number >= 1 and at most 1e15"
+);
 
 /// A whole number ≥ 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "u64")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(into = "u64")]
 pub struct Count(u32);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Whole { min: 1, max: u32::MAX as u64 }).map(|v| Count(v as u32))
+    }
+}
 
 impl Count {
     pub fn new(v: u32) -> Self {
@@ -80,33 +108,45 @@ impl From<Count> for u64 {
 /// For `#[serde(deserialize_with)]` on whole-number fields that may be 0: a
 /// negative or fractional value gets a message saying what is allowed.
 pub fn whole_u32<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    d.deserialize_any(Whole(u32::MAX as u64)).map(|v| v as u32)
+    d.deserialize_any(Whole { min: 0, max: u32::MAX as u64 }).map(|v| v as u32)
 }
 
 pub fn whole_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    d.deserialize_any(Whole(u64::MAX))
+    d.deserialize_any(Whole { min: 0, max: u64::MAX })
 }
 
-struct Whole(u64);
+/// A whole number in `min..=max`, written as an integer or as a whole float (`4e3`);
+/// anything else is refused with the range allowed.
+struct Whole {
+    min: u64,
+    max: u64,
+}
 
 impl Whole {
     fn bad<E: serde::de::Error>(&self, got: impl fmt::Display) -> E {
-        E::custom(format!("got {got}, allowed: a whole number from 0 to {}", self.0))
+        E::custom(format!("got {got}, allowed: a whole number from {} to {}", self.min, self.max))
     }
 }
 
 impl serde::de::Visitor<'_> for Whole {
     type Value = u64;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "a whole number from 0 to {}", self.0)
+        write!(f, "a whole number from {} to {}", self.min, self.max)
     }
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
-        if v <= self.0 { Ok(v) } else { Err(self.bad(v)) }
+        if (self.min..=self.max).contains(&v) { Ok(v) } else { Err(self.bad(v)) }
     }
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
         if v >= 0 { self.visit_u64(v as u64) } else { Err(self.bad(v)) }
     }
+    fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<u64, E> {
+        u64::try_from(v).map_err(|_| self.bad(v)).and_then(|v| self.visit_u64(v))
+    }
+    fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<u64, E> {
+        u64::try_from(v).map_err(|_| self.bad(v)).and_then(|v| self.visit_u64(v))
+    }
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u64, E> {
-        Err(self.bad(v))
+        // 2^64 and beyond do not convert exactly: refused as out of range.
+        if v.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&v) { self.visit_u64(v as u64) } else { Err(self.bad(show(v))) }
     }
 }

@@ -31,15 +31,7 @@ fn units(f: &Facility, level: Level) -> u64 {
 /// Read a failure trace from `path`; see [`parse_failure_trace`].
 pub fn read_failure_trace(path: &Path, classes: &[FailureClassSpec], site: &Facility) -> Result<Vec<ReplayedFailure>, InputError> {
     let file = path.display().to_string();
-    let fail = |m: String| InputError::new(&file, None, m);
-    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    if !meta.is_file() {
-        return Err(fail("not a regular file; allowed: a CSV file".into()));
-    }
-    if meta.len() > MAX_BYTES {
-        return Err(fail(format!("the file is over 1 GiB; allowed: at most {MAX_BYTES} bytes")));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let text = super::read_text(path, MAX_BYTES).map_err(|e| super::unreadable(&file, &e))?;
     parse_failure_trace(&file, &text, classes, site)
 }
 

@@ -3,7 +3,6 @@
 
 use super::InputError;
 use serde::{Deserialize, Serialize};
-use std::io::Read;
 use std::path::Path;
 
 /// A bigger file is refused rather than read into memory.
@@ -66,33 +65,7 @@ impl Default for TraceOptions {
 /// [`parse_trace`]). Only a regular file of at most 2 GiB is read.
 pub fn read_trace(path: &Path, opts: &TraceOptions) -> Result<Vec<TraceJob>, InputError> {
     let file = path.display().to_string();
-    let fail = |m: String| InputError::new(&file, None, m);
-    let io = |e: std::io::Error| fail(format!("cannot read: {e}"));
-    let too_big = || fail(format!("the file is over 2 GiB; allowed: at most {MAX_BYTES} bytes"));
-    let not_file = || fail("not a regular file; allowed: a CSV or SWF file".into());
-    // Before opening, as opening a FIFO would block; and again on what was opened.
-    if !std::fs::metadata(path).map_err(io)?.is_file() {
-        return Err(not_file());
-    }
-    let mut f = std::fs::File::open(path).map_err(io)?;
-    let meta = f.metadata().map_err(io)?;
-    if !meta.is_file() {
-        return Err(not_file());
-    }
-    if meta.len() > MAX_BYTES {
-        return Err(too_big());
-    }
-    let mut bytes = Vec::new();
-    f.by_ref().take(MAX_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(too_big()); // it grew while read
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line_start = ok.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let line = ok.iter().filter(|&&b| b == b'\n').count() + 1;
-        InputError { line_col: Some((line, ok.len() - line_start + 1)), ..fail("not UTF-8 text; allowed: a UTF-8 text file".into()) }
-    })?;
+    let text = super::read_text(path, MAX_BYTES).map_err(|e| super::unreadable(&file, &e))?;
     let swf = path.extension().is_some_and(|x| x.eq_ignore_ascii_case("swf"));
     parse_trace(&file, &text, swf, opts)
 }

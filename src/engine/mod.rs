@@ -82,8 +82,21 @@ pub struct RunStats {
 /// Dispatch events in (time, insertion) order until the queue is empty or the
 /// next event lies beyond `horizon`; then the clock stands at `horizon`.
 pub fn run<M: Model>(model: &mut M, horizon: SimTime) -> RunStats {
+    run_limited(model, horizon, u64::MAX).0
+}
+
+/// [`run`], stopping early once `limit` events have been dispatched: then the
+/// clock stands at the last event's time and the second value is `false`.
+pub fn run_limited<M: Model>(model: &mut M, horizon: SimTime, limit: u64) -> (RunStats, bool) {
     let mut stats = RunStats::default();
     loop {
+        if stats.processed >= limit {
+            // At the limit: done only if nothing is left up to the horizon.
+            if model.scheduler().queue.peek_time().is_some_and(|t| t <= horizon) {
+                return (stats, false);
+            }
+            break;
+        }
         let sched = model.scheduler();
         let Some((t, ev)) = sched.queue.pop_until(horizon) else { break };
         sched.now = t;
@@ -96,7 +109,7 @@ pub fn run<M: Model>(model: &mut M, horizon: SimTime) -> RunStats {
     }
     let sched = model.scheduler();
     sched.now = sched.now.max(horizon);
-    stats
+    (stats, true)
 }
 
 /// Per-entity generation counters for lazy cancellation: an event carries the

@@ -136,13 +136,20 @@ pub(crate) fn render(chart: &impl Chart, out: &Path) -> Result<Vec<PathBuf>> {
     let tmp = out.join(format!("{stem}.partial.png"));
     let drawn = {
         let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-        root.fill(&WHITE).and_then(|_| chart.draw(&root)).and_then(|_| root.present()).map_err(|e| anyhow!("drawing {stem}.png: {e}"))
+        // `present` writes the file: an error names it.
+        root.fill(&WHITE)
+            .and_then(|_| chart.draw(&root))
+            .and_then(|_| root.present())
+            .map_err(|e| anyhow!("drawing or writing {}: {e}", png_path.display()))
     };
     if let Err(e) = drawn {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
-    std::fs::rename(&tmp, &png_path).with_context(|| format!("renaming {} to {}", tmp.display(), png_path.display()))?;
+    if let Err(e) = std::fs::rename(&tmp, &png_path) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("renaming {} to {}", tmp.display(), png_path.display()));
+    }
     Ok(vec![svg_path, png_path])
 }
 

@@ -33,16 +33,24 @@ pub fn run_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
 /// The charts [`run_charts`] writes, in order.
 pub const RUN_CHART_STEMS: [&str; 6] = ["power", "power_zoom", "power_drops", "failures_per_day", "time_breakdown", "frontier_progress"];
 
+/// A file the charts are drawn from is missing or damaged: an [`InputError`] naming
+/// it (bad input to `gigasim plot`, exit 2).
+///
+/// [`InputError`]: crate::config::InputError
+pub(crate) fn unreadable(path: &Path, what: impl std::fmt::Display) -> anyhow::Error {
+    crate::config::InputError::new(path.display().to_string(), None, format!("{what}; allowed: the file as gigasim wrote it")).into()
+}
+
 pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    let text = std::fs::read_to_string(path).map_err(|e| unreadable(path, format_args!("cannot read: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| unreadable(path, format_args!("cannot parse: {e}")))
 }
 
 pub(crate) fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut r = csv::Reader::from_path(path).map_err(|e| unreadable(path, format_args!("cannot read: {e}")))?;
     let mut rows = Vec::new();
     for (i, row) in r.deserialize().enumerate() {
-        rows.push(row.with_context(|| format!("{}: row {}", path.display(), i + 2))?);
+        rows.push(row.map_err(|e| unreadable(path, format_args!("row {}: {e}", i + 2)))?);
     }
     Ok(rows)
 }

@@ -5,7 +5,7 @@
 //! `label` on a parameter.
 
 use super::labels::{self, Quantity, Scale};
-use super::run::read_json;
+use super::run::{read_json, unreadable};
 use super::*;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -200,15 +200,15 @@ impl Sweep {
             }
         }
         if params.is_empty() {
-            anyhow::bail!("{}: sweep.json has no parameters", points.display());
+            return Err(unreadable(&points.with_file_name("sweep.json"), "has no parameters"));
         }
         if let Some(p) = params.iter().find(|p| p.values.is_empty()) {
-            anyhow::bail!("{}: parameter `{}` has no values in sweep.json", points.display(), p.path);
+            return Err(unreadable(&points.with_file_name("sweep.json"), format_args!("parameter `{}` has no values", p.path)));
         }
-        let mut r = csv::Reader::from_path(points).with_context(|| format!("reading {}", points.display()))?;
-        let headers = r.headers().with_context(|| format!("reading {}", points.display()))?.clone();
+        let mut r = csv::Reader::from_path(points).map_err(|e| unreadable(points, format_args!("cannot read: {e}")))?;
+        let headers = r.headers().map_err(|e| unreadable(points, format_args!("cannot read: {e}")))?.clone();
         let col = |name: &str| -> Result<usize> {
-            headers.iter().position(|h| h == name).with_context(|| format!("{}: no column `{name}`", points.display()))
+            headers.iter().position(|h| h == name).ok_or_else(|| unreadable(points, format_args!("no column `{name}`")))
         };
         let pcols: Vec<usize> = params.iter().map(|p| col(&p.path)).collect::<Result<_>>()?;
         let mcols: Vec<[usize; 3]> = spec
@@ -219,7 +219,7 @@ impl Sweep {
         let ncol = headers.iter().position(|h| h == "n");
         let mut cells = HashMap::new();
         for (i, rec) in r.records().enumerate() {
-            let rec = rec.with_context(|| format!("{}: row {}", points.display(), i + 2))?;
+            let rec = rec.map_err(|e| unreadable(points, format_args!("row {}: {e}", i + 2)))?;
             let get = |c: usize| rec.get(c).unwrap_or("");
             let idx: Option<Vec<usize>> = params
                 .iter()

@@ -29,14 +29,67 @@ impl Simulation {
 
     /// Run to the horizon in `slices` equal steps of simulated time, calling
     /// `progress(done fraction)` after each. Events happen exactly as in [`run`](Self::run).
-    pub fn run_with_progress(mut self, slices: u32, mut progress: impl FnMut(f64)) -> Report {
+    pub fn run_with_progress(self, slices: u32, mut progress: impl FnMut(f64)) -> Report {
+        match self.run_watched(slices, u64::MAX, |done| {
+            progress(done);
+            Ok(())
+        }) {
+            Ok(r) => r,
+            Err(e) => unreachable!("an unbounded run that is never stopped stopped: {e}"),
+        }
+    }
+
+    /// [`run_with_progress`](Self::run_with_progress) under a bound: the run stops
+    /// with [`Overrun::Events`] once it has processed `max_events` events, and with
+    /// [`Overrun::Stopped`] when `watch` returns an error. `watch` is called after
+    /// each slice and every million events in between (with the fraction of the
+    /// horizon simulated), so a caller can check the memory in use or the time spent.
+    pub fn run_watched(
+        mut self,
+        slices: u32,
+        max_events: u64,
+        mut watch: impl FnMut(f64) -> Result<(), String>,
+    ) -> Result<Report, Overrun> {
+        const CHUNK: u64 = 1_000_000;
         let h = self.horizon().as_millis();
         let n = slices.max(1) as u64;
         for k in 1..=n {
-            self.run_until(SimTime::from_millis((h as u128 * k as u128 / n as u128) as u64));
-            progress(k as f64 / n as f64);
+            let until = SimTime::from_millis((h as u128 * k as u128 / n as u128) as u64);
+            loop {
+                let left = max_events.saturating_sub(self.stats.processed);
+                let (_, reached) = self.run_until_limited(until, left.min(CHUNK));
+                if reached {
+                    break;
+                }
+                if self.stats.processed >= max_events {
+                    return Err(Overrun::Events { processed: self.stats.processed, at: self.now() });
+                }
+                let done = self.now().as_millis() as f64 / h.max(1) as f64;
+                watch(done).map_err(|why| Overrun::Stopped { why, at: self.now() })?;
+            }
+            watch(k as f64 / n as f64).map_err(|why| Overrun::Stopped { why, at: self.now() })?;
         }
-        build(self.into_snapshot())
+        Ok(build(self.into_snapshot()))
+    }
+}
+
+/// Why a bounded run stopped before its horizon.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Overrun {
+    /// It had processed its bound of events by simulated time `at`.
+    Events { processed: u64, at: SimTime },
+    /// The caller's watch stopped it, for this reason.
+    Stopped { why: String, at: SimTime },
+}
+
+impl std::fmt::Display for Overrun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Overrun::Events { processed, at } => {
+                write!(f, "stopped after {processed} events, {:.3} h into the simulated time", at.as_hours())
+            }
+            Overrun::Stopped { why, at } => write!(f, "stopped {:.3} h into the simulated time: {why}", at.as_hours()),
+        }
     }
 }
 

@@ -455,10 +455,16 @@ impl Simulation {
 
     /// Process every event up to `until` (at most the horizon); the clock then stands there.
     pub fn run_until(&mut self, until: SimTime) -> RunStats {
-        let s = engine::run(self, until.min(self.horizon));
+        self.run_until_limited(until, u64::MAX).0
+    }
+
+    /// [`run_until`](Self::run_until), stopping early after `limit` events; the
+    /// second value tells whether `until` was reached.
+    pub fn run_until_limited(&mut self, until: SimTime, limit: u64) -> (RunStats, bool) {
+        let (s, reached) = engine::run_limited(self, until.min(self.horizon), limit);
         self.stats.processed += s.processed;
         self.stats.stale += s.stale;
-        s
+        (s, reached)
     }
 
     /// Run what is left up to the horizon and hand over what the run observed.

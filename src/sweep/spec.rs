@@ -3,6 +3,7 @@
 //! and the summary metrics to collect.
 
 use crate::config::{self, Count, FileSystem, InputError, Positive, Scenario, parse_ron};
+use crate::output::thousands;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -60,36 +61,120 @@ pub enum Values {
     },
 }
 
+/// Most values one parameter may take. A sweep's points.csv and charts are read by
+/// people: 100,000 values already put several values on every pixel of a chart's
+/// axis. A finer or wider grid is several sweeps (each with its own `--out`), which
+/// also run in parallel on several machines.
+pub const MAX_VALUES: usize = 100_000;
+/// Most grid points of one sweep (the product of its parameters' value counts), for
+/// the same reason: points.csv holds a row per point, and a chart a mark per point.
+pub const MAX_POINTS: usize = 100_000;
+/// Most replications per point. A point's 95% interval has a half-width of
+/// t · sd / √n: at 100,000 replications it is already √100,000 ≈ 316 times narrower
+/// than one run's spread (sd), far below any model's own uncertainty.
+pub const MAX_REPLICATIONS: u32 = 100_000;
+
+/// A count computed in f64 for messages: whole below 1e15, else in e-notation.
+fn big(n: f64) -> String {
+    if n < 1e15 { thousands(n as u64) } else { format!("{n:e}") }
+}
+
 impl Values {
+    /// How many values [`Values::expand`] gives, computed without making them, so that
+    /// a huge grid is refused before anything is allocated.
+    pub fn count(&self) -> Result<usize, String> {
+        let too_many = |what: String| {
+            Err(format!(
+                "{what}; allowed: at most {} values per parameter (a larger grid is several sweeps, each with its own --out)",
+                thousands(MAX_VALUES as u64)
+            ))
+        };
+        let n = match self {
+            Values::List(v) => v.len(),
+            Values::Range { from, to, step } => {
+                if from.partial_cmp(to).is_none_or(|o| o.is_gt()) {
+                    return Err(format!("Range from {from} to {to} is empty; allowed: from <= to"));
+                }
+                // In f64: `to - from` may overflow to infinity, and the count be huge.
+                let n = ((to - from) / step.get() + 1e-9).floor() + 1.0;
+                if !n.is_finite() {
+                    return too_many(format!("Range from {from} to {to} by {step} has too many values to count"));
+                }
+                if n > MAX_VALUES as f64 {
+                    return too_many(format!("Range from {from} to {to} by {step} has {} values", big(n)));
+                }
+                n as usize
+            }
+            Values::Linspace { n, .. } | Values::Logspace { n, .. } => n.get() as usize,
+        };
+        if n > MAX_VALUES {
+            return too_many(format!("{} values", thousands(n as u64)));
+        }
+        if n == 0 {
+            return Err("no values; allowed: at least one".into());
+        }
+        Ok(n)
+    }
+
     pub fn expand(&self) -> Result<Vec<f64>, String> {
+        let count = self.count()?;
         let v: Vec<f64> = match self {
             Values::List(v) => v.clone(),
-            Values::Range { from, to, step } => {
-                let n = ((to - from) / step.get() + 1e-9).floor();
-                if !(0.0..=1e6).contains(&n) {
-                    return Err(format!(
-                        "Range from {from} to {to} by {step} is empty or too long; allowed: from <= to, at most 1e6 values"
-                    ));
-                }
-                (0..=n as u64).map(|i| from + i as f64 * step.get()).collect()
-            }
-            Values::Linspace { from, to, n } => {
-                let n = n.get();
+            Values::Range { from, step, .. } => (0..count).map(|i| from + i as f64 * step.get()).collect(),
+            Values::Linspace { from, to, .. } => {
+                let n = count;
                 (0..n).map(|i| if n == 1 { *from } else { from + (to - from) * i as f64 / (n - 1) as f64 }).collect()
             }
-            Values::Logspace { from, to, n } => {
-                let (a, b, n) = (from.get().ln(), to.get().ln(), n.get());
+            Values::Logspace { from, to, .. } => {
+                let (a, b, n) = (from.get().ln(), to.get().ln(), count);
                 (0..n).map(|i| if n == 1 { from.get() } else { (a + (b - a) * i as f64 / (n - 1) as f64).exp() }).collect()
             }
         };
-        if v.is_empty() {
-            return Err("no values; allowed: at least one".into());
-        }
         if let Some(x) = v.iter().find(|x| !x.is_finite()) {
             return Err(format!("value {x} is not finite"));
         }
         Ok(v)
     }
+}
+
+/// Refuse a grid of more than [`MAX_POINTS`] points, given each parameter's number
+/// of values; the product is taken with overflow checks. Names `field`.
+pub fn check_grid(file: &str, field: &str, counts: &[usize]) -> Result<usize, InputError> {
+    let mut points: usize = 1;
+    for &n in counts {
+        points = points.checked_mul(n).filter(|&p| p <= MAX_POINTS).ok_or_else(|| {
+            let product: f64 = counts.iter().map(|&n| n as f64).product();
+            let shown: Vec<String> = counts.iter().map(|&n| thousands(n as u64)).collect();
+            InputError::new(
+                file,
+                Some(field.to_string()),
+                format!(
+                    "the grid has {} = {} points; allowed: at most {} points (a larger grid is several sweeps, each with its own --out)",
+                    shown.join(" × "),
+                    big(product),
+                    thousands(MAX_POINTS as u64)
+                ),
+            )
+        })?;
+    }
+    Ok(points)
+}
+
+/// Refuse a replication count outside 1 to [`MAX_REPLICATIONS`]; `file` and `field` name where it came from.
+pub fn check_replications(file: &str, field: Option<&str>, n: u64) -> Result<(), InputError> {
+    if (1..=MAX_REPLICATIONS as u64).contains(&n) {
+        return Ok(());
+    }
+    Err(InputError::new(
+        file,
+        field.map(str::to_string),
+        format!(
+            "got {} replications; allowed: 1 to {} (there a point's 95% interval is already √{} ≈ 316 times narrower than one run's spread)",
+            thousands(n),
+            thousands(MAX_REPLICATIONS as u64),
+            thousands(MAX_REPLICATIONS as u64)
+        ),
+    ))
 }
 
 /// A sweep ready to run: the base scenario, the grid, and what to collect.
@@ -132,11 +217,17 @@ pub fn json_value(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
 }
 
+/// Grids of up to this many points have every point's scenario checked before a run
+/// (about 0.1 s); larger ones a sample, see [`Sweep::check_points`].
+pub const CHECK_EVERY_POINT: usize = 1_000;
+/// Values of one parameter checked one by one in a larger grid; beyond, a sample.
+pub const CHECK_VALUES: usize = 64;
+
 impl Sweep {
     /// Load a sweep file and check every point and metric before anything runs.
     pub fn load(path: &Path) -> Result<Self, InputError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| InputError::new(&shown, None, format!("cannot read: {e}")))?;
+        let text = config::read_text(path, config::MAX_MODEL_BYTES).map_err(|e| config::unreadable(&shown, &e))?;
         let file: SweepFile = parse_ron(&shown, &text)?;
         let base_path = path.parent().unwrap_or(Path::new("")).join(&file.base);
         let base = config::load_scenario(&FileSystem, &base_path).map_err(|e| {
@@ -146,9 +237,16 @@ impl Sweep {
                 e
             }
         })?;
+        // Sizes first: counted without making the values, so a huge grid is refused at once.
+        let field = |i: usize| Some(format!("parameters[{i}].values"));
+        let counts = (file.parameters.iter().enumerate())
+            .map(|(i, p)| p.values.count().map_err(|m| InputError::new(&shown, field(i), m)))
+            .collect::<Result<Vec<usize>, InputError>>()?;
+        check_grid(&shown, "parameters", &counts)?;
+        check_replications(&shown, Some("replications"), file.replications.get().into())?;
         let mut params = Vec::new();
         for (i, p) in file.parameters.iter().enumerate() {
-            let vals = p.values.expand().map_err(|m| InputError::new(&shown, Some(format!("parameters[{i}].values")), m))?;
+            let vals = p.values.expand().map_err(|m| InputError::new(&shown, field(i), m))?;
             params.push((p.path.clone(), vals));
         }
         let named: Vec<&String> = file.metrics.iter().chain(file.parameters.iter().map(|p| &p.path)).collect();
@@ -206,12 +304,37 @@ impl Sweep {
         Ok(self)
     }
 
+    /// Set the runs per point (as `--replications` does), within 1 to [`MAX_REPLICATIONS`].
+    pub fn set_replications(&mut self, n: u32) -> Result<(), InputError> {
+        check_replications("--replications", None, n.into())?;
+        self.replications = n;
+        Ok(())
+    }
+
+    /// Refuse a sweep whose grid or replications exceed the bounds (the fields are
+    /// public, so a sweep built or changed in code is checked again before it runs).
+    pub fn check_size(&self) -> Result<(), InputError> {
+        let counts: Vec<usize> = self.params.iter().map(|p| p.1.len()).collect();
+        for (i, &n) in counts.iter().enumerate() {
+            if n == 0 || n > MAX_VALUES {
+                return Err(InputError::new(
+                    &self.name,
+                    Some(format!("parameters[{i}].values")),
+                    format!("{} values; allowed: 1 to {}", thousands(n as u64), thousands(MAX_VALUES as u64)),
+                ));
+            }
+        }
+        check_grid(&format!("sweep `{}`", self.name), "parameters", &counts)?;
+        check_replications("--replications", None, self.replications.into())
+    }
+
     pub fn points(&self) -> usize {
         self.params.iter().map(|p| p.1.len()).product()
     }
 
+    /// Points × replications (saturating: [`Sweep::check_size`] keeps both small).
     pub fn runs(&self) -> usize {
-        self.points() * self.replications as usize
+        self.points().saturating_mul(self.replications as usize)
     }
 
     /// Parameter values of point `k` (the first parameter varies slowest).
@@ -250,11 +373,65 @@ impl Sweep {
         }
     }
 
+    /// The points whose scenarios [`Sweep::check`] builds: every point of a grid of up to
+    /// [`CHECK_EVERY_POINT`] points. A larger grid would cost a scenario build (a JSON round
+    /// trip, about 0.1 ms) per point, so it gets a sample that still catches what a value
+    /// can get wrong: every parameter's values (each with the other parameters at their
+    /// first value; a parameter of more than [`CHECK_VALUES`] values at its first, last,
+    /// smallest and largest values, the first whole and first fractional one, the first
+    /// zero or negative one, and [`CHECK_VALUES`] evenly spaced ones), the corners of the
+    /// grid (each parameter at its smallest or largest value, for up to 6 parameters,
+    /// else all smallest and all largest), and the last point. A point outside the sample
+    /// that is still invalid (a rule no bound or kind of value tells) fails when it runs,
+    /// as an input error naming the point.
+    pub fn check_points(&self) -> Vec<usize> {
+        let points = self.points();
+        if points <= CHECK_EVERY_POINT {
+            return (0..points).collect();
+        }
+        // stride[i]: how far apart two points are whose parameter i differs by one value.
+        let mut stride = vec![1; self.params.len()];
+        for i in (0..self.params.len().saturating_sub(1)).rev() {
+            stride[i] = stride[i + 1] * self.params[i + 1].1.len();
+        }
+        let arg = |vals: &[f64], better: fn(f64, f64) -> bool| (0..vals.len()).fold(0, |b, j| if better(vals[j], vals[b]) { j } else { b });
+        let extremes: Vec<[usize; 2]> = self.params.iter().map(|(_, v)| [arg(v, |a, b| a < b), arg(v, |a, b| a > b)]).collect();
+        let mut picks = std::collections::BTreeSet::from([0, points - 1]);
+        for (i, (_, vals)) in self.params.iter().enumerate() {
+            let n = vals.len();
+            let idx: Vec<usize> = if n <= CHECK_VALUES {
+                (0..n).collect()
+            } else {
+                let first = |f: fn(f64) -> bool| vals.iter().position(|&x| f(x));
+                let mut v = vec![0, n - 1, extremes[i][0], extremes[i][1]];
+                v.extend(
+                    [first(|x| x.fract() == 0.0), first(|x| x.fract() != 0.0), first(|x| x == 0.0), first(|x| x < 0.0)]
+                        .into_iter()
+                        .flatten(),
+                );
+                v.extend((0..CHECK_VALUES).map(|s| s * (n - 1) / (CHECK_VALUES - 1)));
+                v
+            };
+            picks.extend(idx.into_iter().map(|j| j * stride[i]));
+        }
+        let corners = if self.params.len() <= 6 { 1usize << self.params.len() } else { 0 };
+        for c in 0..corners {
+            picks.insert(extremes.iter().enumerate().map(|(i, e)| e[(c >> i) & 1] * stride[i]).sum());
+        }
+        for side in 0..2 {
+            picks.insert(extremes.iter().enumerate().map(|(i, e)| e[side] * stride[i]).sum());
+        }
+        picks.into_iter().collect()
+    }
+
     fn check(&self, file: &str) -> Result<(), InputError> {
+        self.check_size()?;
         // Files a point names (a price series, a trace) are read once each here, so
-        // that a bad one is an input error before any run, not a failed run.
+        // that a bad one is an input error before any run, not a failed run. Their
+        // paths cannot be parameters (those are numbers), so point 0 (always checked)
+        // names them if any point does.
         let (mut prices, mut trace) = (None, None);
-        for k in 0..self.points() {
+        for k in self.check_points() {
             let at_point = |e: InputError, whole: bool| InputError {
                 file: file.to_string(),
                 line_col: None,
