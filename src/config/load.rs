@@ -81,6 +81,9 @@ impl InputError {
 
 /// Parse RON text into `T`, naming `file`, line:column and the field path on error.
 pub fn parse_ron<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, InputError> {
+    if let Some((at, why)) = too_deep(text, MAX_NESTING) {
+        return Err(InputError { line_col: Some(at), ..InputError::new(file, None, why) });
+    }
     let spanned = |e: ron::error::SpannedError, field: Option<String>| InputError {
         file: file.to_string(),
         line_col: Some((e.span.start.line, e.span.start.col)),
@@ -110,6 +113,54 @@ fn known_path(track: serde_path_to_error::Track) -> Option<String> {
     let path = track.path().to_string();
     let keys: Vec<&str> = path.split('.').take_while(|k| *k != "?" && !k.is_empty()).collect();
     (!keys.is_empty()).then(|| keys.join("."))
+}
+
+/// Deepest nesting of brackets a model file may have: the shipped ones use 6; a
+/// parser led a million levels deep exhausts its stack or memory.
+const MAX_NESTING: usize = 64;
+/// Longest string in a model file or `--set` value: names and paths. Names are kept
+/// with every record a run writes; a megabyte name would fill the memory.
+pub const MAX_STRING: usize = 1024;
+
+/// Where RON text nests brackets deeper than `max` (outside strings and comments), or
+/// holds a string longer than [`MAX_STRING`], and what is wrong.
+fn too_deep(text: &str, max: usize) -> Option<((usize, usize), String)> {
+    let (mut depth, mut line, mut col) = (0usize, 1usize, 0usize);
+    let (mut in_str, mut escaped, mut comment, mut len) = (false, false, false, 0usize);
+    let mut prev = '\0';
+    for c in text.chars() {
+        col += 1;
+        if c == '\n' && !in_str {
+            (line, col, comment) = (line + 1, 0, false);
+        } else if comment {
+        } else if in_str {
+            in_str = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+            len += 1;
+            if len > MAX_STRING {
+                return Some((
+                    (line, col),
+                    format!("a string longer than {MAX_STRING} characters; allowed: names and paths of at most {MAX_STRING}"),
+                ));
+            }
+            if c == '\n' {
+                (line, col) = (line + 1, 0);
+            }
+        } else if c == '"' {
+            (in_str, len) = (true, 0);
+        } else if c == '/' && prev == '/' {
+            comment = true;
+        } else if matches!(c, '(' | '[' | '{') {
+            depth += 1;
+            if depth > max {
+                return Some(((line, col), format!("brackets nested deeper than {max}; allowed: at most {max} levels")));
+            }
+        } else if matches!(c, ')' | ']' | '}') {
+            depth = depth.saturating_sub(1);
+        }
+        prev = c;
+    }
+    None
 }
 
 /// Where model files are read from: the file system, or the copy compiled into the binary.
@@ -345,6 +396,9 @@ pub fn apply_sets(s: &Scenario, sets: &[String]) -> Result<Scenario, InputError>
         let (path, value) = set
             .split_once('=')
             .ok_or_else(|| bad(None, format!("`{set}` has no `=`; allowed: path=value, e.g. failure.repair.crews=8")))?;
+        if value.len() > MAX_STRING {
+            return Err(bad(Some(path.trim().to_string()), format!("a value of {} bytes; allowed: at most {MAX_STRING}", value.len())));
+        }
         let value: serde_json::Value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
         if path.trim().is_empty() {
             return Err(bad(None, format!("`{set}` has an empty path; allowed: path=value, e.g. failure.repair.crews=8")));
