@@ -127,11 +127,11 @@ struct SweepArgs {
 #[derive(clap::Args)]
 struct BoundOpts {
     /// Refuse a run estimated to process more events than this, and stop one that
-    /// gets there (default 5e8, about 3 minutes; a sweep: per run, and 1e10 in all).
+    /// gets there (default 5e8, about 3 minutes; a sweep: per run).
     #[arg(long, value_name = "N", value_parser = parse_count)]
     max_events: Option<u64>,
     /// Refuse a run estimated to hold more memory than this, and stop one that
-    /// gets there (default 4096 MB; a sweep: per run).
+    /// gets there (default 4096 MB; a sweep: all its runs in flight and its results together).
     #[arg(long, value_name = "MB", value_parser = parse_count)]
     max_memory_mb: Option<u64>,
     /// Lift the default bounds on events and memory (explicit --max-events and
@@ -362,7 +362,7 @@ fn run_scenario(mut scenario: Scenario, a: &RunOpts, shown: &str) -> Result<(), 
         None => None,
     };
     // What it will cost, before it starts.
-    let work = Work::of(&scenario, trace.as_ref().map(|t| t.len()));
+    let work = Work::of(&scenario, trace.as_ref());
     let bound = Bound { limits: a.bounds.bounds(), allow: a.bounds.how_to_allow(), shown: shown.to_string(), work };
     bound.work.check(bound.limits, bound.allow).map_err(|m| InputError::new(shown, None, m))?;
     simulate(&scenario, Inputs { trace, replay, prices, bound }, &a.out, a.quiet, !a.no_charts)
@@ -448,7 +448,7 @@ fn simulate(scenario: &Scenario, inputs: Inputs, out: &Path, quiet: bool, charts
     let wall = t0.elapsed();
     // The new files replace the earlier run's as one unit: a failure (a full disk) leaves
     // the earlier run as it was, and is no input error (exit 1).
-    let files = output::replace_run(&report, out, charts).map_err(Failure::Internal)?;
+    let files = output::replace_run(&report, out, charts).map_err(Failure::from)?;
     // The charts are listed as their folder.
     let mut written: Vec<PathBuf> = Vec::new();
     for f in files {
@@ -483,12 +483,12 @@ fn check(file: &Path) -> Result<(), Failure> {
         ("scenarios", |f, _, _| {
             let s = config::load_scenario(&FileSystem, f)?;
             let jobs = match &s.workload.trace {
-                Some(t) => Some(gigasim::sim::TraceSource::load(t, &s.workload)?.len()),
+                Some(t) => Some(gigasim::sim::TraceSource::load(t, &s.workload)?),
                 None => None,
             };
-            let trace = jobs.map_or(String::new(), |n| format!(", a trace of {}", count(n, "job", "jobs")));
+            let trace = jobs.as_ref().map_or(String::new(), |t| format!(", a trace of {}", count(t.len(), "job", "jobs")));
             // As `run` would refuse it by default.
-            let work = Work::of(&s, jobs);
+            let work = Work::of(&s, jobs.as_ref());
             work.check(Bounds::DEFAULT, "`run --allow-large`").map_err(|m| InputError::new(f.display().to_string(), None, m))?;
             let days = s.horizon_days.get();
             Ok(format!(
@@ -614,6 +614,16 @@ fn check_out(out: &Path, flag: &str) -> Result<(), Failure> {
     };
     if out.exists() && !out.is_dir() {
         return Err(refuse("is a file".into()));
+    }
+    // Charts are replaced inside charts/: through a link they would replace files elsewhere.
+    let charts = out.join("charts");
+    if std::fs::symlink_metadata(&charts).is_ok_and(|m| !m.is_dir()) {
+        return Err(InputError::new(
+            flag,
+            None,
+            format!("{}: is a link or a file, not a folder; allowed: a folder, or nothing there", charts.display()),
+        )
+        .into());
     }
     // The folders missing on the way to `out`, outermost first.
     let mut missing: Vec<&Path> = out.ancestors().take_while(|a| !a.as_os_str().is_empty() && !a.exists()).collect();

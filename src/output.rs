@@ -399,6 +399,15 @@ pub const STAGING: &str = ".gigasim-staging";
 /// Every error names the path it concerns.
 pub fn replace_run(r: &Report, dir: &Path, charts: bool) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    // Through a link, charts/ would replace files outside `dir`.
+    let linked = dir.join("charts");
+    if std::fs::symlink_metadata(&linked).is_ok_and(|m| !m.is_dir()) {
+        anyhow::bail!(crate::config::InputError::new(
+            linked.display().to_string(),
+            None,
+            "is a link or a file, not a folder; allowed: a folder, or nothing there"
+        ));
+    }
     let staging = dir.join(STAGING);
     remove_staging(&staging)?;
     let result = stage_and_swap(r, dir, &staging, charts);

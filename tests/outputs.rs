@@ -454,3 +454,25 @@ fn write_run_replaces_the_run_in_its_folder() {
     assert!(!dir.join("charts").exists(), "a stale chart of a known name is removed");
     assert_eq!(manifest(&dir), files_under(&dir, &[]));
 }
+
+/// A `charts` link in the output folder is refused before simulating: through it a run
+/// would replace files elsewhere (review of issue 14).
+#[cfg(unix)]
+#[test]
+fn a_charts_link_is_refused_and_what_it_points_to_is_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, outside) = (tmp.path().join("r"), tmp.path().join("outside"));
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("power.svg"), "precious").unwrap();
+    std::os::unix::fs::symlink(&outside, out.join("charts")).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gigasim"))
+        .args(["run", "models/scenarios/factory-25k.ron", "--horizon-days", "2", "-q", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("charts") && err.contains("link"), "{err}");
+    assert_eq!(std::fs::read_to_string(outside.join("power.svg")).unwrap(), "precious");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1);
+}

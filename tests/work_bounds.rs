@@ -19,8 +19,8 @@ fn every_shipped_scenario_is_estimated_from_above_and_within_a_small_factor() {
     files.sort();
     for path in files {
         let s = config::load_scenario(&FileSystem, &path).unwrap();
-        let trace = s.workload.trace.as_ref().map(|t| gigasim::sim::TraceSource::load(t, &s.workload).unwrap().len());
-        let w = Work::of(&s, trace);
+        let trace = s.workload.trace.as_ref().map(|t| gigasim::sim::TraceSource::load(t, &s.workload).unwrap());
+        let w = Work::of(&s, trace.as_ref());
         assert!(w.check(Bounds::DEFAULT, "--allow-large").is_ok(), "{}", path.display());
         let before = gigasim::work::held();
         let r = gigasim::Simulation::new(&s).run();
@@ -94,6 +94,18 @@ fn inputs_that_would_exhaust_time_or_memory_are_refused_at_once_naming_the_field
         (&["--set", r#"failure.classes[0].ttf={"Weibull":{"shape":100,"scale_hours":1}}"#], "failure.classes[0].ttf"),
         (&["--set", "power_bin_minutes=0.026", "--max-memory-mb", "512"], "power_bin_minutes"),
         (&["--horizon-days", "100000", "--set", "power_bin_minutes=15"], "`horizon_days`"),
+        // A wear-out law whose age runs on across reboots fails ever faster (review of issue 14).
+        (
+            &[
+                "--horizon-days",
+                "60",
+                "--set",
+                r#"failure.classes[2].ttf={"Weibull":{"shape":8,"scale_hours":500}}"#,
+                "--set",
+                "failure.classes[2].ageing=true",
+            ],
+            "failure.classes[2].ttf",
+        ),
     ];
     for (args, field) in cases {
         let (code, err, secs) = gigasim(args);
@@ -102,6 +114,46 @@ fn inputs_that_would_exhaust_time_or_memory_are_refused_at_once_naming_the_field
         assert!(err.contains("--allow-large") || err.contains("--max-memory-mb"), "{args:?}: {err}");
         assert!(secs < 10.0, "{args:?} took {secs} s to refuse");
     }
+}
+
+/// A traced job's own checkpoints count (a trace's `ckpt_h` of 36 ms over 4,000 hours).
+#[test]
+fn a_trace_whose_jobs_checkpoint_every_few_milliseconds_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.csv");
+    std::fs::write(&t, "submit_h,tenant,chips,run_h,walltime_h,ckpt_h\n0,a,8,4000,,0.00001\n").unwrap();
+    let (code, err, secs) = gigasim(&["run", "models/scenarios/factory-25k.ron", "--trace", t.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`workload.trace`") && err.contains("checkpoints of traced jobs"), "{err}");
+    assert!(secs < 10.0);
+}
+
+/// A sweep of a billion one-minute runs: each is cheap, but their set-up and the rows
+/// kept until the end are not.
+#[test]
+fn a_sweep_of_a_billion_tiny_runs_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("big.ron");
+    let base = std::fs::canonicalize("models/scenarios/gigafactory-100k.ron").unwrap();
+    std::fs::write(
+        &f,
+        format!(
+            r#"(name: "many-tiny", base: "{}", set: ["horizon_days=0.0007"],
+               parameters: [(path: "workload.frontier[0].restart_hours", values: Linspace(from: 0.01, to: 1.0, n: 100000))],
+               replications: 10000, metrics: ["ettr"])"#,
+            base.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_gigasim"))
+        .args(["sweep", f.to_str().unwrap(), "-q", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("result rows") || err.contains("events in all"), "{err}");
+    assert!(!out.join("runs.journal.csv").exists(), "a refused sweep ran");
 }
 
 /// `--horizon-days` is checked with `--set` applied: a horizon that fits only with

@@ -58,6 +58,10 @@ impl TraceSource {
     pub fn len(&self) -> usize {
         self.jobs.len()
     }
+    /// The checkpoints the traced jobs write if none fails: each job's work over its interval.
+    pub fn checkpoints(&self) -> f64 {
+        self.jobs.iter().filter_map(|(_, j)| j.checkpoint.as_ref().map(|c| j.work_hours / c.interval_hours.max(1.0 / 3.6e6))).sum()
+    }
     pub fn is_empty(&self) -> bool {
         self.jobs.is_empty()
     }
