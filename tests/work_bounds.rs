@@ -175,8 +175,11 @@ fn inputs_that_would_give_infinite_or_undefined_outputs_are_refused() {
     for (args, says) in [
         (&["--horizon-days", "1e-9"][..], "one minute"),
         (&["--set", "power.pue=1e308"], "at most 1e15"),
-        (&["--set", "power.chip_watts.busy=1e300"], "at most 1e15"),
-        (&["--set", "power.node_overhead_watts=1e308"], "at most 1e15"),
+        (&["--set", "power.chip_watts.busy=1e300"], "to 1e15"),
+        (&["--set", "power.node_overhead_watts=1e308"], "to 1e15"),
+        // A ramp of 1e-300 MW/min made the battery's numbers infinite (fuzz case 7119, seed 3).
+        (&["--set", "workload.frontier[0].checkpoint.interval_hours=1e-300"], "from 1e-12"),
+        (&["--set", "power.rack_overhead_watts=1e-300"], "from 1e-12"),
         (&["--set", "power_bin_minutes=1e-5"], "one second"),
         (&["--max-events", "0"], "allowed: a whole number"),
         (&["--max-memory-mb", "1.5"], "allowed: a whole number"),

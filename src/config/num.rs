@@ -53,8 +53,23 @@ pub fn show(v: f64) -> String {
 /// products of a few of them over a run stay finite.
 pub const MAX_VALUE: f64 = 1e15;
 
-checked_f64!(NonNeg, "A finite number ≥ 0 (at most 1e15).", |v| (0.0..=MAX_VALUE).contains(&v), "a finite number >= 0 and at most 1e15");
-checked_f64!(Positive, "A finite number > 0 (at most 1e15).", |v| v > 0.0 && v <= MAX_VALUE, "a finite number > 0 and at most 1e15");
+/// The smallest non-zero magnitude: a millionth of the 1 ms clock tick in hours is
+/// 3e-13, so nothing a model means is smaller, and an inverse (a time from a rate, a
+/// rate from a time) stays within 1e12.
+pub const MIN_VALUE: f64 = 1e-12;
+
+checked_f64!(
+    NonNeg,
+    "0, or a finite number from 1e-12 to 1e15.",
+    |v| v == 0.0 || (MIN_VALUE..=MAX_VALUE).contains(&v),
+    "a finite number >= 0 (0, or from 1e-12 to 1e15)"
+);
+checked_f64!(
+    Positive,
+    "A finite number from 1e-12 to 1e15.",
+    |v| (MIN_VALUE..=MAX_VALUE).contains(&v),
+    "a finite number > 0, from 1e-12 to 1e15"
+);
 checked_f64!(
     Finite,
     "A finite number from -1e15 to 1e15 (a price may be negative).",
