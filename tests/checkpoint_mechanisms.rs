@@ -188,7 +188,7 @@ fn buddy_failures_decide_the_level_restored_from() {
 #[test]
 fn two_writers_share_the_storage_bandwidth() {
     // 512 chips × 1 GB at 100 GB/s: 5.12 s alone, 10.24 s shared.
-    let quiet = class("none", "Node", 1e-15);
+    let quiet = class("none", "Node", 1e-12);
     let storage = "Some((write_gbps: 100.0, read_gbps: 200.0))";
     let ckpt = "interval_hours: 1.0, size_gb_per_chip: Some(1.0)";
     let run = |jobs: Vec<String>, extra: &str| {

@@ -321,7 +321,7 @@ fn huge_grids_are_refused_at_once() {
         ("Linspace(from: 0.1, to: 1, n: 4294967295)", &["field `parameters[0].values`", "4,294,967,295 values", "at most 100,000"][..]),
         ("Logspace(from: 0.1, to: 1, n: 100001)", &["field `parameters[0].values`", "100,001 values"][..]),
         ("Range(from: 0.001, to: 1000, step: 0.001)", &["field `parameters[0].values`", "1,000,000 values", "at most 100,000"][..]),
-        ("Range(from: -1e308, to: 1e308, step: 1e-300)", &["field `parameters[0].values`", "too many values"][..]),
+        ("Range(from: -1e308, to: 1e308, step: 1e-12)", &["field `parameters[0].values`", "too many values"][..]),
     ] {
         let file = sweep_file(tmp.path(), values, "2");
         let t0 = Instant::now();
