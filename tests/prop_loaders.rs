@@ -3,7 +3,7 @@
 //! a scenario written out re-parses equal. The fuzzers (docs/fuzzing.md) search the same
 //! ground at random for longer; these run in every `cargo test`.
 
-use gigasim::config::{self, CostModel, Facility, FailureModel, InputError, PowerModel, Scenario, ScenarioFile, Source, Workload};
+use gigasim::config::{self, CostModel, Facility, FailureModel, InputError, PowerModel, Scenario, ScenarioFile, Workload};
 use gigasim::sweep::SweepFile;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -31,17 +31,6 @@ const MORE: [(&str, &str); 8] = [
     ("models/workload/llama3-405b.ron", include_str!("../models/workload/llama3-405b.ron")),
     ("models/sweeps/checkpoint-interval.ron", include_str!("../models/sweeps/checkpoint-interval.ron")),
 ];
-
-struct Memory(BTreeMap<String, String>);
-
-impl Source for Memory {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        self.0
-            .get(path.to_string_lossy().as_ref())
-            .cloned()
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not in memory"))
-    }
-}
 
 fn default() -> &'static Scenario {
     static S: OnceLock<Scenario> = OnceLock::new();
@@ -274,7 +263,7 @@ proptest! {
         let mut files: BTreeMap<String, String> = FILES.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
         let text = edits.iter().fold(FILES[which].1.to_string(), |t, e| apply(&t, e));
         files.insert(FILES[which].0.to_string(), text);
-        match config::load_scenario(&Memory(files), Path::new(FILES[0].0)) {
+        match config::load_scenario(&config::InMemory(files), Path::new(FILES[0].0)) {
             Ok(s) => prop_assert!(s.check().is_ok()),
             Err(e) => {
                 let shown = e.to_string();

@@ -2,7 +2,7 @@
 //! one of them (picked by the first byte) replaced by the input. Checks across files run
 //! too; nothing is simulated.
 #![no_main]
-use gigasim::config::{self, Source};
+use gigasim::config;
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,23 +16,13 @@ const FILES: [(&str, &str); 6] = [
     ("models/cost/gigafactory-de.ron", include_str!("../../models/cost/gigafactory-de.ron")),
 ];
 
-struct Memory(BTreeMap<String, String>);
-
-impl Source for Memory {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        self.0
-            .get(path.to_string_lossy().as_ref())
-            .cloned()
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not in memory"))
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
     let Ok(text) = std::str::from_utf8(rest) else { return };
     let mut files: BTreeMap<String, String> = FILES.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
     files.insert(FILES[which as usize % FILES.len()].0.to_string(), text.to_string());
-    match config::load_scenario(&Memory(files), Path::new(FILES[0].0)) {
+    match config::load_scenario(&config::InMemory(files), Path::new(FILES[0].0)) {
         Ok(s) => {
             // What `--set` does first: the scenario as JSON, and back.
             let _ = config::apply_sets(&s, &["seed=2".to_string()]);

@@ -232,6 +232,19 @@ pub fn unreadable(file: &str, e: &std::io::Error) -> InputError {
     InputError { line_col: at, ..InputError::new(file, None, format!("cannot read: {e}")) }
 }
 
+/// Model files held in memory, by path (`/`-separated): for tests, fuzzers and
+/// callers that make their files in code.
+pub struct InMemory(pub BTreeMap<String, String>);
+
+impl Source for InMemory {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        self.0
+            .get(path.to_string_lossy().replace('\\', "/").as_str())
+            .cloned()
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not among the files in memory"))
+    }
+}
+
 /// The default scenario and the models it names, embedded at build time so that
 /// `gigasim` with no arguments runs anywhere.
 pub struct Embedded(BTreeMap<&'static str, &'static str>);

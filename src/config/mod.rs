@@ -14,8 +14,8 @@ pub use checks::{MAX_CHIPS, MAX_POWER_BINS, MAX_RATE_PER_HOUR, Part, Problem, lo
 pub use cost::{Capital, CostModel, Electricity, PriceSeries, day_of_year};
 pub use law::{DurationLaw, Law, exp_draw, gamma};
 pub use load::{
-    DEFAULT_SCENARIO, Embedded, FileSystem, InputError, MAX_MODEL_BYTES, MAX_STRING, Source, apply_sets, check_changed, default_scenario,
-    in_file, load_scenario, parse_ron, path_keys, read_text, unreadable,
+    DEFAULT_SCENARIO, Embedded, FileSystem, InMemory, InputError, MAX_MODEL_BYTES, MAX_STRING, Source, apply_sets, check_changed,
+    default_scenario, in_file, load_scenario, parse_ron, path_keys, read_text, unreadable,
 };
 pub use model::*;
 pub use num::{AtLeastOne, Count, Finite, MAX_VALUE, NonNeg, Positive, Prob, show};
