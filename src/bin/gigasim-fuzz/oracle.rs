@@ -304,6 +304,10 @@ fn consistency(v: &serde_json::Value) -> Option<String> {
     None
 }
 
+/// Columns of the run's CSV files that hold names and labels, not numbers.
+const TEXT_COLUMNS: [&str; 11] =
+    ["class", "category", "level", "outcome", "jobs_hit", "job", "tenant", "state", "size_class", "event", "name"];
+
 /// Every CSV file in `dir`: a header, rows of its width, every numeric cell finite.
 fn csv_files(dir: &Path, ws: &str) -> Option<Verdict> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -329,6 +333,10 @@ fn csv_files(dir: &Path, ws: &str) -> Option<Verdict> {
                 return verdict("output-bad-csv", format!("{name}: a row of {} cells under a header of {width}", rec.len()));
             }
             for (c, cell) in rec.iter().enumerate() {
+                // Names a user chose (a class called `NaN`) are text, not numbers.
+                if headers.get(c).is_some_and(|h| TEXT_COLUMNS.contains(&h)) {
+                    continue;
+                }
                 if let Ok(x) = cell.trim().parse::<f64>()
                     && !x.is_finite()
                 {
