@@ -94,7 +94,7 @@ impl Usage {
     }
 }
 
-/// What [`Usage`] saw over a run.
+/// What the usage tracker saw over a run: chips held per tenant, queue length and fragmentation.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UsageSnapshot {

@@ -373,7 +373,7 @@ impl Sweep {
         }
     }
 
-    /// The points whose scenarios [`Sweep::check`] builds: every point of a grid of up to
+    /// The points whose scenarios the sweep's check builds: every point of a grid of up to
     /// [`CHECK_EVERY_POINT`] points. A larger grid would cost a scenario build (a JSON round
     /// trip, about 0.1 ms) per point, so it gets a sample that still catches what a value
     /// can get wrong: every parameter's values (each with the other parameters at their
