@@ -122,6 +122,17 @@ const MAX_NESTING: usize = 64;
 /// with every record a run writes; a megabyte name would fill the memory.
 pub const MAX_STRING: usize = 1024;
 
+/// The length in characters of the longest string (or object key) in a JSON value:
+/// files gigasim reads back hold none longer than [`MAX_STRING`].
+pub fn longest_string(v: &serde_json::Value) -> Option<usize> {
+    match v {
+        serde_json::Value::String(s) => Some(s.chars().count()),
+        serde_json::Value::Array(a) => a.iter().filter_map(longest_string).max(),
+        serde_json::Value::Object(m) => m.iter().filter_map(|(k, x)| longest_string(x).max(Some(k.chars().count()))).max(),
+        _ => None,
+    }
+}
+
 /// Where RON text nests brackets deeper than `max` (outside strings and comments), or
 /// holds a string longer than [`MAX_STRING`], and what is wrong.
 fn too_deep(text: &str, max: usize) -> Option<((usize, usize), String)> {

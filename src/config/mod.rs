@@ -15,7 +15,7 @@ pub use cost::{Capital, CostModel, Electricity, PriceSeries, day_of_year};
 pub use law::{DurationLaw, Law, exp_draw, gamma};
 pub use load::{
     DEFAULT_SCENARIO, Embedded, FileSystem, InMemory, InputError, MAX_MODEL_BYTES, MAX_STRING, Source, apply_sets, check_changed,
-    default_scenario, in_file, load_scenario, parse_ron, path_keys, read_text, unreadable,
+    default_scenario, in_file, load_scenario, longest_string, parse_ron, path_keys, read_text, unreadable,
 };
 pub use model::*;
 pub use num::{AtLeastOne, Count, Finite, MAX_VALUE, NonNeg, Positive, Prob, show};

@@ -45,20 +45,10 @@ pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| unreadable(path, format_args!("cannot read: {e}")))?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| unreadable(path, format_args!("cannot parse: {e}")))?;
     // Names as gigasim writes them: a megabyte name would be drawn on every chart.
-    if let Some(n) = longest_string(&value).filter(|&n| n > crate::config::MAX_STRING) {
+    if let Some(n) = crate::config::longest_string(&value).filter(|&n| n > crate::config::MAX_STRING) {
         return Err(unreadable(path, format_args!("holds a string of {n} characters (at most {} are written)", crate::config::MAX_STRING)));
     }
     serde_json::from_value(value).map_err(|e| unreadable(path, format_args!("cannot parse: {e}")))
-}
-
-/// The length in characters of the longest string in a JSON value.
-fn longest_string(v: &serde_json::Value) -> Option<usize> {
-    match v {
-        serde_json::Value::String(s) => Some(s.chars().count()),
-        serde_json::Value::Array(a) => a.iter().filter_map(longest_string).max(),
-        serde_json::Value::Object(m) => m.iter().filter_map(|(k, x)| longest_string(x).max(Some(k.chars().count()))).max(),
-        _ => None,
-    }
 }
 
 pub(crate) fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {

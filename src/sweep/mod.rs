@@ -817,15 +817,12 @@ fn read_meta_text(dir: &Path) -> Result<(String, SweepMeta)> {
     }
     // Names and paths as a sweep file may hold them: a megabyte name would be drawn on every chart.
     let max = crate::config::MAX_STRING;
-    let strings = [&meta.name, &meta.base].into_iter().chain(&meta.set).chain(&meta.metrics).chain(meta.parameters.iter().map(|p| &p.path));
-    if let Some(long) = strings.chain(meta.labels.iter().flat_map(|(k, v)| [k, v])).find(|t| t.chars().count() > max) {
+    let longest = serde_json::to_value(&meta).ok().as_ref().and_then(crate::config::longest_string);
+    if let Some(n) = longest.filter(|&n| n > max) {
         return Err(InputError::new(
             &shown,
             None,
-            format!(
-                "holds a string of {} characters; allowed: names, paths and labels of at most {max}, as gigasim writes them",
-                long.chars().count()
-            ),
+            format!("holds a string of {n} characters; allowed: names, paths and labels of at most {max}, as gigasim writes them"),
         )
         .into());
     }
