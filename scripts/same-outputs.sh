@@ -98,6 +98,21 @@ compare_file() {
     fi
 }
 
+# normalized FILE: what of FILE is compared. A `provenance` block (the last key of
+# summary.json and sweep.json: version, commit, file hashes) names the build, not
+# the results, and a report page's command and time (between its context comments)
+# name the invocation; both are left out.
+normalized() {
+    case ${1##*/} in
+    summary.json | sweep.json)
+        awk '/^  "provenance": /{exit} {print}' "$1" | sed '$ s/,$//'
+        grep -q '^  "provenance": ' "$1" && echo "}" || true
+        ;;
+    *.html) sed '/<!-- gigasim:context -->/,/<!-- \/gigasim:context -->/d' "$1" ;;
+    *) cat "$1" ;;
+    esac
+}
+
 # run_pair LABEL GIGASIM-ARGS...: runs both binaries with the same arguments (plus
 # --out and -q), then compares the two output trees file by file.
 run_pair() {
@@ -131,6 +146,25 @@ run_pair() {
         # one; a BASE_REV from before manifests wrote none, which is no difference.
         if [ "${f##*/}" = .gigasim-manifest ] && { [ ! -e "$A/$f" ] || [ ! -e "$B/$f" ]; }; then
             continue
+        fi
+        # Nor are the copies of the inputs and the report page a difference, when
+        # BASE_REV is from before them; the manifest is then compared without them.
+        case $f in inputs/* | report.html)
+            { [ -e "$A/$f" ] && [ -e "$B/$f" ]; } || continue ;;
+        esac
+        if [ -e "$A/$f" ] && [ -e "$B/$f" ] && ! cmp -s -- "$A/$f" "$B/$f"; then
+            normalized "$A/$f" >"$tmp/run/a.norm"
+            normalized "$B/$f" >"$tmp/run/b.norm"
+            if [ "${f##*/}" = .gigasim-manifest ] && ! { [ -d "$A/inputs" ] && [ -d "$B/inputs" ] && [ -e "$A/report.html" ] && [ -e "$B/report.html" ]; }; then
+                # Lines naming files only one side wrote (inputs/, report.html) are no difference.
+                for side in a b; do
+                    grep -v -e '^inputs/' -e '^report.html$' "$tmp/run/$side.norm" >"$tmp/run/$side.norm2" || true
+                    mv "$tmp/run/$side.norm2" "$tmp/run/$side.norm"
+                done
+            fi
+            if cmp -s "$tmp/run/a.norm" "$tmp/run/b.norm"; then
+                continue
+            fi
         fi
         if [ ! -e "$A/$f" ]; then
             report+="    $f: only written by new"$'\n'; nd=$((nd + 1))

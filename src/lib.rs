@@ -13,6 +13,7 @@ pub mod config;
 pub mod engine;
 pub mod output;
 pub mod plot;
+pub mod provenance;
 pub mod report;
 pub mod sim;
 pub mod sweep;

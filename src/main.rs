@@ -1,5 +1,6 @@
 use clap::{Parser, Subcommand};
 use gigasim::config::{self, Embedded, FileSystem, InputError, Positive, Scenario, Source};
+use gigasim::provenance::{Provenance, TraceArgs};
 use gigasim::sweep::{self, Shard, Sweep};
 use gigasim::work::{Bounds, Work};
 use gigasim::{Report, Simulation, output};
@@ -75,6 +76,22 @@ enum Command {
         /// Do not draw the charts into OUT/charts/.
         #[arg(long)]
         no_charts: bool,
+    },
+    /// Run a run folder again from its summary.json's provenance and the copies of the
+    /// model files in its inputs/, and check that every file comes out byte for byte.
+    ///
+    /// Reads nothing but DIR: the copies stand in for the files the run read, wherever
+    /// they were. Prints each file as identical or not; exit 0 when all are (a page
+    /// may differ in the command and time it records), 1 when any differs.
+    Rerun {
+        /// A folder written by `gigasim run`.
+        dir: PathBuf,
+        /// Keep the new run here (default: a temporary folder, removed afterwards).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors and differences.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Redraw the charts of a run or sweep output folder from its CSV files.
     Plot {
@@ -258,6 +275,8 @@ fn count(n: usize, one: &str, many: &str) -> String {
 enum Failure {
     Input(InputError),
     Internal(anyhow::Error),
+    /// Not gigasim's fault nor the input's: e.g. a rerun that came out different (exit 1).
+    Other(String),
 }
 
 impl From<InputError> for Failure {
@@ -275,6 +294,8 @@ impl From<anyhow::Error> for Failure {
 }
 
 fn main() -> ExitCode {
+    // Every file read from here on is hashed for the results' provenance.
+    config::files::record();
     let cli = Cli::parse();
     let result = match cli.command {
         None => run_default(&cli.opts),
@@ -284,6 +305,7 @@ fn main() -> ExitCode {
         Some(Command::Sweep(args)) => run_sweep(&args),
         Some(Command::Merge { dirs, out, quiet, no_charts }) => merge(&dirs, &out, quiet, no_charts),
         Some(Command::Plot { dir, out }) => plot(&dir, out.as_deref()),
+        Some(Command::Rerun { dir, out, quiet }) => rerun(&dir, out.as_deref(), quiet),
     };
     let result = match (result, STDOUT_ERROR.get()) {
         (Ok(()), Some(e)) => Err(Failure::Internal(anyhow::anyhow!("writing to standard output: {e}"))),
@@ -296,6 +318,10 @@ fn main() -> ExitCode {
         Err(Failure::Input(e)) => {
             let _ = writeln!(err, "error: {e}");
             ExitCode::from(2)
+        }
+        Err(Failure::Other(m)) => {
+            let _ = writeln!(err, "error: {m}");
+            ExitCode::from(1)
         }
         Err(Failure::Internal(e)) => {
             // A failed read or write (a full disk) is the system's, not gigasim's fault.
@@ -311,15 +337,16 @@ fn run_default(opts: &RunOpts) -> Result<(), Failure> {
     if !opts.quiet {
         say!("Running the built-in default scenario ({}); `gigasim --help` shows more.\n", config::DEFAULT_SCENARIO);
     }
-    run_scenario(scenario, opts, "the default scenario")
+    run_scenario(scenario, opts, Path::new(config::DEFAULT_SCENARIO), "the default scenario")
 }
 
 fn run_file(a: &RunArgs) -> Result<(), Failure> {
-    run_scenario(config::load_scenario(&FileSystem, &a.scenario)?, &a.opts, &a.scenario.display().to_string())
+    run_scenario(config::load_scenario(&FileSystem, &a.scenario)?, &a.opts, &a.scenario, &a.scenario.display().to_string())
 }
 
-/// Apply the run options to a loaded scenario (`shown` names it in errors), then simulate it.
-fn run_scenario(mut scenario: Scenario, a: &RunOpts, shown: &str) -> Result<(), Failure> {
+/// Apply the run options to a loaded scenario read from `input` (`shown` names it in
+/// errors), then simulate it.
+fn run_scenario(mut scenario: Scenario, a: &RunOpts, input: &Path, shown: &str) -> Result<(), Failure> {
     if let Some(seed) = a.seed {
         scenario.seed = seed;
     }
@@ -347,6 +374,7 @@ fn run_scenario(mut scenario: Scenario, a: &RunOpts, shown: &str) -> Result<(), 
     }
     let scenario = config::apply_sets(&scenario, &a.sets)?;
     check_out(&a.out, "--out")?;
+    output::inputs_free(&a.out)?;
     let prices = match &scenario.cost {
         Some(c) => Some(config::PriceSeries::load(&c.electricity)?),
         None => None,
@@ -365,7 +393,12 @@ fn run_scenario(mut scenario: Scenario, a: &RunOpts, shown: &str) -> Result<(), 
     let work = Work::of(&scenario, trace.as_ref());
     let bound = Bound { limits: a.bounds.bounds(), allow: a.bounds.how_to_allow(), shown: shown.to_string(), work };
     bound.work.check(bound.limits, bound.allow).map_err(|m| InputError::new(shown, None, m))?;
-    simulate(&scenario, Inputs { trace, replay, prices, bound }, &a.out, a.quiet, !a.no_charts)
+    // Every file is read by now.
+    let mut provenance = Provenance::now(scenario.seed, input, &a.sets);
+    provenance.horizon_days = a.horizon_days;
+    provenance.trace =
+        a.trace.as_ref().map(|f| TraceArgs { file: config::files::key(f), time_scale: a.trace_time_scale, size_scale: a.trace_size_scale });
+    simulate(&scenario, Inputs { trace, replay, prices, bound }, &a.out, a.quiet, !a.no_charts, &provenance)
 }
 
 /// Runs with a progress bar once a run has lasted more than a moment (and only
@@ -442,17 +475,23 @@ fn run_with_bar(scenario: &Scenario, inputs: Inputs, quiet: bool) -> Result<Repo
     report.map_err(|e| bound.refusal(e).into())
 }
 
-fn simulate(scenario: &Scenario, inputs: Inputs, out: &Path, quiet: bool, charts: bool) -> Result<(), Failure> {
+fn simulate(scenario: &Scenario, inputs: Inputs, out: &Path, quiet: bool, charts: bool, provenance: &Provenance) -> Result<(), Failure> {
     let t0 = Instant::now();
     let report = run_with_bar(scenario, inputs, quiet)?;
     let wall = t0.elapsed();
     // The new files replace the earlier run's as one unit: a failure (a full disk) leaves
     // the earlier run as it was, and is no input error (exit 1).
-    let files = output::replace_run(&report, out, charts).map_err(Failure::from)?;
+    let files = output::replace_run_with(&report, out, charts, Some(provenance)).map_err(Failure::from)?;
     // The charts are listed as their folder.
     let mut written: Vec<PathBuf> = Vec::new();
     for f in files {
-        let f = if f.parent() == Some(out.join("charts").as_path()) { out.join("charts") } else { f };
+        let f = if f.parent() == Some(out.join("charts").as_path()) {
+            out.join("charts")
+        } else if f.starts_with(out.join(output::INPUTS)) {
+            out.join(output::INPUTS)
+        } else {
+            f
+        };
         if !written.contains(&f) {
             written.push(f);
         }
@@ -797,5 +836,111 @@ fn init(dir: &Path, force: bool) -> Result<(), Failure> {
     }
     let names: Vec<String> = files.iter().map(|f| f.0.display().to_string()).collect();
     say!("wrote {}\nrun it with: gigasim run {}\n", names.join(", "), files[0].0.display());
+    Ok(())
+}
+
+/// `gigasim rerun`: the run again from the folder alone, then a file-by-file comparison.
+fn rerun(dir: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
+    if dir.join("sweep.json").exists() {
+        return Err(InputError::new(
+            dir.display().to_string(),
+            None,
+            "is a sweep folder; allowed: a run folder (sweeps are checked by running the sweep file in its inputs/ again)",
+        )
+        .into());
+    }
+    let prov = gigasim::provenance::read(dir)?;
+    if prov.version != env!("CARGO_PKG_VERSION") || prov.commit != gigasim::provenance::commit() {
+        eprintln!(
+            "warning: {} was written by gigasim {} ({}), this is {} ({}): provenance will differ, and results may",
+            dir.display(),
+            prov.version,
+            prov.commit.as_deref().unwrap_or("commit unknown"),
+            env!("CARGO_PKG_VERSION"),
+            gigasim::provenance::commit().as_deref().unwrap_or("commit unknown")
+        );
+    }
+    // From here on every file is read from its copy, and nothing else can be.
+    config::files::redirect(prov.copies_in(dir)?);
+    let temp = match out {
+        Some(o) => {
+            let same = |p: &Path| std::fs::canonicalize(p).ok();
+            if same(o).is_some() && same(o) == same(dir) {
+                return Err(InputError::new(
+                    "--out",
+                    None,
+                    format!("is {}, the folder being rerun; allowed: another folder", dir.display()),
+                )
+                .into());
+            }
+            None
+        }
+        None => Some(std::env::temp_dir().join(format!("gigasim-rerun-{}", std::process::id()))),
+    };
+    let target = out.map_or_else(|| temp.clone().unwrap_or_default(), Path::to_path_buf);
+    let charts = std::fs::read_to_string(dir.join(output::MANIFEST)).is_ok_and(|m| m.lines().any(|l| l.starts_with("charts/")));
+    let opts = RunOpts {
+        seed: Some(prov.seed),
+        out: target.clone(),
+        horizon_days: prov.horizon_days,
+        sets: prov.sets.clone(),
+        trace: prov.trace.as_ref().map(|t| PathBuf::from(&t.file)),
+        trace_time_scale: prov.trace.as_ref().and_then(|t| t.time_scale),
+        trace_size_scale: prov.trace.as_ref().and_then(|t| t.size_scale),
+        quiet: true,
+        no_charts: !charts,
+        // It ran once within its bounds; the defaults are not to refuse it now.
+        bounds: BoundOpts { max_events: None, max_memory_mb: None, allow_large: true },
+    };
+    let input = PathBuf::from(&prov.input);
+    let ran = config::load_scenario(&FileSystem, &input)
+        .map_err(Failure::from)
+        .and_then(|s| run_scenario(s, &opts, &input, &prov.input))
+        .and_then(|()| gigasim::provenance::compare_folders(dir, &target).map_err(Failure::from));
+    if let Some(t) = &temp {
+        let _ = std::fs::remove_dir_all(t);
+    }
+    let table = ran?;
+    use gigasim::provenance::Same;
+    let differ: Vec<&String> = table.iter().filter(|(_, s)| !matches!(s, Same::Identical | Same::ButContext)).map(|(n, _)| n).collect();
+    for (name, same) in &table {
+        let verdict = match same {
+            Same::Identical | Same::ButContext => continue,
+            Same::Differs => "DIFFERS",
+            Same::OnlyFirst => "MISSING from the rerun",
+            Same::OnlySecond => "NEW in the rerun",
+        };
+        say!("  {name}: {verdict}\n");
+    }
+    if !quiet {
+        // The identical ones by kind, rather than one line each.
+        for (kind, of) in [("data files", ""), ("copies of inputs", "inputs/"), ("charts", "charts/")] {
+            let mine = |n: &String| if of.is_empty() { !n.starts_with("inputs/") && !n.starts_with("charts/") } else { n.starts_with(of) };
+            let all = table.iter().filter(|(n, _)| mine(n)).count();
+            let same = table.iter().filter(|(n, s)| mine(n) && matches!(s, Same::Identical | Same::ButContext)).count();
+            let page = table.iter().any(|(n, s)| mine(n) && *s == Same::ButContext);
+            if all > 0 {
+                let but = if page { " (report.html but for the command and time it records)" } else { "" };
+                say!("  {kind:<17} {same} of {all} identical{but}\n");
+            }
+        }
+    }
+    if !differ.is_empty() {
+        return Err(Failure::Other(format!(
+            "the rerun of {} differs in {} of {} files: {}",
+            dir.display(),
+            differ.len(),
+            table.len(),
+            differ.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if !quiet {
+        say!(
+            "rerun of {}: all {} files identical{}\n",
+            dir.display(),
+            table.len(),
+            out.map_or(String::new(), |o| format!("; the new run is in {}", o.display()))
+        );
+    }
     Ok(())
 }

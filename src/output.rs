@@ -8,6 +8,7 @@
 //! disk, say) therefore leaves the older run as it was or the new one whole, never a
 //! mix, and nothing but the run's own files is ever touched.
 
+use crate::provenance::Provenance;
 use crate::report::Report;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -44,7 +45,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 pub fn summary_json(r: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(&r.summary()).expect("summary serialises");
+    summary_json_with(r, None)
+}
+
+/// summary.json with, last, the `provenance` block of the run when known.
+pub fn summary_json_with(r: &Report, provenance: Option<&Provenance>) -> String {
+    #[derive(serde::Serialize)]
+    struct Recorded<'a> {
+        #[serde(flatten)]
+        summary: crate::report::Summary,
+        provenance: &'a Provenance,
+    }
+    let mut s = match provenance {
+        None => serde_json::to_string_pretty(&r.summary()),
+        Some(p) => serde_json::to_string_pretty(&Recorded { summary: r.summary(), provenance: p }),
+    }
+    .expect("summary serialises");
     s.push('\n');
     s
 }
@@ -347,9 +363,9 @@ pub fn cost_csv(r: &Report) -> Vec<u8> {
 }
 
 /// The data files of a run, named as in [`RUN_FILES`], with their bytes.
-fn data_files(r: &Report) -> [(&'static str, Vec<u8>); 12] {
+fn data_files(r: &Report, provenance: Option<&Provenance>) -> [(&'static str, Vec<u8>); 12] {
     [
-        ("summary.json", summary_json(r).into_bytes()),
+        ("summary.json", summary_json_with(r, provenance).into_bytes()),
         ("failures.csv", failures_csv(r)),
         ("power.csv", power_csv(r)),
         ("power_zoom.csv", power_zoom_csv(r)),
@@ -398,6 +414,13 @@ pub const STAGING: &str = ".gigasim-staging";
 ///
 /// Every error names the path it concerns.
 pub fn replace_run(r: &Report, dir: &Path, charts: bool) -> Result<Vec<PathBuf>> {
+    replace_run_with(r, dir, charts, None)
+}
+
+/// [`replace_run`] with the run's [`Provenance`]: summary.json gets it as its last
+/// block, and the folder a copy of every file it lists, in [`INPUTS`] (replaced with
+/// the rest of the run).
+pub fn replace_run_with(r: &Report, dir: &Path, charts: bool, provenance: Option<&Provenance>) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     // Through a link, charts/ would replace files outside `dir`.
     let linked = dir.join("charts");
@@ -408,9 +431,10 @@ pub fn replace_run(r: &Report, dir: &Path, charts: bool) -> Result<Vec<PathBuf>>
             "is a link or a file, not a folder; allowed: a folder, or nothing there"
         ));
     }
+    inputs_free(dir)?;
     let staging = dir.join(STAGING);
     remove_staging(&staging)?;
-    let result = stage_and_swap(r, dir, &staging, charts);
+    let result = stage_and_swap(r, dir, &staging, charts, provenance);
     let old = staging.join("old");
     if result.is_err() && holds_files(&old) {
         // Putting the earlier run back failed part-way: its files must not be deleted.
@@ -423,7 +447,7 @@ pub fn replace_run(r: &Report, dir: &Path, charts: bool) -> Result<Vec<PathBuf>>
     result.with_context(|| format!("writing a run into {} (nothing there was changed)", dir.display()))
 }
 
-fn stage_and_swap(r: &Report, dir: &Path, staging: &Path, charts: bool) -> Result<Vec<PathBuf>> {
+fn stage_and_swap(r: &Report, dir: &Path, staging: &Path, charts: bool, provenance: Option<&Provenance>) -> Result<Vec<PathBuf>> {
     let new = staging.join("new");
     let old = staging.join("old");
     // Every folder the swap needs is made now, before the disk can fill up.
@@ -431,10 +455,13 @@ fn stage_and_swap(r: &Report, dir: &Path, staging: &Path, charts: bool) -> Resul
         std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
     }
     let mut names: Vec<String> = Vec::new();
-    for (name, bytes) in data_files(r) {
+    for (name, bytes) in data_files(r, provenance) {
         let p = new.join(name);
         std::fs::write(&p, &bytes).with_context(|| format!("writing {}", p.display()))?;
         names.push(name.to_string());
+    }
+    if let Some(p) = provenance {
+        names.extend(p.write_copies(&new)?);
     }
     if charts {
         let drawn =
@@ -471,6 +498,17 @@ fn swap(dir: &Path, new: &Path, old: &Path, names: &[String]) -> Result<()> {
             let _ = std::fs::rename(old.join(n), dir.join(n));
         }
     };
+    let inputs = (dir.join(INPUTS), old.join(INPUTS));
+    let inputs_aside = owned_inputs(dir);
+    if inputs_aside {
+        std::fs::rename(&inputs.0, &inputs.1).with_context(|| format!("moving {} aside into {}", inputs.0.display(), old.display()))?;
+    }
+    let put_back = |aside: &[String]| {
+        put_back(aside);
+        if inputs_aside {
+            let _ = std::fs::rename(&inputs.1, &inputs.0);
+        }
+    };
     let mut aside = Vec::new();
     for n in old_run_files(dir) {
         if let Err(e) = std::fs::rename(dir.join(&n), old.join(&n)) {
@@ -483,12 +521,17 @@ fn swap(dir: &Path, new: &Path, old: &Path, names: &[String]) -> Result<()> {
     // Without a charts/ folder in `dir`, the new one moves in whole.
     let whole = std::fs::symlink_metadata(&charts).is_err() && names.iter().any(|n| n.starts_with("charts/"));
     let mut placed: Vec<&String> = Vec::new();
+    let with_inputs = names.iter().any(|n| n.starts_with("inputs/"));
     let mut place = || -> Result<()> {
+        if with_inputs {
+            std::fs::rename(new.join(INPUTS), &inputs.0)
+                .with_context(|| format!("moving {} to {}", new.join(INPUTS).display(), inputs.0.display()))?;
+        }
         if whole {
             std::fs::rename(new.join("charts"), &charts)
                 .with_context(|| format!("moving {} to {}", new.join("charts").display(), charts.display()))?;
         }
-        for n in names.iter().filter(|n| !(whole && n.starts_with("charts/"))) {
+        for n in names.iter().filter(|n| !(whole && n.starts_with("charts/")) && !n.starts_with("inputs/")) {
             let (from, to) = (new.join(n), dir.join(n));
             std::fs::rename(&from, &to).with_context(|| format!("moving {} to {}", from.display(), to.display()))?;
             placed.push(n);
@@ -502,12 +545,39 @@ fn swap(dir: &Path, new: &Path, old: &Path, names: &[String]) -> Result<()> {
         if whole {
             let _ = std::fs::remove_dir_all(&charts);
         }
+        if with_inputs {
+            let _ = std::fs::remove_dir_all(&inputs.0);
+        }
         put_back(&aside);
         return Err(e);
     }
     // A --no-charts run after one with charts: charts/ goes if nothing else is in it.
     let _ = std::fs::remove_dir(&charts);
     Ok(())
+}
+
+/// The folder in a run's folder that keeps a copy of every file the run read (see
+/// [`Provenance`]), laid out as the files were beside each other.
+pub const INPUTS: &str = "inputs";
+
+/// Refuse a folder whose [`INPUTS`] is not one a run left there: it is the user's.
+pub fn inputs_free(dir: &Path) -> Result<(), crate::config::InputError> {
+    let inputs = dir.join(INPUTS);
+    if std::fs::symlink_metadata(&inputs).is_ok() && !owned_inputs(dir) {
+        return Err(crate::config::InputError::new(
+            inputs.display().to_string(),
+            None,
+            "is not the copy of model files an earlier run left (its .gigasim-manifest does not list it), and a run keeps its own there; allowed: another --out, or nothing of that name",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `dir` holds an [`INPUTS`] folder its last run wrote: a real folder (not a
+/// link), listed in its [`MANIFEST`]. Any other is the user's, never touched.
+fn owned_inputs(dir: &Path) -> bool {
+    let listed = std::fs::read_to_string(dir.join(MANIFEST)).is_ok_and(|t| t.lines().any(|l| l.starts_with("inputs/")));
+    listed && std::fs::symlink_metadata(dir.join(INPUTS)).is_ok_and(|m| m.is_dir())
 }
 
 /// Remove the staging folder (or a file of that name) if it is there.
@@ -597,6 +667,11 @@ fn safe_name(rel: &str) -> bool {
 pub fn remove_run_outputs(dir: &Path) -> Result<Vec<PathBuf>> {
     remove_staging(&dir.join(STAGING))?;
     let mut removed = Vec::new();
+    if owned_inputs(dir) {
+        let p = dir.join(INPUTS);
+        std::fs::remove_dir_all(&p).with_context(|| format!("removing {} (written by an earlier run)", p.display()))?;
+        removed.push(p);
+    }
     for n in old_run_files(dir) {
         let p = dir.join(n);
         match std::fs::remove_file(&p) {

@@ -197,6 +197,8 @@ pub fn read_text(path: &Path, max: u64) -> std::io::Result<String> {
     use std::io::{Error, ErrorKind, Read};
     let not_file = || Error::new(ErrorKind::InvalidInput, "not a regular file; allowed: a text file");
     let too_big = || Error::new(ErrorKind::InvalidData, format!("the file is larger than {max} bytes; allowed: at most {max} bytes"));
+    let asked = path;
+    let path = &super::files::resolve(path)?;
     // Before opening, as opening a FIFO would block; and again on what was opened.
     if !std::fs::metadata(path)?.is_file() {
         return Err(not_file());
@@ -214,6 +216,7 @@ pub fn read_text(path: &Path, max: u64) -> std::io::Result<String> {
     if bytes.len() as u64 > max {
         return Err(too_big()); // it grew while read
     }
+    super::files::note(asked, &bytes, false);
     String::from_utf8(bytes).map_err(|e| {
         let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line_start = ok.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
@@ -283,6 +286,7 @@ impl Source for Embedded {
         let key = path.to_string_lossy().replace('\\', "/");
         self.0
             .get(key.as_str())
+            .inspect(|s| super::files::note(path, s.as_bytes(), true))
             .map(|s| s.to_string())
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not among the embedded models"))
     }
@@ -307,6 +311,7 @@ fn normalize(p: &Path) -> PathBuf {
 pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputError> {
     let shown = path.display().to_string();
     let text = src.read(path).map_err(|e| unreadable(&shown, &e))?;
+    super::files::label(path, "scenario");
     let file: ScenarioFile = parse_ron(&shown, &text)?;
     let dir = path.parent().unwrap_or(Path::new(""));
     let mut texts = vec![(Part::Scenario, shown.clone(), text.clone())];
@@ -318,6 +323,7 @@ pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputErr
             field: Some(field.to_string()),
             message: format!("cannot read referenced file {}: {e}; allowed: a path relative to the scenario file", p.display()),
         })?;
+        super::files::label(&p, part.role());
         texts.push((part, p.display().to_string(), t.clone()));
         Ok(t)
     };
@@ -336,6 +342,7 @@ pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputErr
                 field: Some("cost".into()),
                 message: format!("cannot read referenced file {}: {e}; allowed: a path relative to the scenario file", p.display()),
             })?;
+            super::files::label(&p, "cost");
             let mut c: CostModel = parse_ron(&p.display().to_string(), &t)?;
             // An hourly series named in the cost file is relative to it.
             if let Electricity::Hourly { file: f, .. } = &mut c.electricity

@@ -2,6 +2,7 @@
 
 mod checks;
 mod cost;
+pub mod files;
 mod law;
 mod load;
 mod model;

@@ -66,6 +66,7 @@ impl Default for TraceOptions {
 pub fn read_trace(path: &Path, opts: &TraceOptions) -> Result<Vec<TraceJob>, InputError> {
     let file = path.display().to_string();
     let text = super::read_text(path, MAX_BYTES).map_err(|e| super::unreadable(&file, &e))?;
+    super::files::label(path, "trace");
     let swf = path.extension().is_some_and(|x| x.eq_ignore_ascii_case("swf"));
     parse_trace(&file, &text, swf, opts)
 }

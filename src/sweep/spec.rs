@@ -228,6 +228,7 @@ impl Sweep {
     pub fn load(path: &Path) -> Result<Self, InputError> {
         let shown = path.display().to_string();
         let text = config::read_text(path, config::MAX_MODEL_BYTES).map_err(|e| config::unreadable(&shown, &e))?;
+        config::files::label(path, "sweep");
         let file: SweepFile = parse_ron(&shown, &text)?;
         let base_path = path.parent().unwrap_or(Path::new("")).join(&file.base);
         let base = config::load_scenario(&FileSystem, &base_path).map_err(|e| {
