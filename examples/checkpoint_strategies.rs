@@ -38,6 +38,7 @@
 
 use anyhow::anyhow;
 use gigasim::config::{self, Checkpointing, IntervalPolicy, Mechanism, MemoryLevel, NonNeg, Positive, Scenario, StorageSystem};
+use gigasim::plot::{GRID, MUTED, PALETTE, font, font_c};
 use gigasim::sim::{Detail, FrontierStats, RestoreLevel};
 use gigasim::{Simulation, plot, sweep, theory};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -214,17 +215,9 @@ fn rows(setups: &[Setup], runs: &[(Setup, Run)]) -> Vec<Row> {
         .collect()
 }
 
-/// `n` with thousands separated by commas.
+/// `n` rounded, with thousands separated by commas.
 fn thousands(n: f64) -> String {
-    let digits = format!("{:.0}", n.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0.0 { format!("-{out}") } else { out }
+    plot::thousands(&format!("{n:.0}"))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -333,18 +326,6 @@ fn main() -> anyhow::Result<()> {
 
 // ---------------------------------------------------------------- the chart
 
-const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
-const MUTED: RGBColor = RGBColor(0x5f, 0x63, 0x68);
-const GRID: RGBColor = RGBColor(0xe3, 0xe5, 0xe8);
-/// Tableau 10's blue and orange, as the library's charts use them.
-const COLOURS: [RGBColor; 2] = [RGBColor(0x4e, 0x79, 0xa7), RGBColor(0xf2, 0x8e, 0x2b)];
-
-fn font(px: u32, c: RGBColor) -> TextStyle<'static> {
-    let mut t = TextStyle::from((plot::FONT, px).into_font());
-    t.color = c.to_backend_color();
-    t
-}
-
 /// Draw the ETTR chart as SVG and PNG into `out`; returns the files.
 fn chart(table: &[Row], base: &Scenario, out: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
     plot::ensure_font()?;
@@ -366,20 +347,6 @@ fn chart(table: &[Row], base: &Scenario, out: &Path) -> anyhow::Result<Vec<std::
 /// A set-up's place on the x axis: mechanism groups of three policies, the two storages side by side.
 fn x_of(k: usize, p: usize, b: usize) -> f64 {
     (k * Policy::ALL.len() + p) as f64 + 0.5 + (b as f64 - 0.5) * 0.3
-}
-
-/// The largest size from `px` down to 14 at which `text` fits in `width` pixels.
-fn fitting<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    text: &str,
-    px: u32,
-    width: u32,
-) -> Result<u32, DrawingAreaErrorKind<DB::ErrorType>> {
-    let mut px = px;
-    while px > 14 && area.estimate_text_size(text, &font(px, INK))?.0 > width {
-        px -= 1;
-    }
-    Ok(px)
 }
 
 fn draw<DB: DrawingBackend>(
@@ -404,23 +371,21 @@ fn draw<DB: DrawingBackend>(
         thousands(base.facility.chips() as f64),
         thousands(base.workload.frontier[0].chips.get() as f64)
     );
-    let room = root.dim_in_pixel().0 - 56;
-    root.draw(&Text::new(title.clone(), (28, 14), font(fitting(root, &title, 30, room)?, INK)))?;
-    root.draw(&Text::new(subtitle.clone(), (29, 56), font(fitting(root, &subtitle, 20, room)?, MUTED)))?;
+    plot::heading(root, &title, &subtitle)?;
 
     // The legend, one row under the heading.
     let left = Pos::new(HPos::Left, VPos::Center);
     let mut x = 112;
     let y = 110;
     for (b, st) in STORAGES.iter().enumerate() {
-        root.draw(&PathElement::new(vec![(x + 15, y - 11), (x + 15, y + 11)], COLOURS[b].stroke_width(2)))?;
-        root.draw(&Circle::new((x + 15, y), 6, COLOURS[b].filled()))?;
+        root.draw(&PathElement::new(vec![(x + 15, y - 11), (x + 15, y + 11)], PALETTE[b].stroke_width(2)))?;
+        root.draw(&Circle::new((x + 15, y), 6, PALETTE[b].filled()))?;
         let label = format!("{} ({} GB/s)", st.legend, thousands(st.gbps));
-        let w = root.estimate_text_size(&label, &font(20, INK))?.0 as i32;
-        root.draw(&Text::new(label, (x + 38, y), font(20, INK).pos(left)))?;
+        let w = root.estimate_text_size(&label, &font(20))?.0 as i32;
+        root.draw(&Text::new(label, (x + 38, y), font(20).pos(left)))?;
         x += 38 + w + 44;
     }
-    root.draw(&Text::new("dot: mean; whiskers: 95% interval", (x, y), font(20, MUTED).pos(left)))?;
+    root.draw(&Text::new("dot: mean; whiskers: 95% interval", (x, y), font_c(20, MUTED).pos(left)))?;
 
     let (_, area) = root.split_vertically(134);
     let lo = table.iter().map(|r| r.ettr.ci_lo).fold(f64::MAX, f64::min);
@@ -446,8 +411,8 @@ fn draw<DB: DrawingBackend>(
         .light_line_style(RGBColor(0xf1, 0xf2, 0xf4))
         .bold_line_style(GRID)
         .axis_style(MUTED)
-        .label_style(font(20, INK))
-        .axis_desc_style(font(22, INK))
+        .label_style(font(20))
+        .axis_desc_style(font(22))
         .y_desc("ETTR (useful time ÷ wall time)")
         .draw()?;
 
@@ -461,7 +426,7 @@ fn draw<DB: DrawingBackend>(
     for (k, kind) in Kind::ALL.iter().enumerate() {
         for (p, policy) in Policy::ALL.iter().enumerate() {
             let px = chart.backend_coord(&((k * Policy::ALL.len() + p) as f64 + 0.5, y_lo)).0;
-            root.draw(&Text::new(policy.label(), (px, base_px + 10), font(20, INK).pos(top)))?;
+            root.draw(&Text::new(policy.label(), (px, base_px + 10), font(20).pos(top)))?;
         }
         let px = chart.backend_coord(&((k * Policy::ALL.len()) as f64 + 1.5, y_lo)).0;
         let name = match kind {
@@ -469,14 +434,14 @@ fn draw<DB: DrawingBackend>(
             Kind::Async => "asynchronous",
             Kind::TwoLevel => "two-level (memory + synchronous)",
         };
-        root.draw(&Text::new(name, (px, base_px + 42), font(23, INK).pos(top)))?;
+        root.draw(&Text::new(name, (px, base_px + 42), font(23).pos(top)))?;
     }
 
     // Notes in the empty corners of the first and last groups.
     let note = |lines: &[String], x: f64, y: f64| -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let (px, py) = chart.backend_coord(&(x, y));
         for (i, line) in lines.iter().enumerate() {
-            root.draw(&Text::new(line.clone(), (px, py + 26 * i as i32), font(19, MUTED)))?;
+            root.draw(&Text::new(line.clone(), (px, py + 26 * i as i32), font_c(19, MUTED)))?;
         }
         Ok(())
     };
@@ -492,7 +457,7 @@ fn draw<DB: DrawingBackend>(
     for row in table {
         let (k, p, b) = row.setup;
         let x = x_of(k, p, b);
-        let c = COLOURS[b];
+        let c = PALETTE[b];
         chart.draw_series(std::iter::once(PathElement::new(vec![(x, row.ettr.ci_lo), (x, row.ettr.ci_hi)], c.stroke_width(2))))?;
         for y in [row.ettr.ci_lo, row.ettr.ci_hi] {
             chart.draw_series(std::iter::once(PathElement::new(vec![(x - 0.05, y), (x + 0.05, y)], c.stroke_width(2))))?;

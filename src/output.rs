@@ -7,6 +7,40 @@
 //! run writes) moved aside and the new ones renamed into place. A failure (a full
 //! disk, say) therefore leaves the older run as it was or the new one whole, never a
 //! mix, and nothing but the run's own files is ever touched.
+//!
+//! Start with [`replace_run`] (all files, charts optional) or [`write_run`] (data
+//! files only); [`summary_json`] and [`human_summary`] give the summary as text,
+//! and each CSV has its own function ([`power_csv`], [`jobs_csv`], …) returning bytes.
+//!
+//! ```
+//! use gigasim::{Simulation, config, output};
+//!
+//! let s = config::apply_sets(&config::default_scenario(), &["horizon_days=1".into()])?;
+//! let report = Simulation::new(&s).run();
+//!
+//! // summary.json's text is the summary, serialised.
+//! let json: serde_json::Value = serde_json::from_str(&output::summary_json(&report))?;
+//! assert_eq!(json["chips"], s.facility.chips());
+//! assert_eq!(json["frontier"][0]["name"], "frontier");
+//! assert!((json["ettr"].as_f64().unwrap() - report.ettr()).abs() < 1e-12);
+//! // What `gigasim run` prints: a few lines, the goodput among them.
+//! let text = output::human_summary(&report);
+//! assert!(text.contains(&format!("goodput    {:.3}", report.goodput())), "{text}");
+//!
+//! // A folder with a file of the user's: a run goes in beside it, and the next run
+//! // replaces the first one's files, and only those.
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("notes.txt"), "mine")?;
+//! let first = output::replace_run(&report, dir.path(), false)?;
+//! assert!(first.ends_with(&[dir.path().join(output::MANIFEST)]));
+//! assert!(output::RUN_FILES.iter().all(|f| dir.path().join(f).is_file()));
+//! let again = Simulation::builder(&s).seed(2).build().run();
+//! output::replace_run(&again, dir.path(), false)?;
+//! assert_eq!(std::fs::read_to_string(dir.path().join("summary.json"))?, output::summary_json(&again));
+//! assert_eq!(std::fs::read_to_string(dir.path().join("notes.txt"))?, "mine");
+//! assert!(!dir.path().join(output::STAGING).exists());
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 use crate::provenance::Provenance;
 use crate::report::Report;
@@ -44,6 +78,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// `summary.json`'s text: [`Report::summary`] as pretty-printed JSON, with a final newline.
 pub fn summary_json(r: &Report) -> String {
     summary_json_with(r, None)
 }
@@ -726,6 +761,9 @@ fn bytes_tb(tb: f64) -> String {
     }
 }
 
+/// The lines `gigasim run` prints: the site, failures, the frontier job, where the
+/// chip-time went, goodput, power and its swings, jobs (see the README's "Reading
+/// the summary").
 pub fn human_summary(r: &Report) -> String {
     let s = r.summary();
     let b = &s.time_breakdown;

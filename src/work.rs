@@ -5,6 +5,29 @@
 //! the simulation also stops at the event bound while it runs (see
 //! [`Simulation::run_watched`](crate::Simulation::run_watched)), for what the
 //! estimate cannot foresee.
+//!
+//! Start with [`Work::of`] and [`Work::check`] against [`Bounds::DEFAULT`] (what
+//! `gigasim run` refuses beyond unless `--allow-large`):
+//!
+//! ```
+//! use gigasim::work::{Bounds, Work};
+//! use gigasim::{Simulation, config};
+//!
+//! let s = config::apply_sets(&config::default_scenario(), &["horizon_days=2".into()])?;
+//! let work = Work::of(&s, None);
+//! assert!(work.check(Bounds::DEFAULT, "--allow-large").is_ok());
+//! // The estimate is meant to be above what the run then does.
+//! let ran = Simulation::new(&s).run().summary().events;
+//! assert!(work.events >= ran as f64, "estimated {} events, ran {ran}", work.events);
+//!
+//! // A checkpoint every 0.36 ms, written at once: 170 million checkpoints in two days,
+//! // about 860 million events. Refused, naming the field.
+//! let sets = ["workload.frontier[0].checkpoint.interval_hours=1e-7".into(), "workload.frontier[0].checkpoint.write_hours=0".into()];
+//! let tight = config::apply_sets(&s, &sets)?;
+//! let why = Work::of(&tight, None).check(Bounds::DEFAULT, "--allow-large").unwrap_err();
+//! assert!(why.contains("`workload.frontier[0].checkpoint.interval_hours`"), "{why}");
+//! # Ok::<(), gigasim::config::InputError>(())
+//! ```
 
 use crate::config::{DurationLaw, IntervalPolicy, Law, Level, Scenario};
 use crate::theory;
@@ -78,7 +101,8 @@ impl Work {
         self.drivers.push(Driver { field: field.into(), what, events, bytes });
     }
 
-    /// The cost of simulating `s`, with a replayed job trace if one is read already.
+    /// The cost of simulating `s`, with a replayed job trace if one is read already
+    /// (see [the module's example](crate::work)).
     pub fn of(s: &Scenario, trace: Option<&crate::sim::TraceSource>) -> Work {
         let mut w = Work { days: s.horizon_days.get(), ..Work::default() };
         let h = s.horizon_days.get() * 24.0;

@@ -308,6 +308,8 @@ fn normalize(p: &Path) -> PathBuf {
 }
 
 /// Load a scenario and every model it names. Paths in it are relative to it.
+/// See [the module's example](crate::config) for a scenario held in memory and
+/// the crate's for one read from disk.
 pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputError> {
     let shown = path.display().to_string();
     let text = src.read(path).map_err(|e| unreadable(&shown, &e))?;
@@ -417,6 +419,8 @@ pub fn default_scenario() -> Scenario {
 /// `workload.frontier[0].checkpoint.interval_hours=0.25`; the variant name of an
 /// enum may be left out (`failure.classes[0].ttf.mean_hours=5e5`). Values are
 /// JSON (numbers, true/false, strings, objects for whole enums), else a bare string.
+/// The result is checked as a loaded file is; an error names `--set` and the field
+/// (see [the module's example](crate::config)).
 pub fn apply_sets(s: &Scenario, sets: &[String]) -> Result<Scenario, InputError> {
     if sets.is_empty() {
         return Ok(s.clone());

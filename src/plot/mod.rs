@@ -17,6 +17,11 @@
 //!
 //! Every chart keeps its text on the canvas and clear of other text, with legends
 //! beside or above the plot (tests/charts.rs checks this on the SVGs).
+//!
+//! A chart of one's own can share the house style: [`ensure_font`], then
+//! [`heading`] for the title and subtitle, [`font`] / [`font_c`] and [`fitting`] for
+//! text, the colours [`INK`], [`MUTED`], [`GRID`] and [`PALETTE`], and [`SIZE`]
+//! (as `examples/checkpoint_strategies.rs` does).
 
 mod cost;
 mod grid;
@@ -46,6 +51,27 @@ pub use sweep::{Reference, sweep_charts, sweep_charts_marked, sweep_charts_with}
 /// then the cost charts (`cost_breakdown`, `price_week`), left out when the run
 /// had no cost model, then the battery chart (`grid_battery`), left out when the
 /// power model had no site battery.
+///
+/// ```
+/// use gigasim::{Simulation, config, output, plot};
+///
+/// let s = config::apply_sets(&config::default_scenario(), &["horizon_days=1".into()])?;
+/// let dir = tempfile::tempdir()?;
+/// output::write_run(&Simulation::new(&s).run(), dir.path())?;
+///
+/// let charts = plot::run_charts(dir.path(), &dir.path().join("charts"))?;
+/// // Each chart as SVG and PNG, named as RUN_CHART_STEMS lists; the base ones always.
+/// for stem in plot::BASE_RUN_CHART_STEMS {
+///     for ext in ["svg", "png"] {
+///         assert!(charts.contains(&dir.path().join(format!("charts/{stem}.{ext}"))), "no {stem}.{ext}");
+///     }
+/// }
+/// assert!(charts.iter().all(|f| plot::RUN_CHART_STEMS.contains(&f.file_stem().unwrap().to_str().unwrap())));
+/// // A PNG's header holds its width and height: WIDTH × HEIGHT.
+/// let png = std::fs::read(&charts[1])?;
+/// assert_eq!((&png[16..20], &png[20..24]), (&plot::WIDTH.to_be_bytes()[..], &plot::HEIGHT.to_be_bytes()[..]));
+/// # Ok::<(), anyhow::Error>(())
+/// ```
 pub fn run_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     let mut files = run::run_charts(dir, out)?;
     files.extend(repair::repair_charts(dir, out)?);
@@ -157,20 +183,33 @@ pub(crate) fn render(chart: &impl Chart, out: &Path) -> Result<Vec<PathBuf>> {
 
 // Sizes as plotters counts them (the glyph box, about 1.2 em): the title is
 // about 27 px to the em in the PNG, tick labels about 18.
-pub(crate) const TITLE_PX: u32 = 32;
-pub(crate) const SUBTITLE_PX: u32 = 21;
-pub(crate) const AXIS_DESC_PX: u32 = 24;
-pub(crate) const TICK_PX: u32 = 21;
-pub(crate) const LEGEND_PX: u32 = 21;
-pub(crate) const NOTE_PX: u32 = 21;
+/// Text size of a chart's title, in pixels as plotters counts them (the glyph box,
+/// about 1.2 em); [`heading`] shrinks it to fit.
+pub const TITLE_PX: u32 = 32;
+/// Text size of a chart's subtitle.
+pub const SUBTITLE_PX: u32 = 21;
+/// Text size of axis descriptions.
+pub const AXIS_DESC_PX: u32 = 24;
+/// Text size of tick labels.
+pub const TICK_PX: u32 = 21;
+/// Text size of legend labels.
+pub const LEGEND_PX: u32 = 21;
+/// Text size of notes on a chart.
+pub const NOTE_PX: u32 = 21;
 
-pub(crate) const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
-pub(crate) const MUTED: RGBColor = RGBColor(0x5f, 0x63, 0x68);
-pub(crate) const GRID: RGBColor = RGBColor(0xe3, 0xe5, 0xe8);
-pub(crate) const GRID_BOLD: RGBColor = RGBColor(0xc8, 0xcc, 0xd0);
+/// Colour of text, and of reference marks drawn over the data (an expected curve,
+/// the summary's figures).
+pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
+/// Colour of subtitles, axes and notes: text that is read second.
+pub const MUTED: RGBColor = RGBColor(0x5f, 0x63, 0x68);
+/// Colour of the light grid lines.
+pub const GRID: RGBColor = RGBColor(0xe3, 0xe5, 0xe8);
+/// Colour of the bold grid lines.
+pub const GRID_BOLD: RGBColor = RGBColor(0xc8, 0xcc, 0xd0);
 
-/// Tableau 10: distinct, colour-blind-friendly-ish, prints well.
-pub(crate) const PALETTE: [RGBColor; 10] = [
+/// Tableau 10: distinct, colour-blind-friendly-ish, prints well. Series take
+/// its colours in order.
+pub const PALETTE: [RGBColor; 10] = [
     RGBColor(0x4e, 0x79, 0xa7),
     RGBColor(0xf2, 0x8e, 0x2b),
     RGBColor(0xe1, 0x57, 0x59),
@@ -212,21 +251,25 @@ where
     }
 }
 
-pub(crate) fn font(px: u32) -> TextStyle<'static> {
+/// The chart font ([`FONT`]) at `px` pixels, in [`INK`]. Call [`ensure_font`] once
+/// before drawing with it.
+pub fn font(px: u32) -> TextStyle<'static> {
     font_c(px, INK)
 }
 
-pub(crate) fn font_c(px: u32, c: RGBColor) -> TextStyle<'static> {
+/// The chart font ([`FONT`]) at `px` pixels, in colour `c`.
+pub fn font_c(px: u32, c: RGBColor) -> TextStyle<'static> {
     let mut t = TextStyle::from((FONT, px).into_font());
     t.color = c.to_backend_color();
     t
 }
 
 /// Height of the heading drawn by [`heading`].
-pub(crate) const HEADING_PX: u32 = 92;
+pub const HEADING_PX: u32 = 92;
 
-/// The largest size from `px` down to 14 at which `text` fits in `width` pixels.
-pub(crate) fn fitting<DB: DrawingBackend>(
+/// The largest size from `px` down to 14 at which `text` fits in `width` pixels
+/// (in [`font`]), as measured on `area`'s backend.
+pub fn fitting<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
     px: u32,
@@ -239,8 +282,33 @@ pub(crate) fn fitting<DB: DrawingBackend>(
     Ok(px)
 }
 
-/// Draw a left-aligned title and a muted subtitle; returns the area below them.
-pub(crate) fn heading<DB: DrawingBackend>(
+/// Draw a left-aligned title ([`TITLE_PX`]) and a [`MUTED`] subtitle
+/// ([`SUBTITLE_PX`]), each shrunk to fit the width (see [`fitting`]); returns the
+/// area below them, [`HEADING_PX`] down. Every chart gigasim draws starts so.
+///
+/// ```
+/// use gigasim::plot::{self, HEADING_PX, SIZE};
+/// use plotters::prelude::*;
+///
+/// plot::ensure_font()?;
+/// let mut svg = String::new();
+/// {
+///     let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+///     root.fill(&WHITE)?;
+///     let below = plot::heading(&root, "ETTR against checkpoint interval", "default site, 30 days")?;
+///     assert_eq!(below.dim_in_pixel(), (SIZE.0, SIZE.1 - HEADING_PX));
+///     root.present()?;
+/// }
+/// assert!(svg.contains("ETTR against checkpoint interval") && svg.contains("default site, 30 days"));
+///
+/// // A title too long for the width is drawn smaller, down to 14 px.
+/// let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+/// let long = "a title that goes on and on ".repeat(8);
+/// let px = plot::fitting(&root, &long, plot::TITLE_PX, SIZE.0 - 56)?;
+/// assert!(px < plot::TITLE_PX && px >= 14);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn heading<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
@@ -496,8 +564,9 @@ fn trim_zeros(s: &str) -> String {
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s.to_string() }
 }
 
-/// Insert thousands separators into the integer part of a plain decimal.
-pub(crate) fn thousands(s: &str) -> String {
+/// Insert thousands separators into the integer part of a plain decimal:
+/// `thousands("-1234567.5")` is `"-1,234,567.5"`.
+pub fn thousands(s: &str) -> String {
     let (sign, rest) = if let Some(r) = s.strip_prefix('-') { ("-", r) } else { ("", s) };
     let (int, frac) = match rest.find('.') {
         Some(i) => (&rest[..i], &rest[i..]),

@@ -1,5 +1,12 @@
-//! What a run observed: the `Report` built from the plain snapshot a finished
-//! simulation hands over, and the `summary.json` contract.
+//! What a run observed: the [`Report`] built from the plain snapshot a finished
+//! simulation hands over, and the `summary.json` contract, [`Summary`].
+//!
+//! [`Simulation::run`] gives a [`Report`]: totals ([`Report::goodput`],
+//! [`Report::ettr`], exact chip-time per bucket in [`Report::time`]) and, at
+//! [`Detail::Full`], the series the run's CSV files and charts are drawn from.
+//! [`Report::summary`] condenses it into a [`Summary`], whose field names are a
+//! public interface (`summary.json`, sweep metrics by dotted path).
+//! [`Simulation::run_watched`] runs under an event bound and a caller's watch.
 
 use crate::config::Category;
 use crate::engine::{Duration, RunStats, SimTime};
@@ -44,6 +51,22 @@ impl Simulation {
     /// [`Overrun::Stopped`] when `watch` returns an error. `watch` is called after
     /// each slice and every million events in between (with the fraction of the
     /// horizon simulated), so a caller can check the memory in use or the time spent.
+    ///
+    /// ```
+    /// use gigasim::engine::SimTime;
+    /// use gigasim::{Overrun, Simulation, config};
+    ///
+    /// let s = config::apply_sets(&config::default_scenario(), &["horizon_days=4".into()])?;
+    /// // At most 10,000 events: the run stops there, saying when.
+    /// let stop = Simulation::new(&s).run_watched(4, 10_000, |_| Ok(())).unwrap_err();
+    /// assert!(matches!(stop, Overrun::Events { processed: 10_000, .. }), "{stop}");
+    ///
+    /// // A watch that stops the run after its first quarter (one day).
+    /// let watch = |done: f64| if done >= 0.25 { Err("enough".to_string()) } else { Ok(()) };
+    /// let stop = Simulation::new(&s).run_watched(4, u64::MAX, watch).unwrap_err();
+    /// assert_eq!(stop, Overrun::Stopped { why: "enough".into(), at: SimTime::from_hours(24.0) });
+    /// # Ok::<(), config::InputError>(())
+    /// ```
     pub fn run_watched(
         mut self,
         slices: u32,
@@ -166,6 +189,31 @@ pub struct FacilityPower {
 }
 
 /// Everything a run produced; outputs, charts and sweeps consume it.
+///
+/// Chip-time is kept exactly, in chip-milliseconds: every installed chip-millisecond
+/// lands in one bucket of [`time`](Self::time), and [`summary`](Self::summary) gives
+/// the shares, energy, power swings, jobs and frontier figures of `summary.json`.
+///
+/// ```
+/// use gigasim::{Simulation, config};
+///
+/// let s = config::apply_sets(&config::default_scenario(), &["horizon_days=1".into()])?;
+/// let r = Simulation::new(&s).run();
+/// assert_eq!(r.time.total(), r.installed_chip_ms());
+/// assert_eq!(r.installed_chip_ms(), r.chips as u128 * 24 * 3_600_000);
+/// assert_eq!(r.goodput(), r.time.useful as f64 / r.installed_chip_ms() as f64);
+/// // Mean draw over the horizon is the energy over the hours.
+/// assert!((r.facility_mean_w() * r.horizon_hours() - r.facility_energy_wh()).abs() < 1e-9 * r.facility_energy_wh());
+///
+/// let sum = r.summary();
+/// assert_eq!(sum.failures.total, r.failures.len() as u64);
+/// assert!(sum.power.facility_min_mw <= sum.power.facility_mean_mw && sum.power.facility_mean_mw <= sum.power.facility_peak_mw);
+/// // One frontier job: its ETTR is the run's.
+/// let f = &sum.frontier[0];
+/// assert_eq!((f.name.as_str(), f.ettr), ("frontier", r.ettr()));
+/// assert!(f.useful_hours <= f.wall_hours && f.wall_hours <= 24.0);
+/// # Ok::<(), config::InputError>(())
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Report {
@@ -621,6 +669,13 @@ impl Report {
     }
 }
 
+/// The `summary.json` contract: what [`Report::summary`] gives and `gigasim run`
+/// writes (with [`output::summary_json`](crate::output::summary_json)). Field names
+/// are a public interface: fields are added freely, renamed or removed only with a
+/// note in the README's changelog. A sweep's metrics name its numbers by dotted path
+/// (`power.max_drop_mw`, `frontier.0.ettr`, see [`sweep::metric`](crate::sweep::metric)).
+/// The shares in [`time_breakdown`](Self::time_breakdown) sum to 1; see [`Report`]
+/// for an example.
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
     pub scenario: String,

@@ -6,6 +6,34 @@ use crate::config::{Part, PriceSeries, Problem, Scenario, TraceSpec};
 /// Configures a simulation beyond what model files say: another seed, and
 /// failure classes, job sources, a scheduling policy, power stages or a repair
 /// flow implemented in the caller's own crate.
+///
+/// Made by [`Simulation::builder`]; [`build`](Self::build) trusts its scenario,
+/// [`try_build`](Self::try_build) checks it first. The README's library section
+/// has a failure class and a job source of one's own; `tests/seams.rs` a policy,
+/// a power stage and a repair flow. [`trace`](Self::trace), [`replay`](Self::replay)
+/// and [`prices`](Self::prices) take files read and checked already, so that many
+/// runs (a sweep's) share one copy.
+///
+/// ```
+/// use gigasim::config::{self, Count};
+/// use gigasim::{Detail, Simulation};
+///
+/// let s = config::apply_sets(&config::default_scenario(), &["horizon_days=1".into()])?;
+///
+/// // A scenario changed in code is checked by `try_build`: a problem names the field.
+/// let mut too_big = s.clone();
+/// too_big.workload.frontier[0].chips = Count::new(1_000_000);
+/// let problem = Simulation::builder(&too_big).try_build().err().expect("more chips than the site has");
+/// assert_eq!(problem.path(), "workload.frontier[0].chips");
+///
+/// // The frontier job alone: no tenant jobs, no failure classes of the model files.
+/// let quiet = Simulation::builder(&s).seed(7).detail(Detail::Summary).without_model_tenants().without_model_failures().build().run();
+/// let summary = quiet.summary();
+/// assert_eq!((summary.failures.total, summary.interruptions), (0, 0));
+/// assert_eq!(summary.jobs.submitted, 1); // the frontier job
+/// assert_eq!(summary.job_classes.keys().collect::<Vec<_>>(), ["frontier"]);
+/// # Ok::<(), config::InputError>(())
+/// ```
 pub struct SimulationBuilder {
     pub(super) scenario: Scenario,
     pub(super) seed: u64,

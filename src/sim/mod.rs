@@ -2,6 +2,13 @@
 //! and the queue, and the meter that observes them, driven by the generic
 //! engine. Each part owns its state; this module wires them and carries a
 //! failure or a recovery across them. Nothing here knows the report.
+//!
+//! Start with [`Simulation`]: [`Simulation::new`] for a scenario as its files say,
+//! [`Simulation::builder`] ([`SimulationBuilder`]) for another seed, [`Detail`], or
+//! the caller's own [`FailureClass`]es, [`JobSource`]s, [`Policy`], [`PowerStage`]s
+//! and [`RepairFlow`]. [`Simulation::run`] gives the [`Report`](crate::Report);
+//! [`Simulation::run_until`] and the probes ([`Simulation::now`],
+//! [`Simulation::job_phase`], [`Simulation::free_nodes`], …) step through a run.
 
 mod builder;
 mod failures;
@@ -178,6 +185,37 @@ const PURPOSE_SOURCE: u64 = stream_id("job-source");
 
 /// One run of a scenario. `Simulation::new(&scenario).run()` gives a
 /// [`Report`](crate::Report); [`run_until`](Self::run_until) and the probes step through it.
+///
+/// The same scenario and seed give the same events, stepped or not, and at
+/// [`Detail::Summary`] the same summary without the series:
+///
+/// ```
+/// use gigasim::engine::SimTime;
+/// use gigasim::sim::Phase;
+/// use gigasim::{Detail, Report, Simulation, config};
+///
+/// let s = config::apply_sets(&config::default_scenario(), &["horizon_days=1".into()])?;
+///
+/// // Half a day, then a look with the probes: the frontier job is job 0.
+/// let mut sim = Simulation::new(&s);
+/// sim.run_until(SimTime::from_hours(12.0));
+/// assert_eq!(sim.now(), SimTime::from_hours(12.0));
+/// let nodes = s.workload.frontier[0].chips.get() / s.facility.chips_per_node.get();
+/// assert_eq!(sim.job_nodes(0).0, nodes);
+/// assert!(matches!(sim.job_phase(0), Some(Phase::Running | Phase::Checkpointing | Phase::Restarting)));
+/// let stepped = sim.run();
+///
+/// let json = |r: &Report| serde_json::to_string(&r.summary()).unwrap();
+/// let plain = Simulation::new(&s).run();
+/// assert_eq!(json(&stepped), json(&plain));
+/// let lean = Simulation::builder(&s).detail(Detail::Summary).build().run();
+/// assert_eq!(json(&lean), json(&plain));
+/// assert!(lean.failures.is_empty() && !plain.failures.is_empty());
+/// // Another seed, other failures.
+/// let other = Simulation::builder(&s).seed(2).build().run();
+/// assert_ne!(json(&other), json(&plain));
+/// # Ok::<(), gigasim::config::InputError>(())
+/// ```
 pub struct Simulation {
     pub(crate) scenario: Scenario,
     pub(crate) seed: u64,

@@ -2,6 +2,50 @@
 //! common random numbers, written so that output bytes never depend on the
 //! thread count, a killed sweep resumes without loss, and shards merge into
 //! exactly what an unsharded run writes.
+//!
+//! Start with [`Sweep::load`] (a sweep file, checked point by point before anything
+//! runs), [`Sweep::with_sets`] for overrides as `gigasim sweep --set` takes them, and
+//! [`run`] with [`Options`] into a folder: `runs.csv` (one row per run), `points.csv`
+//! (mean and 95% interval per point, read back by [`load_points`]) and `sweep.json`.
+//! [`merge`] joins the folders of shards; [`crate::plot::sweep_charts`] draws them.
+//!
+//! A tiny sweep: two crew counts × two replications of one day of a 25k-chip site.
+//!
+//! ```
+//! use gigasim::sweep::{self, Options, Sweep};
+//!
+//! let dir = tempfile::tempdir()?;
+//! // `base` is relative to the sweep file; here the sweep file is elsewhere, so absolute.
+//! let base = std::fs::canonicalize("models/scenarios/factory-25k.ron")?;
+//! let file = dir.path().join("crews.ron");
+//! std::fs::write(&file, format!(r#"(
+//!     name: "crews",
+//!     base: "{}",
+//!     set: ["horizon_days=1"],
+//!     parameters: [(path: "failure.repair.crews", values: List([2, 8]))],
+//!     replications: 2,
+//!     metrics: ["goodput", "ettr", "frontier.0.interruptions"],
+//! )"#, base.display()))?;
+//!
+//! let sweep = Sweep::load(&file)?.with_sets(&["seed=5".into()], "--set")?;
+//! assert_eq!((sweep.points(), sweep.runs()), (2, 4));
+//! assert_eq!(sweep.seed(1), 6); // replication r runs with seed + r at every point
+//!
+//! let out = dir.path().join("out");
+//! let opts = Options { jobs: 1, ..Options::default() };
+//! let done = sweep::run(&sweep, &out, &opts)?;
+//! assert_eq!((done.runs_done_now, done.runs_total), (4, 4));
+//! let (meta, points) = sweep::load_points(&out)?;
+//! assert_eq!((meta.seed, points.len()), (5, 2));
+//! for p in &points {
+//!     let goodput = &p.stats[0];
+//!     assert_eq!(goodput.n, 2);
+//!     assert!(goodput.ci_lo <= goodput.mean && goodput.mean <= goodput.ci_hi && goodput.mean < 1.0);
+//! }
+//! // Run again into the same folder: everything is there, nothing runs.
+//! assert_eq!(sweep::run(&sweep, &out, &opts)?.runs_done_now, 0);
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 mod spec;
 mod stats;
@@ -43,6 +87,8 @@ impl std::str::FromStr for Shard {
     }
 }
 
+/// How [`run`] runs a sweep: worker threads, the shard, a progress bar and the
+/// bounds. [`Options::default`] is what `gigasim sweep` uses without flags.
 pub struct Options {
     /// Worker threads (0: one per core).
     pub jobs: usize,
