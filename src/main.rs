@@ -77,14 +77,15 @@ enum Command {
         #[arg(long)]
         no_charts: bool,
     },
-    /// Run a run folder again from its summary.json's provenance and the copies of the
-    /// model files in its inputs/, and check that every file comes out byte for byte.
+    /// Run a run or sweep folder again from its provenance (in summary.json or
+    /// sweep.json) and the copies of the files it read in its inputs/, and check that
+    /// every file comes out byte for byte.
     ///
     /// Reads nothing but DIR: the copies stand in for the files the run read, wherever
-    /// they were. Prints each file as identical or not; exit 0 when all are (a page
-    /// may differ in the command and time it records), 1 when any differs.
+    /// they were. Prints the files that differ; exit 0 when none does (a page may
+    /// differ in the command and time it records), 1 when any does.
     Rerun {
-        /// A folder written by `gigasim run`.
+        /// A folder written by `gigasim run`, `sweep` or `merge`.
         dir: PathBuf,
         /// Keep the new run here (default: a temporary folder, removed afterwards).
         #[arg(long)]
@@ -715,6 +716,11 @@ fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
         bounds: a.bounds.bounds(),
         total_events: a.max_sweep_events.unwrap_or(if a.bounds.allow_large { u64::MAX } else { sweep::DEFAULT_TOTAL_EVENTS }),
         allow: a.bounds.how_to_allow(),
+        provenance: Some(Provenance {
+            horizon_days: a.horizon_days,
+            replications: a.replications,
+            ..Provenance::now(sweep.base.seed, &a.sweep, &a.sets)
+        }),
     };
     let t0 = Instant::now();
     let mut outcome = sweep::run(&sweep, &out, &opts)?;
@@ -841,14 +847,7 @@ fn init(dir: &Path, force: bool) -> Result<(), Failure> {
 
 /// `gigasim rerun`: the run again from the folder alone, then a file-by-file comparison.
 fn rerun(dir: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
-    if dir.join("sweep.json").exists() {
-        return Err(InputError::new(
-            dir.display().to_string(),
-            None,
-            "is a sweep folder; allowed: a run folder (sweeps are checked by running the sweep file in its inputs/ again)",
-        )
-        .into());
-    }
+    let sweep = dir.join("sweep.json").exists();
     let prov = gigasim::provenance::read(dir)?;
     if prov.version != env!("CARGO_PKG_VERSION") || prov.commit != gigasim::provenance::commit() {
         eprintln!(
@@ -878,10 +877,39 @@ fn rerun(dir: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
         None => Some(std::env::temp_dir().join(format!("gigasim-rerun-{}", std::process::id()))),
     };
     let target = out.map_or_else(|| temp.clone().unwrap_or_default(), Path::to_path_buf);
-    let charts = std::fs::read_to_string(dir.join(output::MANIFEST)).is_ok_and(|m| m.lines().any(|l| l.starts_with("charts/")));
+    let charts = dir.join("charts").is_dir();
+    let input = PathBuf::from(&prov.input);
+    let bounds = || BoundOpts { max_events: None, max_memory_mb: None, allow_large: true };
+    let ran = if sweep {
+        let args = SweepArgs {
+            sweep: input.clone(),
+            out: Some(target.clone()),
+            jobs: None,
+            shard: None,
+            replications: prov.replications,
+            horizon_days: prov.horizon_days,
+            sets: prov.sets.clone(),
+            quiet: true,
+            no_charts: !charts,
+            bounds: bounds(),
+            max_sweep_events: None,
+        };
+        run_sweep(&args)
+    } else {
+        rerun_run(&prov, &input, &target, charts, bounds())
+    };
+    let ran = ran.and_then(|()| gigasim::provenance::compare_folders(dir, &target).map_err(Failure::from));
+    if let Some(t) = &temp {
+        let _ = std::fs::remove_dir_all(t);
+    }
+    report_rerun(dir, out, quiet, ran?)
+}
+
+/// Run a run folder's scenario again into `target`, as its provenance says it ran.
+fn rerun_run(prov: &Provenance, input: &Path, target: &Path, charts: bool, bounds: BoundOpts) -> Result<(), Failure> {
     let opts = RunOpts {
         seed: Some(prov.seed),
-        out: target.clone(),
+        out: target.to_path_buf(),
         horizon_days: prov.horizon_days,
         sets: prov.sets.clone(),
         trace: prov.trace.as_ref().map(|t| PathBuf::from(&t.file)),
@@ -890,17 +918,13 @@ fn rerun(dir: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
         quiet: true,
         no_charts: !charts,
         // It ran once within its bounds; the defaults are not to refuse it now.
-        bounds: BoundOpts { max_events: None, max_memory_mb: None, allow_large: true },
+        bounds,
     };
-    let input = PathBuf::from(&prov.input);
-    let ran = config::load_scenario(&FileSystem, &input)
-        .map_err(Failure::from)
-        .and_then(|s| run_scenario(s, &opts, &input, &prov.input))
-        .and_then(|()| gigasim::provenance::compare_folders(dir, &target).map_err(Failure::from));
-    if let Some(t) = &temp {
-        let _ = std::fs::remove_dir_all(t);
-    }
-    let table = ran?;
+    run_scenario(config::load_scenario(&FileSystem, input)?, &opts, input, &prov.input)
+}
+
+/// Print how a rerun compares, file by file; an error when any file differs.
+fn report_rerun(dir: &Path, out: Option<&Path>, quiet: bool, table: Vec<(String, gigasim::provenance::Same)>) -> Result<(), Failure> {
     use gigasim::provenance::Same;
     let differ: Vec<&String> = table.iter().filter(|(_, s)| !matches!(s, Same::Identical | Same::ButContext)).map(|(n, _)| n).collect();
     for (name, same) in &table {

@@ -198,11 +198,32 @@ pub fn compare_folders(a: &Path, b: &Path) -> Result<Vec<(String, Same)>> {
     Ok(out)
 }
 
-/// The files a folder's manifest lists (not the manifest itself, which lists them).
+/// The files a folder's manifest lists (not the manifest itself, which lists them);
+/// a folder without one (a sweep's): every file in it, sorted.
 fn listed(dir: &Path) -> Result<Vec<String>> {
     let m = dir.join(crate::output::MANIFEST);
+    if !m.exists() {
+        let mut all = Vec::new();
+        walk(dir, "", &mut all)?;
+        all.sort();
+        return Ok(all);
+    }
     let text = std::fs::read_to_string(&m).with_context(|| format!("reading {}", m.display()))?;
     Ok(text.lines().filter(|l| !l.starts_with('#') && !l.is_empty() && *l != crate::output::MANIFEST).map(str::to_string).collect())
+}
+
+fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for e in entries {
+        let e = e.with_context(|| format!("reading {}", dir.display()))?;
+        let name = format!("{rel}{}", e.file_name().to_string_lossy());
+        if e.file_type().with_context(|| format!("reading {}", e.path().display()))?.is_dir() {
+            walk(&e.path(), &format!("{name}/"), out)?;
+        } else {
+            out.push(name);
+        }
+    }
+    Ok(())
 }
 
 /// Where a page records its command and time: between these two comments.

@@ -239,3 +239,53 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// A two-point, two-replication sweep of the 25k site over one day, in `dir`.
+fn tiny_sweep(dir: &Path) -> PathBuf {
+    let base = repo().join("models/scenarios/factory-25k.ron");
+    let file = dir.join("tiny.ron");
+    std::fs::write(
+        &file,
+        format!(
+            "(name: \"tiny\", base: {:?}, set: [\"horizon_days=1\"],\n parameters: [(path: \"failure.repair.crews\", values: List([2, 8]))],\n replications: 2, metrics: [\"goodput\", \"ettr\"])\n",
+            base.display().to_string()
+        ),
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn a_sweep_records_its_files_and_reruns_as_do_its_merged_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    tiny_sweep(tmp.path());
+    ok(&["sweep", "tiny.ron", "--out", "whole", "-q", "--no-charts", "--jobs", "1"], tmp.path());
+    let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join("whole/sweep.json")).unwrap()).unwrap();
+    let p = &meta["provenance"];
+    assert_eq!(p["input"], "tiny.ron");
+    let files = p["files"].as_object().unwrap();
+    assert_eq!(files["tiny.ron"]["role"], "sweep");
+    assert_eq!(files["tiny.ron"]["sha256"].as_str().unwrap(), sha256sum(&tmp.path().join("tiny.ron")));
+    assert!(files.values().any(|f| f["role"] == "failure"), "{p}");
+    for f in files.values() {
+        assert!(tmp.path().join("whole").join(f["copy"].as_str().unwrap()).is_file(), "{f}");
+    }
+    for shard in ["0/2", "1/2"] {
+        let out = format!("s{}", &shard[..1]);
+        ok(&["sweep", "tiny.ron", "--shard", shard, "--out", &out, "-q", "--no-charts"], tmp.path());
+    }
+    ok(&["merge", "s0", "s1", "--out", "merged", "-q", "--no-charts"], tmp.path());
+    for name in ["sweep.json", "runs.csv", "points.csv", "inputs/tiny.ron"] {
+        assert_eq!(
+            std::fs::read(tmp.path().join("whole").join(name)).unwrap(),
+            std::fs::read(tmp.path().join("merged").join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    // The sweep file is gone: the folders alone are run again.
+    std::fs::remove_file(tmp.path().join("tiny.ron")).unwrap();
+    for dir in ["whole", "merged"] {
+        let out = ok(&["rerun", dir], tmp.path());
+        assert!(text(&out.stdout).contains("files identical"), "{dir}: {}", text(&out.stdout));
+    }
+}

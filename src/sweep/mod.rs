@@ -101,6 +101,8 @@ pub struct Options {
     pub total_events: u64,
     /// What to tell a user whose sweep is refused, e.g. "--allow-large".
     pub allow: &'static str,
+    /// Written into sweep.json, with copies of its files in the folder's `inputs/`.
+    pub provenance: Option<crate::provenance::Provenance>,
 }
 
 impl Default for Options {
@@ -113,6 +115,7 @@ impl Default for Options {
             bounds: crate::work::Bounds::DEFAULT,
             total_events: DEFAULT_TOTAL_EVENTS,
             allow: "--allow-large",
+            provenance: None,
         }
     }
 }
@@ -559,9 +562,10 @@ fn claim_dir(dir: &Path, meta: &SweepMeta) -> Result<()> {
     let path = dir.join("sweep.json");
     if path.exists() {
         let old = read_utf8(&path, "missing")?;
-        // Labels only name things on charts: a change of them is the same sweep.
-        let same_but_labels =
-            serde_json::from_str::<SweepMeta>(&old).is_ok_and(|o| SweepMeta { labels: meta.labels.clone(), ..o } == *meta);
+        // Labels only name things on charts, provenance the build: a change of them is
+        // the same sweep (resumed by this build, it records this build).
+        let same_but_labels = serde_json::from_str::<SweepMeta>(&old)
+            .is_ok_and(|o| SweepMeta { labels: meta.labels.clone(), provenance: meta.provenance.clone(), ..o } == *meta);
         if old != text && same_but_labels {
             return write_atomic(&path, text.as_bytes());
         }
@@ -613,8 +617,11 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &Options) -> Result<Outcome> {
         Some(s) => (sweep.runs() + (s.count - 1 - s.index) as usize) / s.count as usize,
     };
     check_work(sweep, mine_count, opts)?;
-    let meta = sweep.meta();
+    let meta = SweepMeta { provenance: opts.provenance.clone(), ..sweep.meta() };
     claim_dir(dir, &meta)?;
+    if let Some(p) = &meta.provenance {
+        p.write_copies(dir)?;
+    }
     let head = header(&meta);
     let grid = Grid::new(&meta, true);
     let done = load_done(dir, &grid)?;
@@ -819,6 +826,16 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>> {
     }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     write_atomic(&out.join("sweep.json"), text0.as_bytes())?;
+    if let Some(p) = &meta.provenance {
+        // The shards hold the same copies (their sweep.json are the same bytes).
+        for (copy, _) in p.copies_in(first)?.values() {
+            let to = out.join(copy.strip_prefix(first).unwrap_or(copy));
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            }
+            std::fs::copy(copy, &to).with_context(|| format!("copying {} to {}", copy.display(), to.display()))?;
+        }
+    }
     write_results(out, &meta, &header(&meta), &rows, true)
 }
 

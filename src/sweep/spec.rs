@@ -203,6 +203,10 @@ pub struct SweepMeta {
     /// Chart labels from the sweep file (they do not make it another sweep).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// Where the sweep came from ([`crate::provenance`]), last; it does not make it
+    /// another sweep either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<crate::provenance::Provenance>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -371,6 +375,7 @@ impl Sweep {
             parameters: self.params.iter().map(|(p, v)| ParamMeta { path: p.clone(), values: v.clone() }).collect(),
             metrics: self.metrics.clone(),
             labels: self.labels.clone(),
+            provenance: None,
         }
     }
 
