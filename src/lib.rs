@@ -15,6 +15,7 @@ pub mod output;
 pub mod plot;
 pub mod report;
 pub mod sim;
+pub mod slurm;
 pub mod sweep;
 pub mod theory;
 pub mod work;
