@@ -61,9 +61,9 @@ enum Command {
     /// interrupted sweep started again with the same --out resumes where it stopped.
     Sweep(SweepArgs),
     /// Write Slurm scripts that run a sweep as a job array of shards and merge them:
-    /// OUT/slurm/array.sh, merge.sh, submit.sh and resubmit.sh. Submit with
-    /// `bash OUT/slurm/submit.sh`; if a task fails, the merge names it and
-    /// `bash OUT/slurm/resubmit.sh` runs only the unfinished shards again (they resume).
+    /// DIR/slurm/array.sh, merge.sh, submit.sh and resubmit.sh. Submit with
+    /// `bash DIR/slurm/submit.sh`; if a task fails, the merge names it and
+    /// `bash DIR/slurm/resubmit.sh` runs only the unfinished shards again (they resume).
     Slurm(SlurmArgs),
     /// Join the output folders of finished shards (`sweep --shard I/N`) into the
     /// files one unsharded sweep writes.
