@@ -57,6 +57,7 @@ pub mod plot;
 pub mod provenance;
 pub mod report;
 pub mod sim;
+pub mod slurm;
 pub mod sweep;
 pub mod theory;
 pub mod work;

@@ -61,6 +61,11 @@ enum Command {
     /// common random numbers. Writes sweep.json, runs.csv and points.csv; an
     /// interrupted sweep started again with the same --out resumes where it stopped.
     Sweep(SweepArgs),
+    /// Write Slurm scripts that run a sweep as a job array of shards and merge them:
+    /// DIR/slurm/array.sh, merge.sh, submit.sh and resubmit.sh. Submit with
+    /// `bash DIR/slurm/submit.sh`; if a task fails, the merge names it and
+    /// `bash DIR/slurm/resubmit.sh` runs only the unfinished shards again (they resume).
+    Slurm(SlurmArgs),
     /// Join the output folders of finished shards (`sweep --shard I/N`) into the
     /// files one unsharded sweep writes.
     Merge {
@@ -141,6 +146,51 @@ struct SweepArgs {
     max_sweep_events: Option<u64>,
 }
 
+#[derive(clap::Args)]
+struct SlurmArgs {
+    /// The sweep file (models/sweeps/*.ron).
+    sweep: PathBuf,
+    /// Output folder (on a file system the cluster's nodes share): the scripts and
+    /// logs/ go to DIR/slurm/, the shards to DIR/shards/I/, the merged sweep to DIR/result/.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Array tasks, one shard each (default 16; more than the sweep's runs are cut to that).
+    #[arg(long, value_name = "N", value_parser = parse_tasks)]
+    tasks: Option<u32>,
+    /// CPUs per task; each task's sweep runs as many threads (--jobs).
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = parse_cpus)]
+    cpus_per_task: u32,
+    /// Slurm time limit of each task and of the merge (default: the partition's).
+    #[arg(long, value_name = "HH:MM:SS", value_parser = gigasim::slurm::parse_time)]
+    time: Option<String>,
+    /// Slurm partition (default: the cluster's).
+    #[arg(long, value_name = "P", value_parser = gigasim::slurm::parse_name)]
+    partition: Option<String>,
+    /// Slurm account to charge.
+    #[arg(long, value_name = "A", value_parser = gigasim::slurm::parse_name)]
+    account: Option<String>,
+    /// Memory per task and for the merge, in MB (Slurm's --mem).
+    #[arg(long, value_name = "MB", value_parser = parse_count)]
+    mem: Option<u64>,
+    /// Runs per grid point, passed to every task's sweep (as `sweep --replications`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    replications: Option<u32>,
+    /// Simulated days of every run, passed to every task's sweep (as `sweep --horizon-days`).
+    #[arg(long, value_name = "D", allow_negative_numbers = true)]
+    horizon_days: Option<f64>,
+    /// Override a field of the base scenario in every task's sweep (as `sweep --set`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// The gigasim binary the jobs run (default: this one); the nodes must see it at this path.
+    #[arg(long, value_name = "PATH")]
+    gigasim: Option<PathBuf>,
+    #[command(flatten)]
+    bounds: BoundOpts,
+    /// Passed to every task's sweep (as `sweep --max-sweep-events`: per shard).
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    max_sweep_events: Option<u64>,
+}
+
 /// How much work one command may take before it is refused.
 #[derive(clap::Args)]
 struct BoundOpts {
@@ -181,6 +231,26 @@ fn parse_count(s: &str) -> Result<u64, String> {
     let bad = || format!("`{s}` is not a count; allowed: a whole number from 1 to 1e18, e.g. 500000000 or 5e8");
     let x: f64 = s.trim().parse().map_err(|_| bad())?;
     if (1.0..=1e18).contains(&x) && x.fract() == 0.0 { Ok(x as u64) } else { Err(bad()) }
+}
+
+/// --tasks: 1 to [`gigasim::slurm::MAX_TASKS`].
+fn parse_tasks(s: &str) -> Result<u32, String> {
+    let max = gigasim::slurm::MAX_TASKS;
+    s.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| format!("`{s}` is not a task count; allowed: a whole number from 1 to {max}"))
+}
+
+/// --cpus-per-task: 1 to [`gigasim::slurm::MAX_CPUS`].
+fn parse_cpus(s: &str) -> Result<u32, String> {
+    let max = gigasim::slurm::MAX_CPUS;
+    s.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| format!("`{s}` is not a CPU count; allowed: a whole number from 1 to {max}"))
 }
 
 #[derive(clap::Args)]
@@ -304,6 +374,7 @@ fn main() -> ExitCode {
         Some(Command::Init { dir, force }) => init(&dir, force),
         Some(Command::Check { file }) => check(&file),
         Some(Command::Sweep(args)) => run_sweep(&args),
+        Some(Command::Slurm(args)) => slurm(&args),
         Some(Command::Merge { dirs, out, quiet, no_charts }) => merge(&dirs, &out, quiet, no_charts),
         Some(Command::Plot { dir, out }) => plot(&dir, out.as_deref()),
         Some(Command::Rerun { dir, out, quiet }) => rerun(&dir, out.as_deref(), quiet),
@@ -694,19 +765,25 @@ fn check_out(out: &Path, flag: &str) -> Result<(), Failure> {
     wrote.map_err(|e| refuse(format!("cannot write there: {e}")))
 }
 
-fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
-    let mut sweep = Sweep::load(&a.sweep)?;
+/// A sweep file with the command line's changes to it, checked.
+fn load_sweep(file: &Path, horizon_days: Option<f64>, sets: &[String], replications: Option<u32>) -> Result<Sweep, Failure> {
+    let mut sweep = Sweep::load(file)?;
     // As in `run`: --horizon-days first, then --set (which can override it).
-    if let Some(d) = a.horizon_days {
+    if let Some(d) = horizon_days {
         Positive::try_from(d).map_err(|m| InputError::new("--horizon-days", None, m))?;
         sweep = sweep.with_sets(&[format!("horizon_days={d}")], "--horizon-days")?;
     }
-    if !a.sets.is_empty() {
-        sweep = sweep.with_sets(&a.sets, "--set")?;
+    if !sets.is_empty() {
+        sweep = sweep.with_sets(sets, "--set")?;
     }
-    if let Some(n) = a.replications {
+    if let Some(n) = replications {
         sweep.set_replications(n)?;
     }
+    Ok(sweep)
+}
+
+fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
+    let sweep = load_sweep(&a.sweep, a.horizon_days, &a.sets, a.replications)?;
     let out = a.out.clone().unwrap_or_else(|| Path::new("gigasim-sweep").join(&sweep.name));
     check_out(&out, "--out")?;
     let opts = sweep::Options {
@@ -743,6 +820,128 @@ fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
         let names: Vec<String> = outcome.files.iter().map(|p| p.display().to_string()).collect();
         say!("wrote {}\n", names.join(", "));
     }
+    Ok(())
+}
+
+/// `path` as text for a script: UTF-8 without control characters (a line break
+/// would end a comment line in the scripts), else bad input naming `flag`.
+fn script_path(path: &Path, flag: &str) -> Result<String, Failure> {
+    match path.to_str() {
+        Some(t) if !t.chars().any(char::is_control) => Ok(t.to_string()),
+        _ => Err(InputError::new(
+            flag,
+            None,
+            format!("{}: not a path a script can name; allowed: UTF-8 without control characters (line breaks, tabs)", path.display()),
+        )
+        .into()),
+    }
+}
+
+/// `gigasim slurm`: check the sweep as `gigasim sweep` would (bad input fails here, not
+/// in every task on the cluster), then write the scripts into OUT/slurm/.
+fn slurm(a: &SlurmArgs) -> Result<(), Failure> {
+    use gigasim::slurm::{Plan, SLURM_DEFAULT_MAX_ARRAY_SIZE};
+    let sweep = load_sweep(&a.sweep, a.horizon_days, &a.sets, a.replications)?;
+    sweep.check_size()?;
+    let gigasim = match &a.gigasim {
+        Some(g) => std::fs::canonicalize(g).ok().filter(|p| p.is_file()).ok_or_else(|| {
+            InputError::new("--gigasim", None, format!("{}: no such file; allowed: the path of a gigasim binary", g.display()))
+        })?,
+        None => {
+            std::env::current_exe().map_err(|e| anyhow::anyhow!("finding the path of this gigasim binary (give it as --gigasim): {e}"))?
+        }
+    };
+    let sweep_file = std::fs::canonicalize(&a.sweep).map_err(|e| anyhow::anyhow!("resolving {}: {e}", a.sweep.display()))?;
+    check_out(&a.out, "--out")?;
+    let logs = a.out.join("slurm").join("logs");
+    std::fs::create_dir_all(&logs).map_err(|e| anyhow::anyhow!("creating {}: {e}", logs.display()))?;
+    let out = std::fs::canonicalize(&a.out).map_err(|e| anyhow::anyhow!("resolving {}: {e}", a.out.display()))?;
+    // A shard left by another sweep (or other options) in this folder would fail its task on the cluster.
+    let meta = sweep.meta();
+    if let Ok(entries) = std::fs::read_dir(out.join("shards")) {
+        for dir in entries.flatten().map(|e| e.path()).filter(|p| p.join("sweep.json").is_file()) {
+            let old = sweep::read_meta(&dir)?;
+            if (sweep::SweepMeta { labels: meta.labels.clone(), ..old }) != meta {
+                return Err(InputError::new(
+                    dir.join("sweep.json").display().to_string(),
+                    None,
+                    "a shard of another sweep, or of this one with other options; allowed: the same sweep file and options (to resume its shards), or another --out",
+                )
+                .into());
+            }
+        }
+    }
+    let runs = sweep.runs();
+    let asked = a.tasks.unwrap_or(16);
+    let tasks = asked.min(u32::try_from(runs).unwrap_or(u32::MAX));
+    let mut err = std::io::stderr();
+    if tasks < asked && a.tasks.is_some() {
+        let _ = writeln!(err, "warning: --tasks {asked} is more than the sweep's {}: writing {tasks} tasks", count(runs, "run", "runs"));
+    }
+    if tasks > SLURM_DEFAULT_MAX_ARRAY_SIZE {
+        let _ = writeln!(
+            err,
+            "warning: {tasks} array tasks: Slurm's default MaxArraySize ({SLURM_DEFAULT_MAX_ARRAY_SIZE}) allows indices up to {}; see `scontrol show config | grep MaxArraySize`",
+            SLURM_DEFAULT_MAX_ARRAY_SIZE - 1
+        );
+    }
+    let mut sweep_args = Vec::new();
+    if let Some(n) = a.replications {
+        sweep_args.push(format!("--replications={n}"));
+    }
+    if let Some(d) = a.horizon_days {
+        sweep_args.push(format!("--horizon-days={d}"));
+    }
+    sweep_args.extend(a.sets.iter().map(|s| format!("--set={s}")));
+    if let Some(n) = a.bounds.max_events {
+        sweep_args.push(format!("--max-events={n}"));
+    }
+    if let Some(n) = a.bounds.max_memory_mb {
+        sweep_args.push(format!("--max-memory-mb={n}"));
+    }
+    if a.bounds.allow_large {
+        sweep_args.push("--allow-large".into());
+    }
+    if let Some(n) = a.max_sweep_events {
+        sweep_args.push(format!("--max-sweep-events={n}"));
+    }
+    let plan = Plan {
+        gigasim: script_path(&gigasim, "--gigasim")?,
+        sweep: script_path(&sweep_file, "SWEEP")?,
+        out: script_path(&out, "--out")?,
+        name: sweep.name.clone(),
+        tasks,
+        cpus_per_task: a.cpus_per_task,
+        time: a.time.clone(),
+        partition: a.partition.clone(),
+        account: a.account.clone(),
+        mem_mb: a.mem,
+        sweep_args,
+    };
+    let dir = out.join("slurm");
+    for (name, text) in plan.scripts() {
+        let path = dir.join(name);
+        output::write_atomic(&path, text.as_bytes())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| anyhow::anyhow!("making {} executable: {e}", path.display()))?;
+        }
+    }
+    let (per, rest) = (runs / tasks as usize, runs % tasks as usize);
+    let each = if rest == 0 { count(per, "run", "runs") } else { format!("{per} to {} runs", per + 1) };
+    say!(
+        "sweep `{}`: {} × {} = {}, as a Slurm job array of {} of {each} on {} each\n",
+        sweep.name,
+        count(sweep.points(), "point", "points"),
+        count(sweep.replications as usize, "replication", "replications"),
+        count(runs, "run", "runs"),
+        count(tasks as usize, "task", "tasks"),
+        count(a.cpus_per_task as usize, "CPU", "CPUs"),
+    );
+    say!("wrote {} into {}/ (the jobs' logs go to logs/ there)\n", gigasim::slurm::SCRIPTS.join(", "), dir.display());
+    say!("submit with: bash {}\n", gigasim::slurm::quote(&dir.join("submit.sh").display().to_string()));
     Ok(())
 }
 
