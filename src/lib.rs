@@ -9,6 +9,7 @@
 //! println!("goodput {:.3}", report.goodput());
 //! ```
 
+pub mod compare;
 pub mod config;
 pub mod engine;
 pub mod output;

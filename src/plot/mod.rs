@@ -18,9 +18,10 @@
 //! Every chart keeps its text on the canvas and clear of other text, with legends
 //! beside or above the plot (tests/charts.rs checks this on the SVGs).
 
+mod compare;
 mod cost;
 mod grid;
-mod labels;
+pub(crate) mod labels;
 mod repair;
 mod run;
 mod storage;
@@ -36,6 +37,7 @@ use plotters::style::{FontStyle, register_font};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub use compare::compare_charts;
 pub use sweep::{Reference, sweep_charts, sweep_charts_marked, sweep_charts_with};
 
 /// Draw every chart of the run directory `dir` into `out`; returns the files written.
