@@ -389,8 +389,15 @@ fn sweeps(c: &mut Comparison) {
         let i = p.meta.metrics.iter().position(|x| x == m);
         p.runs.iter().map(|r| (r.replication, r.seed.as_str(), i.and_then(|i| r.metrics.get(i).copied()).unwrap_or(f64::NAN))).collect()
     }
+    // Rows of one point side by side: points in order of first appearance, then folders.
+    let group = |p: &P| all.iter().position(|q| point_key(&q.params) == point_key(&p.params)).unwrap_or(0);
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    if !single {
+        order.sort_by_key(|&i| (group(&all[i]), all[i].folder));
+    }
     for m in c.metrics.clone() {
-        for (pi, p) in all.iter().enumerate() {
+        for &pi in &order {
+            let p = &all[pi];
             let mine = reps(p, &m);
             let xs: Vec<f64> = mine.iter().map(|x| x.2).filter(|v| v.is_finite()).collect();
             let stats = point_stats(&xs);
@@ -489,13 +496,8 @@ pub fn table(c: &Comparison) -> String {
         let max = rows.iter().map(|r| r.stats.mean.abs()).filter(|v| v.is_finite()).fold(0.0, f64::max);
         let scale = q.scale(max);
         let show = |v: f64| if v.is_finite() { fmt_num(scale.apply(v), 4) } else { String::new() };
-        // A difference of shares is in percentage points, not a percentage of something.
-        let dunit = match scale.suffix.as_str() {
-            "%" => " pp".to_string(),
-            "" => String::new(),
-            s => format!(" {s}"),
-        };
-        let signed = |v: f64| if !v.is_finite() { String::new() } else { format!("{}{}{dunit}", if v > 0.0 { "+" } else { "" }, show(v)) };
+        // Differences in the metric's display unit (percentage points for shares).
+        let signed = |v: f64| if !v.is_finite() { String::new() } else { format!("{}{}", if v > 0.0 { "+" } else { "" }, show(v)) };
         let range =
             |lo: f64, hi: f64| if lo.is_finite() && hi.is_finite() { format!("{} … {}", show(lo), show(hi)) } else { String::new() };
         let label = q.axis(&scale);

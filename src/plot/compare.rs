@@ -62,7 +62,8 @@ fn colour(folder: usize) -> RGBColor {
 }
 
 /// A y range around `vals` (and 0 when `zero`), padded; never empty.
-fn y_range(vals: impl Iterator<Item = f64>, zero: bool) -> (f64, f64) {
+/// `flat`: the half-height to show when every value is the same.
+fn y_range(vals: impl Iterator<Item = f64>, zero: bool, flat: f64) -> (f64, f64) {
     let (mut lo, mut hi) = if zero { (0.0, 0.0) } else { (f64::INFINITY, f64::NEG_INFINITY) };
     for v in vals.filter(|v| v.is_finite()) {
         lo = lo.min(v);
@@ -71,7 +72,13 @@ fn y_range(vals: impl Iterator<Item = f64>, zero: bool) -> (f64, f64) {
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
-    let pad = if hi > lo { 0.08 * (hi - lo) } else { 0.05 * lo.abs().max(1e-9) };
+    let pad = if hi > lo {
+        0.08 * (hi - lo)
+    } else if flat > 0.0 {
+        flat
+    } else {
+        0.05 * lo.abs().max(1e-9)
+    };
     (lo - pad, hi + pad)
 }
 
@@ -131,8 +138,9 @@ impl Chart for CompareChart<'_> {
         let n = slots.len().max(1);
         let x_range = -0.6..(n as f64 - 0.4);
         let val = |v: f64| scale.apply(v);
-        let (vlo, vhi) = y_range(slots.iter().flat_map(|s| [s.row.stats.mean, s.row.stats.ci_lo, s.row.stats.ci_hi]).map(val), false);
-        let (dlo, dhi) = y_range(slots.iter().filter_map(|s| s.row.diff).flat_map(|d| [d.diff, d.lo, d.hi]).map(val), true);
+        let (vlo, vhi) = y_range(slots.iter().flat_map(|s| [s.row.stats.mean, s.row.stats.ci_lo, s.row.stats.ci_hi]).map(val), false, 0.0);
+        let (dlo, dhi) =
+            y_range(slots.iter().filter_map(|s| s.row.diff).flat_map(|d| [d.diff, d.lo, d.hi]).map(val), true, 0.25 * (vhi - vlo));
         let dunit = match scale.suffix.as_str() {
             "%" => "pp".to_string(),
             s => s.to_string(),
