@@ -88,7 +88,7 @@ fn value_label<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, (px, py): (i32
         return Ok(());
     }
     let style = font_c(NOTE_PX - 3, MUTED).pos(text_anchor::Pos::new(text_anchor::HPos::Left, text_anchor::VPos::Center));
-    root.draw(&Text::new(text, (px + 12, py), style))
+    root.draw(&Text::new(text, (px + 22, py), style))
 }
 
 impl Chart for CompareChart<'_> {
@@ -131,7 +131,7 @@ impl Chart for CompareChart<'_> {
         let lines_of = |g: &String| -> Vec<String> { if sweeps { g.split(", ").map(String::from).collect() } else { vec![g.clone()] } };
         let n_lines = groups.iter().map(|g| lines_of(g).len()).max().unwrap_or(1) as u32;
         let label_band = 16 + 26 * n_lines;
-        let (h_all, w_all) = (area.dim_in_pixel().1, area.dim_in_pixel().0);
+        let h_all = area.dim_in_pixel().1;
         let top_h = (h_all.saturating_sub(label_band)) * 11 / 20;
         let (top, bottom) = area.split_vertically(top_h);
 
@@ -168,8 +168,10 @@ impl Chart for CompareChart<'_> {
                 low.draw_series(std::iter::once(PathElement::new(vec![(x, dlo), (x, dhi)], GRID_BOLD.stroke_width(1))))?;
             }
         }
+        let px_per_slot = low.backend_coord(&(1.0, 0.0)).0 - low.backend_coord(&(0.0, 0.0)).0;
+        // Caps of a fixed width in pixels, whatever the number of slots.
+        let w = (14.0 / px_per_slot.max(1) as f64).min(0.2);
         let whisker = |x: f64, lo: f64, hi: f64, col: RGBColor| -> Vec<PathElement<(f64, f64)>> {
-            let w = 0.12;
             vec![
                 PathElement::new(vec![(x, lo), (x, hi)], col.stroke_width(3)),
                 PathElement::new(vec![(x - w, lo), (x + w, lo)], col.stroke_width(3)),
@@ -212,9 +214,7 @@ impl Chart for CompareChart<'_> {
         }
 
         // Group labels, centred under their slots, shrunk to fit the group's width.
-        let px_per_slot = low.backend_coord(&(1.0, 0.0)).0 - low.backend_coord(&(0.0, 0.0)).0;
         let (_, y_axis_bottom) = low.backend_coord(&(0.0, dlo));
-        let _ = w_all;
         for (g, label) in groups.iter().enumerate() {
             let members: Vec<usize> = (0..slots.len()).filter(|&i| slots[i].group == g).collect();
             let (Some(&first), Some(&last)) = (members.first(), members.last()) else { continue };
