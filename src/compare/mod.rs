@@ -332,9 +332,12 @@ fn runs(c: &mut Comparison) {
     }
 }
 
-/// A sweep's points: parameter (path, text) and the runs, by point.
-fn points(meta: &SweepMeta, runs: &[RunRecord]) -> BTreeMap<usize, (Vec<(String, String)>, Vec<usize>)> {
-    let mut out: BTreeMap<usize, (Vec<(String, String)>, Vec<usize>)> = BTreeMap::new();
+/// A point's parameters as (path, value text).
+type Params = Vec<(String, String)>;
+
+/// A sweep's points: parameters and the indices of its runs, by point.
+fn points(meta: &SweepMeta, runs: &[RunRecord]) -> BTreeMap<usize, (Params, Vec<usize>)> {
+    let mut out: BTreeMap<usize, (Params, Vec<usize>)> = BTreeMap::new();
     for (i, r) in runs.iter().enumerate() {
         let e = out
             .entry(r.point)
@@ -427,6 +430,35 @@ fn sweeps(c: &mut Comparison) {
     }
 }
 
+/// `values` in `scale` with 4 significant digits, more where that would show two
+/// different values alike (availability 0.99994 against 0.99995); empty for NaN.
+pub(crate) fn shown(values: &[f64], scale: &crate::plot::labels::Scale) -> Vec<String> {
+    let fmt = |v: f64, sig: usize| if v.is_finite() { crate::plot::labels::fmt_num(scale.apply(v), sig) } else { String::new() };
+    let mut labels = Vec::new();
+    for sig in 4..=9 {
+        labels = values.iter().map(|&v| fmt(v, sig)).collect::<Vec<_>>();
+        if (0..values.len()).all(|i| (0..i).all(|j| labels[i] != labels[j] || values[i] == values[j] || labels[i].is_empty())) {
+            break;
+        }
+    }
+    labels
+}
+
+impl Comparison {
+    /// The name and unit of metric `m`: a sweep file's label for it if one gives one, else the built-in table's.
+    pub(crate) fn quantity(&self, m: &str) -> crate::plot::labels::Quantity {
+        let q = crate::plot::labels::metric(m);
+        let label = self.folders.iter().find_map(|f| match &f.data {
+            Data::Sweep { meta, .. } => meta.labels.get(m),
+            Data::Run(_) => None,
+        });
+        match label {
+            Some(l) => q.renamed(l),
+            None => q,
+        }
+    }
+}
+
 /// "interval_hours=0.25, crews=4": parameters by the last part of their path.
 pub fn point_label(params: &[(String, String)]) -> String {
     params.iter().map(|(p, v)| format!("{}={v}", short_param(p))).collect::<Vec<_>>().join(", ")
@@ -479,7 +511,7 @@ pub fn csv(c: &Comparison) -> String {
 
 /// The terminal table: aligned, values in the metric's display unit.
 pub fn table(c: &Comparison) -> String {
-    use crate::plot::labels::{fmt_num, metric};
+    use crate::plot::labels::fmt_num;
     let sweeps = c.rows.iter().any(|r| r.point.is_some());
     let mut head = vec!["metric", "folder"];
     if sweeps {
@@ -492,10 +524,11 @@ pub fn table(c: &Comparison) -> String {
     let mut lines: Vec<Vec<String>> = vec![head.iter().map(|h| h.to_string()).collect()];
     for m in &c.metrics {
         let rows: Vec<&Row> = c.rows.iter().filter(|r| &r.metric == m).collect();
-        let q = metric(m);
+        let q = c.quantity(m);
         let max = rows.iter().map(|r| r.stats.mean.abs()).filter(|v| v.is_finite()).fold(0.0, f64::max);
         let scale = q.scale(max);
         let show = |v: f64| if v.is_finite() { fmt_num(scale.apply(v), 4) } else { String::new() };
+        let means = shown(&rows.iter().map(|r| r.stats.mean).collect::<Vec<_>>(), &scale);
         // Differences in the metric's display unit (percentage points for shares).
         let signed = |v: f64| if !v.is_finite() { String::new() } else { format!("{}{}", if v > 0.0 { "+" } else { "" }, show(v)) };
         let range =
@@ -507,7 +540,7 @@ pub fn table(c: &Comparison) -> String {
                 l.push(point_label(&r.params));
                 l.push(r.stats.n.to_string());
             }
-            l.push(show(r.stats.mean));
+            l.push(means[k].clone());
             if sweeps {
                 l.push(range(r.stats.ci_lo, r.stats.ci_hi));
             }
@@ -517,7 +550,7 @@ pub fn table(c: &Comparison) -> String {
                     if sweeps {
                         l.push(range(d.lo, d.hi));
                     }
-                    l.push(if d.rel.is_finite() { format!("{:+.2}%", 100.0 * d.rel) } else { String::new() });
+                    l.push(percent(d.rel));
                     if sweeps {
                         l.push(d.pairing.as_str().into());
                     }
@@ -551,6 +584,18 @@ pub fn table(c: &Comparison) -> String {
         out += &format!("note: {n}\n");
     }
     out
+}
+
+/// "+2.84%"; a share too small for two decimals keeps two significant digits ("+6.2e-4%").
+fn percent(rel: f64) -> String {
+    let p = 100.0 * rel;
+    if !p.is_finite() {
+        String::new()
+    } else if p == 0.0 || p.abs() >= 0.01 {
+        format!("{p:+.2}%")
+    } else {
+        format!("{}{}%", if p > 0.0 { "+" } else { "" }, crate::plot::labels::fmt_num(p, 2))
+    }
 }
 
 /// Write compare.csv and (when `charts`) charts/ into `out` as one unit: all into a

@@ -82,6 +82,19 @@ fn y_range(vals: impl Iterator<Item = f64>, zero: bool, flat: f64) -> (f64, f64)
     (lo - pad, hi + pad)
 }
 
+/// Tick values near those plotters picks for `lo..hi` (steps of 1, 2 or 5 × 10^k), to size the label band.
+fn rough_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let span = hi - lo;
+    if !(span.is_finite() && span > 0.0) {
+        return vec![lo];
+    }
+    let raw = span / 10.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|k| k * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let first = (lo / step).ceil();
+    (0..=20).map(|i| (first + i as f64) * step).take_while(|t| *t <= hi).collect()
+}
+
 /// A value beside its dot, when the slots leave room for one.
 fn value_label<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, (px, py): (i32, i32), text: String, slots: usize) -> DResult<DB> {
     if slots > 16 {
@@ -99,7 +112,7 @@ impl Chart for CompareChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult<DB> {
         let c = self.c;
         let (slots, groups) = self.slots();
-        let q = labels::metric(self.metric);
+        let q = c.quantity(self.metric);
         let max = slots.iter().map(|s| s.row.stats.mean.abs()).filter(|v| v.is_finite()).fold(0.0, f64::max);
         let scale: Scale = q.scale(max);
         let sweeps = slots.iter().any(|s| s.row.point.is_some());
@@ -148,7 +161,14 @@ impl Chart for CompareChart<'_> {
         let value_desc = q.axis(&scale);
         let to = if c.folders.len() == 1 && sweeps { "Difference to first point".to_string() } else { format!("Difference to {base}") };
         let diff_desc = if dunit.is_empty() { to } else { format!("{to} ({dunit})") };
-        let y_labels = 110;
+        // Room for the widest tick label of either panel, and the axis title beside it.
+        let mut widest = 0;
+        for (lo, hi) in [(vlo, vhi), (dlo, dhi)] {
+            for t in rough_ticks(lo, hi) {
+                widest = widest.max(root.estimate_text_size(&fmt_tick(t), &font(TICK_PX))?.0);
+            }
+        }
+        let y_labels = (widest + 60).max(90);
 
         let mut upper = framed(&top, 40, y_labels);
         upper.x_label_area_size(6);
@@ -178,6 +198,7 @@ impl Chart for CompareChart<'_> {
                 PathElement::new(vec![(x - w, hi), (x + w, hi)], col.stroke_width(3)),
             ]
         };
+        let means = crate::compare::shown(&slots.iter().map(|s| s.row.stats.mean).collect::<Vec<_>>(), &scale);
         for (i, s) in slots.iter().enumerate() {
             let (x, col, st) = (i as f64, colour(s.row.folder), s.row.stats);
             if st.ci_lo.is_finite() && st.ci_hi.is_finite() {
@@ -185,7 +206,7 @@ impl Chart for CompareChart<'_> {
             }
             if st.mean.is_finite() {
                 up.draw_series(std::iter::once(Circle::new((x, val(st.mean)), 7, col.filled())))?;
-                value_label(root, up.backend_coord(&(x, val(st.mean))), labels::fmt_num(val(st.mean), 4), slots.len())?;
+                value_label(root, up.backend_coord(&(x, val(st.mean))), means[i].clone(), slots.len())?;
             }
             match s.row.diff {
                 Some(d) if d.diff.is_finite() => {
