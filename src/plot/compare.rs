@@ -4,7 +4,7 @@
 
 use super::labels::{self, Scale};
 use super::*;
-use crate::compare::{Comparison, Row, point_label};
+use crate::compare::{Comparison, Pairing, Row, point_label};
 
 /// Draw one chart per metric of `c` into `out`; returns the files written.
 pub fn compare_charts(c: &Comparison, out: &Path) -> Result<Vec<PathBuf>> {
@@ -119,8 +119,8 @@ impl Chart for CompareChart<'_> {
         let base = &c.folders[0].name;
         let title = format!("{}: comparison", q.name);
         let how = if sweeps {
-            let paired = slots.iter().any(|s| s.row.diff.is_some_and(|d| d.pairing == crate::compare::Pairing::Paired));
-            let unpaired = slots.iter().any(|s| s.row.diff.is_some_and(|d| d.pairing == crate::compare::Pairing::Unpaired));
+            let paired = slots.iter().any(|s| s.row.diff.is_some_and(|d| d.pairing == Pairing::Paired));
+            let unpaired = slots.iter().any(|s| s.row.diff.is_some_and(|d| d.pairing == Pairing::Unpaired));
             let kind = match (paired, unpaired) {
                 (true, false) => "paired (common random numbers)",
                 (false, true) => "Welch (unpaired)",
@@ -136,7 +136,17 @@ impl Chart for CompareChart<'_> {
 
         let mut keys: Vec<Key> = Vec::new();
         if sweeps && c.folders.len() > 1 {
-            keys = c.folders.iter().enumerate().map(|(i, f)| Key::new(Swatch::Dot(colour(i)), f.name.clone())).collect();
+            // Each folder with how its differences were computed, when that is one way throughout.
+            let how = |i: usize| {
+                let ps: Vec<Pairing> = slots.iter().filter(|s| s.row.folder == i).filter_map(|s| s.row.diff.map(|d| d.pairing)).collect();
+                match ps.first() {
+                    Some(Pairing::Paired) if ps.iter().all(|p| *p == Pairing::Paired) => " (paired)",
+                    Some(Pairing::Unpaired) if ps.iter().all(|p| *p == Pairing::Unpaired) => " (Welch)",
+                    _ if i == 0 => " (baseline)",
+                    _ => "",
+                }
+            };
+            keys = c.folders.iter().enumerate().map(|(i, f)| Key::new(Swatch::Dot(colour(i)), format!("{}{}", f.name, how(i)))).collect();
         }
         let area = legend_band(&area, &keys, 28)?;
 
