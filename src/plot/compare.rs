@@ -95,13 +95,18 @@ fn rough_ticks(lo: f64, hi: f64) -> Vec<f64> {
     (0..=20).map(|i| (first + i as f64) * step).take_while(|t| *t <= hi).collect()
 }
 
-/// A value beside its dot, when the slots leave room for one.
-fn value_label<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, (px, py): (i32, i32), text: String, slots: usize) -> DResult<DB> {
-    if slots > 16 {
+/// A value beside its dot, when its slot (`room` pixels wide) has room for it
+/// clear of the next slot's whiskers.
+fn value_label<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, (px, py): (i32, i32), text: &str, room: i32) -> DResult<DB> {
+    let style = font_c(NOTE_PX - 3, MUTED);
+    if text.is_empty() || 22 + root.estimate_text_size(text, &style)?.0 as i32 > room - 20 {
         return Ok(());
     }
-    let style = font_c(NOTE_PX - 3, MUTED).pos(text_anchor::Pos::new(text_anchor::HPos::Left, text_anchor::VPos::Center));
-    root.draw(&Text::new(text, (px + 22, py), style))
+    root.draw(&Text::new(
+        text.to_string(),
+        (px + 22, py),
+        style.pos(text_anchor::Pos::new(text_anchor::HPos::Left, text_anchor::VPos::Center)),
+    ))
 }
 
 impl Chart for CompareChart<'_> {
@@ -180,11 +185,25 @@ impl Chart for CompareChart<'_> {
         }
         let y_labels = (widest + 60).max(90);
 
-        let mut upper = framed(&top, 40, y_labels);
+        let means = crate::compare::shown(&slots.iter().map(|s| s.row.stats.mean).collect::<Vec<_>>(), &scale);
+        let diffs: Vec<String> = slots
+            .iter()
+            .map(|s| match s.row.diff {
+                Some(d) if d.diff.is_finite() => format!("{}{}", if d.diff > 0.0 { "+" } else { "" }, labels::fmt_num(val(d.diff), 3)),
+                _ => String::new(),
+            })
+            .collect();
+        // The last slot's labels reach past the plot: a right margin to hold them.
+        let mut widest_label = 0;
+        for t in means.iter().chain(&diffs) {
+            widest_label = widest_label.max(root.estimate_text_size(t, &font_c(NOTE_PX - 3, MUTED))?.0);
+        }
+        let right = (widest_label + 30).clamp(40, 200);
+        let mut upper = framed(&top, right, y_labels);
         upper.x_label_area_size(6);
         let mut up = upper.build_cartesian_2d(x_range.clone(), vlo..vhi)?;
         up.configure_mesh().house().disable_x_mesh().x_labels(0).y_desc(value_desc).y_label_formatter(&|v| fmt_tick(*v)).draw()?;
-        let mut lower = framed(&bottom, 40, y_labels);
+        let mut lower = framed(&bottom, right, y_labels);
         lower.x_label_area_size(label_band);
         let mut low = lower.build_cartesian_2d(x_range, dlo..dhi)?;
         low.configure_mesh().house().disable_x_mesh().x_labels(0).y_desc(diff_desc).y_label_formatter(&|v| fmt_tick(*v)).draw()?;
@@ -208,7 +227,6 @@ impl Chart for CompareChart<'_> {
                 PathElement::new(vec![(x - w, hi), (x + w, hi)], col.stroke_width(3)),
             ]
         };
-        let means = crate::compare::shown(&slots.iter().map(|s| s.row.stats.mean).collect::<Vec<_>>(), &scale);
         for (i, s) in slots.iter().enumerate() {
             let (x, col, st) = (i as f64, colour(s.row.folder), s.row.stats);
             if st.ci_lo.is_finite() && st.ci_hi.is_finite() {
@@ -216,7 +234,7 @@ impl Chart for CompareChart<'_> {
             }
             if st.mean.is_finite() {
                 up.draw_series(std::iter::once(Circle::new((x, val(st.mean)), 7, col.filled())))?;
-                value_label(root, up.backend_coord(&(x, val(st.mean))), means[i].clone(), slots.len())?;
+                value_label(root, up.backend_coord(&(x, val(st.mean))), &means[i], px_per_slot)?;
             }
             match s.row.diff {
                 Some(d) if d.diff.is_finite() => {
@@ -227,13 +245,7 @@ impl Chart for CompareChart<'_> {
                         low.draw_series(std::iter::once(PathElement::new(vec![(x, 0.0), (x, val(d.diff))], col.stroke_width(3))))?;
                     }
                     low.draw_series(std::iter::once(Circle::new((x, val(d.diff)), 7, col.filled())))?;
-                    let sign = if d.diff > 0.0 { "+" } else { "" };
-                    value_label(
-                        root,
-                        low.backend_coord(&(x, val(d.diff))),
-                        format!("{sign}{}", labels::fmt_num(val(d.diff), 3)),
-                        slots.len(),
-                    )?;
+                    value_label(root, low.backend_coord(&(x, val(d.diff))), &diffs[i], px_per_slot)?;
                 }
                 None if s.row.base.is_none() => {
                     let (px, py) = low.backend_coord(&(x, 0.0));
@@ -244,22 +256,29 @@ impl Chart for CompareChart<'_> {
             }
         }
 
-        // Group labels, centred under their slots, shrunk to fit the group's width.
+        // Group labels, centred under their slots, all at the one size that fits every group.
         let (_, y_axis_bottom) = low.backend_coord(&(0.0, dlo));
-        for (g, label) in groups.iter().enumerate() {
-            let members: Vec<usize> = (0..slots.len()).filter(|&i| slots[i].group == g).collect();
-            let (Some(&first), Some(&last)) = (members.first(), members.last()) else { continue };
-            let mid = (first + last) as f64 / 2.0;
-            let (cx, _) = low.backend_coord(&(mid, 0.0));
-            let room = (px_per_slot * members.len() as i32 - 10).max(40) as u32;
-            let lines = lines_of(label);
-            let mut px = TICK_PX;
-            while px > 13 && lines.iter().try_fold(false, |wide, l| root.estimate_text_size(l, &font(px)).map(|s| wide || s.0 > room))? {
-                px -= 1;
+        let members = |g: usize| -> Vec<usize> { (0..slots.len()).filter(|&i| slots[i].group == g).collect() };
+        let room = |g: usize| (px_per_slot * members(g).len() as i32 - 10).max(40) as u32;
+        let mut px = TICK_PX;
+        'size: while px > 13 {
+            for (g, label) in groups.iter().enumerate() {
+                for l in lines_of(label) {
+                    if root.estimate_text_size(&l, &font(px))?.0 > room(g) {
+                        px -= 1;
+                        continue 'size;
+                    }
+                }
             }
-            for (k, l) in lines.iter().enumerate() {
+            break;
+        }
+        for (g, label) in groups.iter().enumerate() {
+            let m = members(g);
+            let (Some(&first), Some(&last)) = (m.first(), m.last()) else { continue };
+            let (cx, _) = low.backend_coord(&((first + last) as f64 / 2.0, 0.0));
+            for (k, l) in lines_of(label).iter().enumerate() {
                 let mut text = l.clone();
-                while text.chars().count() > 4 && root.estimate_text_size(&text, &font(px))?.0 > room {
+                while text.chars().count() > 4 && root.estimate_text_size(&text, &font(px))?.0 > room(g) {
                     text = format!("{}…", text.chars().take(text.chars().count() - 2).collect::<String>());
                 }
                 let style = font(px).pos(text_anchor::Pos::new(text_anchor::HPos::Center, text_anchor::VPos::Top));
