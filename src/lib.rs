@@ -50,6 +50,7 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod compare;
 pub mod config;
 pub mod engine;
 pub mod output;

@@ -99,6 +99,12 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Compare metrics across run folders or across sweep folders: a table (printed and
+    /// written to OUT/compare.csv) and charts, with the differences to the first folder
+    /// (the baseline) and, for sweeps, their 95% confidence intervals: paired when both
+    /// sides ran each replication with the same seed (common random numbers), else Welch's.
+    #[command(after_help = compare_help())]
+    Compare(CompareArgs),
     /// Redraw the charts of a run or sweep output folder from its CSV files.
     Plot {
         /// A folder written by `gigasim run` (summary.json, power.csv, …) or by `gigasim sweep` (sweep.json, points.csv).
@@ -189,6 +195,36 @@ struct SlurmArgs {
     /// Passed to every task's sweep (as `sweep --max-sweep-events`: per shard).
     #[arg(long, value_name = "N", value_parser = parse_count)]
     max_sweep_events: Option<u64>,
+}
+
+#[derive(clap::Args)]
+struct CompareArgs {
+    /// Run folders (summary.json) or sweep folders (sweep.json, runs.csv); the first is the baseline.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Metrics as dotted summary.json paths, e.g. `ettr,goodput,power.facility_mean_mw`
+    /// (default: ettr, goodput, availability, power.facility_mean_mw for runs; the sweeps' metrics).
+    #[arg(long, value_delimiter = ',', value_name = "M1,M2,...")]
+    metrics: Option<Vec<String>>,
+    /// Where to write compare.csv and charts/.
+    #[arg(long, default_value = "gigasim-compare")]
+    out: PathBuf,
+    /// Do not draw the charts into OUT/charts/.
+    #[arg(long)]
+    no_charts: bool,
+    /// Print nothing but errors (no table).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn compare_help() -> String {
+    format!(
+        "Sweep points are matched by their parameter values as text; a single sweep folder is compared point by point with its first point. \
+         Run and sweep folders cannot be mixed. A metric missing in a folder is an empty cell; one in no folder is refused (exit 2). \
+         OUT gets {} and charts/compare_<metric>.svg and .png, written as one unit (the files an earlier compare wrote there are replaced; no other file is touched), and {}.",
+        gigasim::compare::CSV,
+        gigasim::compare::MANIFEST
+    )
 }
 
 /// How much work one command may take before it is refused.
@@ -378,6 +414,7 @@ fn main() -> ExitCode {
         Some(Command::Merge { dirs, out, quiet, no_charts }) => merge(&dirs, &out, quiet, no_charts),
         Some(Command::Plot { dir, out }) => plot(&dir, out.as_deref()),
         Some(Command::Rerun { dir, out, quiet }) => rerun(&dir, out.as_deref(), quiet),
+        Some(Command::Compare(args)) => compare(&args),
     };
     let result = match (result, STDOUT_ERROR.get()) {
         (Ok(()), Some(e)) => Err(Failure::Internal(anyhow::anyhow!("writing to standard output: {e}"))),
@@ -972,6 +1009,26 @@ fn plot(dir: &Path, out: Option<&Path>) -> Result<(), Failure> {
     // The charts' reading errors are `InputError`s; `?` keeps them so (exit 2).
     let files = if is_sweep { gigasim::plot::sweep_charts(dir, &out) } else { gigasim::plot::run_charts(dir, &out) }?;
     say!("wrote {} into {}\n", count(files.len(), "chart", "charts"), out.display());
+    Ok(())
+}
+
+fn compare(a: &CompareArgs) -> Result<(), Failure> {
+    use gigasim::compare;
+    let folders = a.dirs.iter().map(|d| compare::load(d)).collect::<anyhow::Result<Vec<_>>>()?;
+    let metrics: Option<Vec<String>> = a.metrics.as_ref().map(|ms| ms.iter().map(|m| m.trim().to_string()).collect());
+    let c = compare::compare(folders, metrics.as_deref())?;
+    check_out(&a.out, "--out")?;
+    let files = compare::write(&c, &a.out, !a.no_charts)?;
+    if !a.quiet {
+        say!("{}", compare::table(&c));
+        let charts = files.iter().filter(|f| f.extension().is_some_and(|e| e == "png")).count();
+        let drawn = if charts > 0 {
+            format!(" and {} in {}", count(charts, "chart", "charts"), a.out.join("charts").display())
+        } else {
+            String::new()
+        };
+        say!("wrote {}{drawn}\n", a.out.join(compare::CSV).display());
+    }
     Ok(())
 }
 

@@ -669,3 +669,38 @@ fn check_the_svgs_of_a_directory_named_in_the_environment() {
     }
     assert!(problems.is_empty(), "text misplaced:\n  {}", problems.join("\n  "));
 }
+
+/// `gigasim compare` of run folders and of sweep folders (paired and not) draws charts
+/// whose text stays on the canvas and clear of other text.
+#[test]
+fn compare_charts_are_readable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/scenarios/factory-25k.ron");
+    let sc = scenario.to_str().unwrap();
+    let gigasim = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_gigasim")).args(args).current_dir(t).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    for (name, seed) in [("base", "1"), ("other-seed", "2")] {
+        gigasim(&["run", sc, "--horizon-days", "5", "--seed", seed, "--no-charts", "-q", "--out", name]);
+    }
+    gigasim(&["compare", "base", "other-seed", "--metrics", "ettr,availability,power.facility_mean_mw", "--out", "runs", "-q"]);
+    assert_eq!(check_every_chart(&t.join("runs/charts")).len(), 3);
+    std::fs::write(
+        t.join("s.ron"),
+        format!(
+            "(name: \"s\", base: \"{sc}\", set: [\"horizon_days=5\"],
+              parameters: [(path: \"workload.frontier[0].checkpoint.interval_hours\", values: List([0.25, 1.0]))],
+              replications: 3, metrics: [\"ettr\", \"goodput\"])"
+        ),
+    )
+    .unwrap();
+    gigasim(&["sweep", "s.ron", "--no-charts", "-q", "-j", "1", "--out", "sa"]);
+    gigasim(&["sweep", "s.ron", "--no-charts", "-q", "-j", "1", "--out", "sb", "--set", "workload.frontier[0].restart_hours=0.5"]);
+    gigasim(&["sweep", "s.ron", "--no-charts", "-q", "-j", "1", "--out", "sc", "--set", "seed=9"]);
+    gigasim(&["compare", "sa", "sb", "sc", "--out", "sweeps", "-q"]);
+    assert_eq!(check_every_chart(&t.join("sweeps/charts")), ["compare_ettr", "compare_goodput"]);
+    gigasim(&["compare", "sa", "--out", "one", "-q"]);
+    assert_eq!(check_every_chart(&t.join("one/charts")).len(), 2);
+}

@@ -23,9 +23,10 @@
 //! text, the colours [`INK`], [`MUTED`], [`GRID`] and [`PALETTE`], and [`SIZE`]
 //! (as `examples/checkpoint_strategies.rs` does).
 
+mod compare;
 mod cost;
 mod grid;
-mod labels;
+pub(crate) mod labels;
 mod repair;
 mod run;
 mod storage;
@@ -41,6 +42,7 @@ use plotters::style::{FontStyle, register_font};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub use compare::compare_charts;
 pub use sweep::{Reference, sweep_charts, sweep_charts_marked, sweep_charts_with};
 
 /// Draw every chart of the run directory `dir` into `out`; returns the files written.

@@ -52,7 +52,7 @@ mod stats;
 
 pub use spec::{
     CHECK_EVERY_POINT, CHECK_VALUES, MAX_POINTS, MAX_REPLICATIONS, MAX_VALUES, ParamMeta, Parameter, Sweep, SweepFile, SweepMeta, Values,
-    json_value, metric,
+    json_value, metric, metric_paths,
 };
 pub use stats::{PointStats, point_stats, t_quantile_975};
 
@@ -945,6 +945,45 @@ pub fn load_points(dir: &Path) -> Result<(SweepMeta, Vec<PointRecord>)> {
             })
             .collect::<Result<_>>()?;
         out.push(PointRecord { point, params: (0..np).map(|i| num(1 + i)).collect::<Result<_>>()?, stats });
+    }
+    Ok((meta, out))
+}
+
+/// One row of runs.csv, read back: parameter values as the row's text (a value is
+/// compared as written, whatever its type), metrics in the sweep's order (NaN for an
+/// empty cell: a metric the run lacked).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRecord {
+    pub point: usize,
+    pub replication: usize,
+    pub seed: String,
+    pub params: Vec<String>,
+    pub metrics: Vec<f64>,
+}
+
+/// Read a sweep folder's runs.csv, every row checked as `merge` checks it (fields,
+/// grid, seed, parameter values, numbers, checksum); a damaged row is an input error
+/// naming its line. Rows come sorted by point, then replication.
+pub fn load_runs(dir: &Path) -> Result<(SweepMeta, Vec<RunRecord>)> {
+    let meta = read_meta(dir)?;
+    let grid = Grid::new(&meta, false);
+    let mut reader = Reader::new(&grid);
+    let p = dir.join("runs.csv");
+    let text = read_utf8(&p, "missing; allowed: the folder of a finished sweep, shard or merge (it holds runs.csv)")?;
+    reader.read(&p, &text, false)?;
+    let np = meta.parameters.len();
+    let mut out = Vec::with_capacity(reader.rows.len());
+    for (key, run) in reader.rows {
+        // The row's own text, read as CSV again: a quoted value stays whole.
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(run.text.as_bytes());
+        let rec = rdr.records().next().and_then(|r| r.ok()).unwrap_or_default();
+        out.push(RunRecord {
+            point: key >> 32,
+            replication: key & 0xffff_ffff,
+            seed: rec.get(2).unwrap_or("").to_string(),
+            params: (0..np).map(|i| rec.get(3 + i).unwrap_or("").to_string()).collect(),
+            metrics: run.metrics,
+        });
     }
     Ok((meta, out))
 }

@@ -498,6 +498,13 @@ pub fn metric(summary: &serde_json::Value, path: &str) -> Option<f64> {
     v.as_f64()
 }
 
+/// Every numeric field of a summary.json by dotted path, as [`metric`] reads them.
+pub fn metric_paths(summary: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    numeric_paths(summary, String::new(), &mut out);
+    out
+}
+
 fn numeric_paths(v: &serde_json::Value, prefix: String, out: &mut Vec<String>) {
     match v {
         serde_json::Value::Object(m) => {
