@@ -173,7 +173,10 @@ fn set_part_file_equals_a_scenario_naming_that_file() {
         .replace("\"../facility/", &format!("\"{}/", abs("facility")))
         .replace("\"../power/", &format!("\"{}/", abs("power")))
         .replace("\"../workload/", &format!("\"{}/", abs("workload")))
-        .replace("\"../failure/llama3-54d.ron\"", &format!("\"{}\", cost: Some(\"{}\")", abs("failure/rsc-1.ron"), abs("cost/gigafactory-de-hourly.ron")));
+        .replace(
+            "\"../failure/llama3-54d.ron\"",
+            &format!("\"{}\", cost: Some(\"{}\")", abs("failure/rsc-1.ron"), abs("cost/gigafactory-de-hourly.ron")),
+        );
     let scen = tmp.path().join("named.ron");
     std::fs::write(&scen, named).unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
@@ -199,7 +202,14 @@ fn a_bad_model_file_is_exit_2_naming_it() {
     let o = gigasim(&["run", s(&scen), "--out", s(&tmp.path().join("o")), "--set", &format!("failure={}", missing.display())]);
     refused(&o, &["--set", "field `failure`", "cannot read", s(&missing)]);
     // A file that is not a failure model: named with its line.
-    let o = gigasim(&["run", s(&scen), "--out", s(&tmp.path().join("o")), "--set", &format!("failure={}", repo("models/power/gb200.ron").display())]);
+    let o = gigasim(&[
+        "run",
+        s(&scen),
+        "--out",
+        s(&tmp.path().join("o")),
+        "--set",
+        &format!("failure={}", repo("models/power/gb200.ron").display()),
+    ]);
     refused(&o, &["models/power/gb200.ron:", "field `"]);
     // In a sweep: the sweep file and the value's place.
     let file = file_sweep(tmp.path());

@@ -669,7 +669,10 @@ impl Chart for LinesChart<'_> {
                 let cap = 0.04;
                 for p in s.points.iter().filter(ok) {
                     for y in [p.1.lo, p.1.hi] {
-                        chart.draw_series(std::iter::once(PathElement::new(vec![(p.0 - cap, y), (p.0 + cap, y)], s.colour.stroke_width(2))))?;
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            vec![(p.0 - cap, y), (p.0 + cap, y)],
+                            s.colour.stroke_width(2),
+                        )))?;
                     }
                 }
             } else {

@@ -7,8 +7,8 @@ mod spec;
 mod stats;
 
 pub use spec::{
-    CHECK_EVERY_POINT, CHECK_VALUES, MAX_POINTS, MAX_REPLICATIONS, MAX_VALUES, ParamMeta, ParamValue, Parameter, Sweep, SweepFile, SweepMeta,
-    Values, fnv1a, json_value, metric,
+    CHECK_EVERY_POINT, CHECK_VALUES, FileValues, MAX_POINTS, MAX_REPLICATIONS, MAX_VALUES, ParamMeta, ParamValue, Parameter, Sweep,
+    SweepFile, SweepMeta, Values, fnv1a, json_value, metric,
 };
 pub use stats::{PointStats, point_stats, t_quantile_975};
 

@@ -114,23 +114,11 @@ pub enum Values {
     /// Model files for a whole part, relative to the sweep file (as strings in `List`).
     Files(Vec<String>),
     /// from, from + step, … up to and including `to` (within 1e-9 of a step).
-    Range {
-        from: f64,
-        to: f64,
-        step: Positive,
-    },
+    Range { from: f64, to: f64, step: Positive },
     /// `n` evenly spaced values from `from` to `to`.
-    Linspace {
-        from: f64,
-        to: f64,
-        n: Count,
-    },
+    Linspace { from: f64, to: f64, n: Count },
     /// `n` values evenly spaced in log scale from `from` to `to`.
-    Logspace {
-        from: Positive,
-        to: Positive,
-        n: Count,
-    },
+    Logspace { from: Positive, to: Positive, n: Count },
 }
 
 /// Most values one parameter may take. A sweep's points.csv and charts are read by
@@ -270,10 +258,17 @@ pub struct Sweep {
     pub replications: u32,
     pub metrics: Vec<String>,
     pub labels: BTreeMap<String, String>,
-    /// The sweep file's folder: file values are relative to it.
-    pub dir: PathBuf,
-    /// Model files of file values, read once at load, by parameter path and value.
-    files: BTreeMap<(String, String), config::Override>,
+    /// Where file values are read from (`Default::default()` for a sweep built in code:
+    /// its file values are then relative to the current directory).
+    pub files: FileValues,
+}
+
+/// The model files of a sweep's file values: the sweep file's folder, which they are
+/// relative to, and each file read once at load (by parameter path and value).
+#[derive(Clone, Debug, Default)]
+pub struct FileValues {
+    dir: PathBuf,
+    read: BTreeMap<(String, String), config::Override>,
 }
 
 /// The sweep's identity, written as `sweep.json` beside its results.
@@ -386,11 +381,17 @@ impl Sweep {
                     let (value, from) = config::load_part_file(&FileSystem, &shown, part, &dir.join(&*t)).map_err(|mut e| {
                         if e.file == shown {
                             e.field = at();
-                            e.message = format!("{}; allowed: a path relative to the sweep file", e.message.split("; allowed").next().unwrap_or(""));
+                            e.message = format!(
+                                "{}; allowed: a path relative to the sweep file",
+                                e.message.split("; allowed").next().unwrap_or("")
+                            );
                         }
                         e
                     })?;
-                    files.insert((p.path.trim().to_string(), t.clone()), config::Override { path: p.path.trim().to_string(), value, from: Some(from) });
+                    files.insert(
+                        (p.path.trim().to_string(), t.clone()),
+                        config::Override { path: p.path.trim().to_string(), value, from: Some(from) },
+                    );
                 }
             }
             params.push((p.path.clone(), vals));
@@ -415,8 +416,7 @@ impl Sweep {
             replications: file.replications.get(),
             metrics: file.metrics,
             labels: file.labels,
-            dir,
-            files,
+            files: FileValues { dir, read: files },
         };
         sweep.check(&shown)?;
         Ok(sweep)
@@ -515,13 +515,13 @@ impl Sweep {
             }
             ParamValue::Text(t) => t,
         };
-        if let Some(o) = self.files.get(&(path.to_string(), text.clone())) {
+        if let Some(o) = self.files.read.get(&(path.to_string(), text.clone())) {
             return Ok(o.clone());
         }
         match config::whole_part(path) {
             // A value set in code after the load: read now.
             Some(part) => {
-                let (value, from) = config::load_part_file(&FileSystem, &self.name, part, &self.dir.join(&text))?;
+                let (value, from) = config::load_part_file(&FileSystem, &self.name, part, &self.files.dir.join(&text))?;
                 Ok(config::Override { path: path.to_string(), value, from: Some(from) })
             }
             None => Ok(config::Override { path: path.to_string(), value: serde_json::Value::String(text), from: None }),
@@ -543,7 +543,7 @@ impl Sweep {
                 .params
                 .iter()
                 .map(|(p, v)| {
-                    let file = |x: &ParamValue| self.files.get(&(p.trim().to_string(), x.to_string())).and_then(|o| o.from.as_ref());
+                    let file = |x: &ParamValue| self.files.read.get(&(p.trim().to_string(), x.to_string())).and_then(|o| o.from.as_ref());
                     let file_checksums = v.iter().filter_map(|x| file(x).map(|f| fnv1a(&f.text))).collect();
                     ParamMeta { path: p.clone(), values: v.clone(), file_checksums }
                 })
