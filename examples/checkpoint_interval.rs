@@ -21,10 +21,11 @@ fn main() -> anyhow::Result<()> {
         base_path: config::DEFAULT_SCENARIO.into(),
         base,
         set: vec!["horizon_days=30".into()],
-        params: vec![("workload.frontier[0].checkpoint.interval_hours".into(), minutes.iter().map(|m| m / 60.0).collect())],
+        params: vec![("workload.frontier[0].checkpoint.interval_hours".into(), minutes.iter().map(|m| (m / 60.0).into()).collect())],
         replications: 3,
         metrics: vec!["ettr".into(), "goodput".into(), "frontier.0.mtbi_hours".into()],
         labels: Default::default(),
+        files: Default::default(),
     };
     let out = Path::new("gigasim-out/examples/checkpoint_interval");
     std::fs::remove_dir_all(out).ok();

@@ -16,10 +16,14 @@ fn main() -> anyhow::Result<()> {
         base: config::default_scenario(),
         // Without borrowing, a job short of healthy nodes waits for its own repairs.
         set: vec!["horizon_days=30".into(), "workload.frontier[0].recovery=WaitForRepair".into()],
-        params: vec![("workload.frontier[0].hot_spare_nodes".into(), spares.to_vec()), ("failure.repair.crews".into(), crews.to_vec())],
+        params: vec![
+            ("workload.frontier[0].hot_spare_nodes".into(), spares.map(Into::into).to_vec()),
+            ("failure.repair.crews".into(), crews.map(Into::into).to_vec()),
+        ],
         replications: 2,
         metrics: vec!["goodput".into(), "ettr".into(), "time_breakdown.waiting".into()],
         labels: Default::default(),
+        files: Default::default(),
     };
     let out = Path::new("gigasim-out/examples/hot_spares");
     std::fs::remove_dir_all(out).ok();

@@ -32,6 +32,7 @@ fn main() -> anyhow::Result<()> {
         replications: reps,
         metrics,
         labels: Default::default(),
+        files: Default::default(),
     };
     let out = Path::new("gigasim-out/examples/llama3_replay");
     std::fs::remove_dir_all(out).ok();

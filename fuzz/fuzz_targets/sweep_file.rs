@@ -3,7 +3,7 @@
 //! `Sweep::load` and the first point do, without reading files or simulating).
 #![no_main]
 use gigasim::config::{self, Scenario};
-use gigasim::sweep::{SweepFile, json_value};
+use gigasim::sweep::{ParamValue, SweepFile, json_value};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -16,7 +16,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(base) = config::apply_sets(base, &file.set) else { return };
     for p in &file.parameters {
         let Ok(values) = p.values.expand() else { continue };
-        if let Some(v) = values.first() {
+        // Text values name files or variants; this target reads no files.
+        if let Some(ParamValue::Num(v)) = values.first() {
             let _ = config::apply_sets(&base, &[format!("{}={}", p.path, json_value(*v))]);
         }
     }

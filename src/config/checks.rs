@@ -17,17 +17,6 @@ pub enum Part {
 }
 
 impl Part {
-    /// What a file of this part is read as, in provenance records.
-    pub fn role(self) -> &'static str {
-        match self {
-            Part::Scenario => "scenario",
-            Part::Facility => "facility",
-            Part::Failure => "failure",
-            Part::Power => "power",
-            Part::Workload => "workload",
-        }
-    }
-
     /// The path prefix of this part inside a loaded `Scenario` (for `--set` messages).
     pub fn prefix(self) -> &'static str {
         match self {

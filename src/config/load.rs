@@ -5,6 +5,7 @@
 use super::checks::{Part, Problem, locate_path};
 use super::cost::{CostModel, Electricity};
 use super::model::*;
+use super::workload::Workload;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -307,6 +308,114 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// The parts of a scenario that are model files of their own, by their field name.
+pub const MODEL_PARTS: [&str; 5] = ["facility", "failure", "power", "workload", "cost"];
+
+/// A scenario part read from its own model file.
+pub enum PartModel {
+    Facility(Facility),
+    Failure(FailureModel),
+    Power(PowerModel),
+    Workload(Workload),
+    Cost(CostModel),
+}
+
+impl PartModel {
+    /// As it sits in a `Scenario` serialised to JSON (what `--set` edits).
+    pub fn to_json(&self) -> serde_json::Value {
+        let v = match self {
+            PartModel::Facility(m) => serde_json::to_value(m),
+            PartModel::Failure(m) => serde_json::to_value(m),
+            PartModel::Power(m) => serde_json::to_value(m),
+            PartModel::Workload(m) => serde_json::to_value(m),
+            PartModel::Cost(m) => serde_json::to_value(m),
+        };
+        v.expect("a model serialises to JSON")
+    }
+}
+
+/// The [`Part`] a model-part field is checked as (`cost` has no checks across parts).
+fn part_of(field: &str) -> Option<Part> {
+    match field {
+        "facility" => Some(Part::Facility),
+        "failure" => Some(Part::Failure),
+        "power" => Some(Part::Power),
+        "workload" => Some(Part::Workload),
+        _ => None,
+    }
+}
+
+/// Parse `text`, the model file at `path`, as the scenario part `field` (one of
+/// [`MODEL_PARTS`]), with the files named in it (a workload's trace, a failure replay,
+/// a cost model's hourly prices) made relative to it. The one way a part is loaded:
+/// by [`load_scenario`] and by `--set PART=FILE`.
+pub fn parse_part(field: &str, path: &Path, text: &str) -> Result<PartModel, InputError> {
+    super::files::label(path, field);
+    let shown = path.display().to_string();
+    let beside = |f: &str| normalize(&path.parent().unwrap_or(Path::new("")).join(f)).display().to_string();
+    Ok(match field {
+        "facility" => PartModel::Facility(parse_ron(&shown, text)?),
+        "power" => PartModel::Power(parse_ron(&shown, text)?),
+        "workload" => {
+            let mut w: Workload = parse_ron(&shown, text)?;
+            if let Some(t) = w.trace.as_mut()
+                && Path::new(&t.file).is_relative()
+            {
+                t.file = beside(&t.file);
+            }
+            PartModel::Workload(w)
+        }
+        "failure" => {
+            let mut f: FailureModel = parse_ron(&shown, text)?;
+            if let Some(r) = f.replay.as_mut()
+                && Path::new(r.as_str()).is_relative()
+            {
+                *r = beside(r);
+            }
+            PartModel::Failure(f)
+        }
+        "cost" => {
+            let mut c: CostModel = parse_ron(&shown, text)?;
+            if let Electricity::Hourly { file: f, .. } = &mut c.electricity
+                && Path::new(f.as_str()).is_relative()
+            {
+                *f = beside(f);
+                // Read it once now: a bad row is an input error before anything runs.
+                super::cost::PriceSeries::load(&c.electricity)?;
+            }
+            PartModel::Cost(c)
+        }
+        other => {
+            return Err(InputError::new(&shown, None, format!("`{other}` is not a model part; allowed: {}", MODEL_PARTS.join(", "))));
+        }
+    })
+}
+
+/// A model file a part was loaded from: its name as shown in errors and its text, so
+/// that a check on the loaded scenario names the file and line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartFile {
+    pub field: String,
+    pub file: String,
+    pub text: String,
+}
+
+/// Read and parse the model file at `path` as the part `field` (see [`parse_part`]).
+/// A file that cannot be read is an error naming `label` (e.g. `--set`), the field and
+/// the path; one that does not parse names the file and line.
+pub fn load_part_file(src: &dyn Source, label: &str, field: &str, path: &Path) -> Result<(serde_json::Value, PartFile), InputError> {
+    let path = normalize(path);
+    let text = src.read(&path).map_err(|e| {
+        InputError::new(
+            label,
+            Some(field.to_string()),
+            format!("cannot read {}: {e}; allowed: a {field} model file, or a JSON object for the whole part", path.display()),
+        )
+    })?;
+    let model = parse_part(field, &path, &text)?;
+    Ok((model.to_json(), PartFile { field: field.to_string(), file: path.display().to_string(), text }))
+}
+
 /// Load a scenario and every model it names. Paths in it are relative to it.
 /// See [the module's example](crate::config) for a scenario held in memory and
 /// the crate's for one read from disk.
@@ -317,7 +426,7 @@ pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputErr
     let file: ScenarioFile = parse_ron(&shown, &text)?;
     let dir = path.parent().unwrap_or(Path::new(""));
     let mut texts = vec![(Part::Scenario, shown.clone(), text.clone())];
-    let mut load = |part: Part, field: &str, rel: &str| -> Result<String, InputError> {
+    let read = |field: &str, rel: &str| -> Result<(PathBuf, String), InputError> {
         let p = normalize(&dir.join(rel));
         let t = src.read(&p).map_err(|e| InputError {
             file: shown.clone(),
@@ -325,77 +434,59 @@ pub fn load_scenario(src: &dyn Source, path: &Path) -> Result<Scenario, InputErr
             field: Some(field.to_string()),
             message: format!("cannot read referenced file {}: {e}; allowed: a path relative to the scenario file", p.display()),
         })?;
-        super::files::label(&p, part.role());
-        texts.push((part, p.display().to_string(), t.clone()));
-        Ok(t)
+        Ok((p, t))
     };
-    let (fa, fl, po, wo) = (
-        load(Part::Facility, "facility", &file.facility)?,
-        load(Part::Failure, "failure", &file.failure)?,
-        load(Part::Power, "power", &file.power)?,
-        load(Part::Workload, "workload", &file.workload)?,
-    );
+    let files = [
+        ("facility", read("facility", &file.facility)?),
+        ("failure", read("failure", &file.failure)?),
+        ("power", read("power", &file.power)?),
+        ("workload", read("workload", &file.workload)?),
+    ];
     let cost = match &file.cost {
         Some(rel) => {
-            let p = normalize(&dir.join(rel));
-            let t = src.read(&p).map_err(|e| InputError {
-                file: shown.clone(),
-                line_col: locate_path(&text, "cost"),
-                field: Some("cost".into()),
-                message: format!("cannot read referenced file {}: {e}; allowed: a path relative to the scenario file", p.display()),
-            })?;
-            super::files::label(&p, "cost");
-            let mut c: CostModel = parse_ron(&p.display().to_string(), &t)?;
-            // An hourly series named in the cost file is relative to it.
-            if let Electricity::Hourly { file: f, .. } = &mut c.electricity
-                && Path::new(f.as_str()).is_relative()
-            {
-                *f = normalize(&p.parent().unwrap_or(Path::new("")).join(&*f)).display().to_string();
-                // Read it once now: a bad row is an input error before anything runs.
-                super::cost::PriceSeries::load(&c.electricity)?;
-            }
+            let (p, t) = read("cost", rel)?;
+            let PartModel::Cost(c) = parse_part("cost", &p, &t)? else { unreachable!("parse_part gives the part it is asked for") };
             Some(c)
         }
         None => None,
     };
-    let name_of = |part: Part| texts.iter().find(|t| t.0 == part).map(|t| t.1.clone()).unwrap_or_default();
+    for (field, (p, t)) in &files {
+        texts.push((part_of(field).expect("a part with checks"), p.display().to_string(), t.clone()));
+    }
+    let parsed = |i: usize| parse_part(files[i].0, &files[i].1.0, &files[i].1.1);
+    let (PartModel::Facility(facility), PartModel::Failure(failure), PartModel::Power(power), PartModel::Workload(workload)) =
+        (parsed(0)?, parsed(1)?, parsed(2)?, parsed(3)?)
+    else {
+        unreachable!("parse_part gives the part it is asked for")
+    };
     let scenario = Scenario {
         name: file.name.clone(),
         horizon_days: file.horizon_days,
         seed: file.seed,
         power_bin_minutes: file.power_bin_minutes,
-        facility: parse_ron(&name_of(Part::Facility), &fa)?,
-        failure: parse_ron(&name_of(Part::Failure), &fl)?,
-        power: parse_ron(&name_of(Part::Power), &po)?,
-        workload: parse_ron(&name_of(Part::Workload), &wo)?,
+        facility,
+        failure,
+        power,
+        workload,
         cost,
         start_date: file.start_date.clone(),
         grid: file.grid.clone(),
     };
-    let mut scenario = scenario;
-    // A trace named in the workload file is relative to that file.
-    if let Some(t) = scenario.workload.trace.as_mut()
-        && Path::new(&t.file).is_relative()
-    {
-        let at = Path::new(&file.workload).parent().unwrap_or(Path::new(""));
-        t.file = normalize(&dir.join(at).join(&t.file)).display().to_string();
-    }
-    // A failure trace named in the failure model is relative to that file.
-    if let Some(r) = scenario.failure.replay.as_mut()
-        && Path::new(r.as_str()).is_relative()
-    {
-        let at = Path::new(&file.failure).parent().unwrap_or(Path::new(""));
-        *r = normalize(&dir.join(at).join(&*r)).display().to_string();
-    }
     scenario.check().map_err(|p| {
         let (_, file, text) = texts.iter().find(|t| t.0 == p.part).expect("every part was read");
         in_file(file, text, p)
     })?;
-    // Read it once now (the facility checked), so that a bad row is an input error before anything runs.
+    read_replay(&scenario)?;
+    Ok(scenario)
+}
+
+/// Read a failure replay once (the facility checked), so that a bad row is an input
+/// error before anything runs.
+fn read_replay(scenario: &Scenario) -> Result<(), InputError> {
     if let Some(r) = &scenario.failure.replay {
         super::read_failure_trace(Path::new(r.as_str()), &scenario.failure.classes, &scenario.facility)?;
     }
-    Ok(scenario)
+    Ok(())
 }
 
 /// A [`Problem`] as an error naming `file` and the line of the field in `text`.
@@ -421,11 +512,26 @@ pub fn default_scenario() -> Scenario {
 /// JSON (numbers, true/false, strings, objects for whole enums), else a bare string.
 /// The result is checked as a loaded file is; an error names `--set` and the field
 /// (see [the module's example](crate::config)).
+/// A string for a whole part (`failure=models/failure/rsc-1.ron`) is the model file at
+/// that path, relative to the current directory.
 pub fn apply_sets(s: &Scenario, sets: &[String]) -> Result<Scenario, InputError> {
     if sets.is_empty() {
         return Ok(s.clone());
     }
-    let mut tree = serde_json::to_value(s).map_err(|e| InputError::new("--set", None, e.to_string()))?;
+    apply_overrides(s, &parse_sets(sets)?)
+}
+
+/// One override: a field path and its JSON value, and the model file it was read from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Override {
+    pub path: String,
+    pub value: serde_json::Value,
+    pub from: Option<PartFile>,
+}
+
+/// `path=value` texts as `--set` takes them, with model files for whole parts read.
+pub fn parse_sets(sets: &[String]) -> Result<Vec<Override>, InputError> {
+    let mut out = Vec::new();
     for set in sets {
         let bad = |field: Option<String>, msg: String| InputError::new("--set", field, msg);
         let (path, value) = set
@@ -435,15 +541,47 @@ pub fn apply_sets(s: &Scenario, sets: &[String]) -> Result<Scenario, InputError>
             return Err(bad(Some(path.trim().to_string()), format!("a value of {} bytes; allowed: at most {MAX_STRING}", value.len())));
         }
         let value: serde_json::Value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
-        if path.trim().is_empty() {
+        let path = path.trim();
+        if path.is_empty() {
             return Err(bad(None, format!("`{set}` has an empty path; allowed: path=value, e.g. failure.repair.crews=8")));
         }
-        let slot = locate(&mut tree, path.trim()).map_err(|m| bad(Some(path.trim().to_string()), m))?;
-        *slot = value;
+        out.push(match (&value, whole_part(path)) {
+            (serde_json::Value::String(file), Some(field)) => {
+                let (value, from) = load_part_file(&FileSystem, "--set", field, Path::new(file))?;
+                Override { path: path.to_string(), value, from: Some(from) }
+            }
+            _ => Override { path: path.to_string(), value, from: None },
+        });
+    }
+    Ok(out)
+}
+
+/// The model part a field path names whole (`failure`, ` cost `), if it does.
+pub fn whole_part(path: &str) -> Option<&'static str> {
+    match path_keys(path).as_slice() {
+        [k] => MODEL_PARTS.iter().copied().find(|p| p == k),
+        _ => None,
+    }
+}
+
+/// Apply overrides in order; errors name `--set`, or the model file a part came from.
+pub fn apply_overrides(s: &Scenario, overrides: &[Override]) -> Result<Scenario, InputError> {
+    let mut tree = serde_json::to_value(s).map_err(|e| InputError::new("--set", None, e.to_string()))?;
+    for o in overrides {
+        let slot = locate(&mut tree, &o.path).map_err(|m| InputError::new("--set", Some(o.path.clone()), m))?;
+        *slot = o.value.clone();
     }
     let mut track = serde_path_to_error::Track::new();
     let out = Scenario::deserialize_tracked(&tree, &mut track).map_err(|e| InputError::new("--set", known_path(track), e.to_string()))?;
-    check_changed(&out, "--set")?;
+    // A part's problem names the file it was read from (the last one wins, as its value did).
+    let from = |part: Part| overrides.iter().rev().find(|o| whole_part(&o.path).and_then(part_of) == Some(part));
+    out.check().map_err(|p| match from(p.part).and_then(|o| o.from.as_ref()) {
+        Some(f) => in_file(&f.file, &f.text, p),
+        None => InputError::new("--set", Some(p.path()), p.message),
+    })?;
+    if from(Part::Failure).is_some_and(|o| o.from.is_some()) {
+        read_replay(&out)?;
+    }
     Ok(out)
 }
 

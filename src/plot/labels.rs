@@ -237,6 +237,12 @@ pub(crate) fn metric(path: &str) -> Quantity {
         ["events"] => Some(q("Events processed", Unit::Plain)),
         ["chips"] => Some(q("Installed chips", Unit::Plain)),
         ["horizon_days"] => Some(q("Simulated time", Unit::Days)),
+        // A whole part swept over model files.
+        ["facility"] => Some(q("Facility model", Unit::Plain)),
+        ["failure"] => Some(q("Failure model", Unit::Plain)),
+        ["power"] => Some(q("Power model", Unit::Plain)),
+        ["workload"] => Some(q("Workload model", Unit::Plain)),
+        ["cost"] => Some(q("Cost model", Unit::Plain)),
         ["seed"] => Some(q("Seed", Unit::Plain)),
         ["failures", "total"] => Some(q("Failures", Unit::Plain)),
         ["failures", "permanent"] => Some(q("Permanent failures", Unit::Plain)),
@@ -354,6 +360,12 @@ pub(crate) fn parameter(path: &str) -> Quantity {
     let k: Vec<&str> = c.iter().map(String::as_str).collect();
     let known = match k.as_slice() {
         ["horizon_days"] => Some(q("Simulated time", Unit::Days)),
+        // A whole part swept over model files.
+        ["facility"] => Some(q("Facility model", Unit::Plain)),
+        ["failure"] => Some(q("Failure model", Unit::Plain)),
+        ["power"] => Some(q("Power model", Unit::Plain)),
+        ["workload"] => Some(q("Workload model", Unit::Plain)),
+        ["cost"] => Some(q("Cost model", Unit::Plain)),
         ["seed"] => Some(q("Seed", Unit::Plain)),
         ["power_bin_minutes"] => Some(q("Power bin", Unit::Minutes)),
         ["facility", "chips_per_node"] => Some(q("Chips per node", Unit::Plain)),

@@ -82,6 +82,8 @@ struct ParamSpec {
 struct Value {
     label: String,
     num: Option<f64>,
+    /// The text as sweep.json and points.csv hold it (a file path in full).
+    raw: String,
 }
 
 impl Value {
@@ -89,23 +91,23 @@ impl Value {
         match v {
             serde_json::Value::Number(n) => {
                 let x = n.as_f64().unwrap_or(f64::NAN);
-                Value { label: labels::fmt_num(x, 6), num: Some(x) }
+                Value { label: labels::fmt_num(x, 6), num: Some(x), raw: n.to_string() }
             }
             serde_json::Value::String(s) => Value::from_text(s),
-            other => Value { label: other.to_string(), num: None },
+            other => Value { label: other.to_string(), num: None, raw: other.to_string() },
         }
     }
     fn from_text(s: &str) -> Self {
-        let s = s.trim();
-        match s.parse::<f64>() {
-            Ok(x) if x.is_finite() => Value { label: labels::fmt_num(x, 6), num: Some(x) },
-            _ => Value { label: s.to_string(), num: None },
+        let t = s.trim();
+        match t.parse::<f64>() {
+            Ok(x) if x.is_finite() => Value { label: labels::fmt_num(x, 6), num: Some(x), raw: s.to_string() },
+            _ => Value { label: t.to_string(), num: None, raw: s.to_string() },
         }
     }
     fn same(&self, other: &Value) -> bool {
         match (self.num, other.num) {
             (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0),
-            _ => self.label == other.label,
+            _ => self.raw.trim() == other.raw.trim(),
         }
     }
 }
@@ -159,6 +161,25 @@ struct Sweep {
     cells: HashMap<Vec<usize>, (f64, Vec<Stat>)>,
 }
 
+/// Model files by their file stem (`../failure/rsc-1.ron` as `rsc-1`), where the
+/// stems tell them apart; the CSV files keep the paths in full.
+fn file_stems(values: &mut [Value]) {
+    let stem = |v: &Value| {
+        let p = Path::new(v.label.as_str());
+        let file = v.label.contains('/') || p.extension().is_some_and(|e| e == "ron");
+        file.then(|| p.file_stem().map(|s| s.to_string_lossy().to_string())).flatten()
+    };
+    let stems: Vec<Option<String>> = values.iter().map(stem).collect();
+    let distinct: std::collections::HashSet<&Option<String>> = stems.iter().collect();
+    if distinct.len() == stems.len() {
+        for (v, s) in values.iter_mut().zip(stems) {
+            if let Some(s) = s {
+                v.label = s;
+            }
+        }
+    }
+}
+
 /// The last component of a parameter path: `interval_hours` for `workload.frontier[0].checkpoint.interval_hours`.
 fn short_name(path: &str) -> String {
     path.rsplit('.').next().unwrap_or(path).to_string()
@@ -197,6 +218,8 @@ impl Sweep {
                 for (v, l) in p.values.iter_mut().zip(labels::value_labels(&nums, &p.scale)) {
                     v.label = l;
                 }
+            } else {
+                file_stems(&mut p.values);
             }
         }
         if params.is_empty() {
@@ -396,6 +419,9 @@ impl Chart for LinesChart<'_> {
         let p0 = &sw.params[0];
         let nums: Vec<f64> = p0.values.iter().filter_map(|v| v.num.map(|x| p0.scale.apply(x))).collect();
         let scale = if nums.len() < p0.values.len() { XScale::Categories } else { x_scale(&nums) };
+        // Text values (model files, variants) have no order between them: each is a
+        // point with its interval bars, not a line through the categories.
+        let text = nums.len() < p0.values.len();
         // x of a value of parameter 0 given in its own unit.
         let x_of = |v: f64| match scale {
             XScale::Categories => f64::NAN,
@@ -447,8 +473,17 @@ impl Chart for LinesChart<'_> {
             // Few lines: distinct colours; many: an ordered scale, so no colour repeats.
             s.colour = if n_lines <= 6 { PALETTE[k] } else { viridis(0.92 * k as f64 / (n_lines - 1) as f64) };
         }
+        // Several series over text values sit side by side within each category.
+        if text && n_lines > 1 {
+            let step = (0.7 / n_lines as f64).min(0.18);
+            for (k, s) in series.iter_mut().enumerate() {
+                let off = (k as f64 - (n_lines - 1) as f64 / 2.0) * step;
+                s.points.iter_mut().for_each(|p| p.0 += off);
+            }
+        }
         // Overlapping bands turn to mud: fainter with more lines, whiskers only past six.
         let band_alpha = match series.len() {
+            _ if text => None,
             0..=3 => Some(0.16),
             4..=6 => Some(0.09),
             _ => None,
@@ -483,7 +518,13 @@ impl Chart for LinesChart<'_> {
         } else {
             format!(
                 "mean of {reps} runs a point; {}: 95% confidence interval{}",
-                if band_alpha.is_some() { "band" } else { "whiskers" },
+                if band_alpha.is_some() {
+                    "band"
+                } else if text {
+                    "bars"
+                } else {
+                    "whiskers"
+                },
                 if sw.clipped(self.m) { ", cut at the metric's range" } else { "" }
             )
         };
@@ -623,7 +664,20 @@ impl Chart for LinesChart<'_> {
             chart.draw_series(
                 s.points.iter().filter(ok).map(|p| PathElement::new(vec![(p.0, p.1.lo), (p.0, p.1.hi)], s.colour.mix(0.6).stroke_width(2))),
             )?;
-            chart.draw_series(LineSeries::new(s.points.iter().map(|p| (p.0, p.1.mean)), s.colour.stroke_width(3)))?;
+            if text {
+                // Caps mark the ends of the bars.
+                let cap = 0.04;
+                for p in s.points.iter().filter(ok) {
+                    for y in [p.1.lo, p.1.hi] {
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            vec![(p.0 - cap, y), (p.0 + cap, y)],
+                            s.colour.stroke_width(2),
+                        )))?;
+                    }
+                }
+            } else {
+                chart.draw_series(LineSeries::new(s.points.iter().map(|p| (p.0, p.1.mean)), s.colour.stroke_width(3)))?;
+            }
             chart.draw_series(s.points.iter().map(|p| Circle::new((p.0, p.1.mean), 5, s.colour.filled())))?;
         }
         for (k, (_, pts)) in curves.iter().enumerate() {

@@ -51,8 +51,8 @@ mod spec;
 mod stats;
 
 pub use spec::{
-    CHECK_EVERY_POINT, CHECK_VALUES, MAX_POINTS, MAX_REPLICATIONS, MAX_VALUES, ParamMeta, Parameter, Sweep, SweepFile, SweepMeta, Values,
-    json_value, metric, metric_paths,
+    CHECK_EVERY_POINT, CHECK_VALUES, FileValues, MAX_POINTS, MAX_REPLICATIONS, MAX_VALUES, ParamMeta, ParamValue, Parameter, Sweep,
+    SweepFile, SweepMeta, Values, fnv1a, json_value, metric, metric_paths,
 };
 pub use stats::{PointStats, point_stats, t_quantile_975};
 
@@ -161,8 +161,7 @@ fn check_work(sweep: &Sweep, runs: usize, opts: &Options) -> Result<(), InputErr
         });
         w.bytes = w.bytes * in_flight + rows_bytes;
         let name = |k: usize| {
-            let at: Vec<String> =
-                sweep.params.iter().zip(sweep.point_values(k)).map(|((p, _), v)| format!("{p}={}", json_value(v))).collect();
+            let at: Vec<String> = sweep.params.iter().zip(sweep.point_values(k)).map(|((p, _), v)| format!("{p}={}", shown(&v))).collect();
             format!("sweep `{}`, point {k} ({})", sweep.name, at.join(", "))
         };
         w.check(opts.bounds, opts.allow).map_err(|m| InputError::new(name(k), None, m))?;
@@ -219,11 +218,15 @@ fn header_fields(meta: &SweepMeta) -> Vec<String> {
 /// cells as written, so that a row read back that was cut or edited, even into
 /// another well-formed number, is found rather than copied into the results.
 fn row_check(text_before: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text_before.bytes() {
-        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    fnv1a(text_before)
+}
+
+/// A value as `--set` would take it, for messages.
+fn shown(v: &ParamValue) -> String {
+    match v {
+        ParamValue::Num(x) => json_value(*x),
+        ParamValue::Text(t) => t.clone(),
     }
-    format!("{h:016x}")
 }
 
 fn header(meta: &SweepMeta) -> String {
@@ -289,16 +292,22 @@ impl<'a> Grid<'a> {
     }
 
     /// Parameter values of point `k` (the first parameter varies slowest).
-    fn point_values(&self, mut k: usize) -> Vec<f64> {
-        let mut out = vec![0.0; self.meta.parameters.len()];
-        for (i, p) in self.meta.parameters.iter().enumerate().rev() {
-            out[i] = p.values[k % p.values.len()];
+    fn point_values(&self, mut k: usize) -> Vec<&ParamValue> {
+        let mut out = Vec::with_capacity(self.meta.parameters.len());
+        for p in self.meta.parameters.iter().rev() {
+            out.push(&p.values[k % p.values.len()]);
             k /= p.values.len();
         }
+        out.reverse();
         out
     }
 
-    fn same_value(&self, text: &str, v: f64) -> bool {
+    /// Text must match byte for byte; a number as written (see `exact`).
+    fn same_value(&self, text: &str, v: &ParamValue) -> bool {
+        let v = match v {
+            ParamValue::Text(t) => return text == t,
+            ParamValue::Num(v) => *v,
+        };
         if text == format!("{v}") {
             return true;
         }
@@ -693,7 +702,7 @@ fn run_one(sweep: &Sweep, k: usize, opts: &Options) -> Result<(usize, Run)> {
     let values = sweep.point_values(point);
     // Sweep::check builds a sample of a large grid's points: one it did not may fail here.
     let mut scenario = sweep.scenario(point).map_err(|e| {
-        let at: Vec<String> = sweep.params.iter().zip(&values).map(|((p, _), v)| format!("{p}={}", json_value(*v))).collect();
+        let at: Vec<String> = sweep.params.iter().zip(&values).map(|((p, _), v)| format!("{p}={}", shown(v))).collect();
         InputError {
             file: format!("sweep `{}`", sweep.name),
             line_col: None,
@@ -725,7 +734,7 @@ fn run_one(sweep: &Sweep, k: usize, opts: &Options) -> Result<(usize, Run)> {
     })?;
     let summary = serde_json::to_value(report.summary())?;
     let mut fields = vec![point.to_string(), rep.to_string(), scenario.seed.to_string()];
-    fields.extend(values.iter().map(|v| format!("{v}")));
+    fields.extend(values.iter().map(|v| v.to_string()));
     let metrics: Vec<f64> = sweep.metrics.iter().map(|m| metric(&summary, m).unwrap_or(f64::NAN)).collect();
     fields.extend(metrics.iter().map(|v| if v.is_finite() { format!("{v}") } else { String::new() }));
     fields.push(row_check(&csv_line(&fields)));
@@ -773,8 +782,11 @@ fn points_csv(meta: &SweepMeta, rows: &Rows) -> String {
     }
     for (point, runs) in by_point {
         let mut fields = vec![point.to_string()];
-        // The row's own text of the values: byte for byte what an unsharded run writes.
-        fields.extend(runs[0].text.split(',').skip(3).take(np).map(str::to_string));
+        // The row's own text of the values: byte for byte what an unsharded run writes
+        // (text values may hold commas, so the row is read as CSV).
+        let row = csv::ReaderBuilder::new().has_headers(false).from_reader(runs[0].text.as_bytes()).records().next();
+        let cells = row.and_then(|r| r.ok()).unwrap_or_default();
+        fields.extend(cells.iter().skip(3).take(np).map(str::to_string));
         fields.push(runs.len().to_string());
         for i in 0..meta.metrics.len() {
             let xs: Vec<f64> = runs.iter().map(|r| r.metrics.get(i).copied().unwrap_or(f64::NAN)).collect();
@@ -896,7 +908,10 @@ fn read_meta_text(dir: &Path) -> Result<(String, SweepMeta)> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PointRecord {
     pub point: usize,
+    /// Numeric parameter values (NaN for a text parameter: see `values`).
     pub params: Vec<f64>,
+    /// Every parameter's value, numbers and text.
+    pub values: Vec<ParamValue>,
     /// Statistics per metric, in the sweep's metric order.
     pub stats: Vec<PointStats>,
 }
@@ -944,7 +959,14 @@ pub fn load_points(dir: &Path) -> Result<(SweepMeta, Vec<PointRecord>)> {
                 Ok(PointStats { n, mean: num(c)?, sd: num(c + 1)?, ci_lo: num(c + 2)?, ci_hi: num(c + 3)? })
             })
             .collect::<Result<_>>()?;
-        out.push(PointRecord { point, params: (0..np).map(|i| num(1 + i)).collect::<Result<_>>()?, stats });
+        let values = (0..np)
+            .map(|i| match meta.parameters[i].values.first() {
+                Some(ParamValue::Text(_)) => Ok(ParamValue::Text(rec[1 + i].to_string())),
+                _ => num(1 + i).map(ParamValue::Num),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let params = values.iter().map(|v| v.num().unwrap_or(f64::NAN)).collect();
+        out.push(PointRecord { point, params, values, stats });
     }
     Ok((meta, out))
 }

@@ -6,7 +6,7 @@ use crate::config::{self, Count, FileSystem, InputError, Positive, Scenario, par
 use crate::output::thousands;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,28 +37,88 @@ pub struct Parameter {
     pub values: Values,
 }
 
+/// One value of a parameter: a number, or text (an enum variant's name, a string
+/// field, or the path of a model file for a whole part such as `failure`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamValue {
+    Num(f64),
+    Text(String),
+}
+
+impl ParamValue {
+    pub fn num(&self) -> Option<f64> {
+        match self {
+            ParamValue::Num(x) => Some(*x),
+            ParamValue::Text(_) => None,
+        }
+    }
+}
+
+/// As runs.csv and points.csv write it: a number's shortest text, or the text itself.
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Num(x) => write!(f, "{x}"),
+            ParamValue::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+impl From<f64> for ParamValue {
+    fn from(x: f64) -> Self {
+        ParamValue::Num(x)
+    }
+}
+
+/// Numbers as f64 (so sweep.json of a numeric sweep is what it always was), text as strings.
+impl Serialize for ParamValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ParamValue::Num(x) => s.serialize_f64(*x),
+            ParamValue::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ParamValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = ParamValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number or a string")
+            }
+            fn visit_f64<E>(self, x: f64) -> Result<ParamValue, E> {
+                Ok(ParamValue::Num(x))
+            }
+            fn visit_i64<E>(self, x: i64) -> Result<ParamValue, E> {
+                Ok(ParamValue::Num(x as f64))
+            }
+            fn visit_u64<E>(self, x: u64) -> Result<ParamValue, E> {
+                Ok(ParamValue::Num(x as f64))
+            }
+            fn visit_str<E>(self, x: &str) -> Result<ParamValue, E> {
+                Ok(ParamValue::Text(x.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Values {
-    List(Vec<f64>),
+    /// Numbers, or strings: a model file for a whole part (`failure`, `facility`, `power`,
+    /// `workload`, `cost`) relative to the sweep file, else a JSON string (an enum's variant).
+    List(Vec<ParamValue>),
+    /// Model files for a whole part, relative to the sweep file (as strings in `List`).
+    Files(Vec<String>),
     /// from, from + step, … up to and including `to` (within 1e-9 of a step).
-    Range {
-        from: f64,
-        to: f64,
-        step: Positive,
-    },
+    Range { from: f64, to: f64, step: Positive },
     /// `n` evenly spaced values from `from` to `to`.
-    Linspace {
-        from: f64,
-        to: f64,
-        n: Count,
-    },
+    Linspace { from: f64, to: f64, n: Count },
     /// `n` values evenly spaced in log scale from `from` to `to`.
-    Logspace {
-        from: Positive,
-        to: Positive,
-        n: Count,
-    },
+    Logspace { from: Positive, to: Positive, n: Count },
 }
 
 /// Most values one parameter may take. A sweep's points.csv and charts are read by
@@ -91,6 +151,7 @@ impl Values {
         };
         let n = match self {
             Values::List(v) => v.len(),
+            Values::Files(v) => v.len(),
             Values::Range { from, to, step } => {
                 if from.partial_cmp(to).is_none_or(|o| o.is_gt()) {
                     return Err(format!("Range from {from} to {to} is empty; allowed: from <= to"));
@@ -116,10 +177,19 @@ impl Values {
         Ok(n)
     }
 
-    pub fn expand(&self) -> Result<Vec<f64>, String> {
+    /// The values, all numbers or all text (a mix is refused: a column of runs.csv
+    /// and a chart's axis hold one kind).
+    pub fn expand(&self) -> Result<Vec<ParamValue>, String> {
         let count = self.count()?;
         let v: Vec<f64> = match self {
-            Values::List(v) => v.clone(),
+            Values::List(v) if v.iter().all(|x| x.num().is_some()) => v.iter().filter_map(ParamValue::num).collect(),
+            Values::List(v) => {
+                if let Some(x) = v.iter().find_map(ParamValue::num) {
+                    return Err(format!("mixes numbers ({x}) and strings; allowed: all numbers, or all strings"));
+                }
+                return Ok(v.clone());
+            }
+            Values::Files(v) => return Ok(v.iter().cloned().map(ParamValue::Text).collect()),
             Values::Range { from, step, .. } => (0..count).map(|i| from + i as f64 * step.get()).collect(),
             Values::Linspace { from, to, .. } => {
                 let n = count;
@@ -133,7 +203,7 @@ impl Values {
         if let Some(x) = v.iter().find(|x| !x.is_finite()) {
             return Err(format!("value {x} is not finite"));
         }
-        Ok(v)
+        Ok(v.into_iter().map(ParamValue::Num).collect())
     }
 }
 
@@ -184,10 +254,21 @@ pub struct Sweep {
     pub base_path: String,
     pub base: Scenario,
     pub set: Vec<String>,
-    pub params: Vec<(String, Vec<f64>)>,
+    pub params: Vec<(String, Vec<ParamValue>)>,
     pub replications: u32,
     pub metrics: Vec<String>,
     pub labels: BTreeMap<String, String>,
+    /// Where file values are read from (`Default::default()` for a sweep built in code:
+    /// its file values are then relative to the current directory).
+    pub files: FileValues,
+}
+
+/// The model files of a sweep's file values: the sweep file's folder, which they are
+/// relative to, and each file read once at load (by parameter path and value).
+#[derive(Clone, Debug, Default)]
+pub struct FileValues {
+    dir: PathBuf,
+    read: BTreeMap<(String, String), config::Override>,
 }
 
 /// The sweep's identity, written as `sweep.json` beside its results.
@@ -212,7 +293,39 @@ pub struct SweepMeta {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ParamMeta {
     pub path: String,
-    pub values: Vec<f64>,
+    /// Numbers, or strings (file values as written, relative to the sweep file).
+    pub values: Vec<ParamValue>,
+    /// For file values: a checksum (FNV-1a, 64 bits, hex) of each file's text, so that
+    /// a resume or a shard that reads other files under the same names is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub file_checksums: Vec<String>,
+}
+
+/// FNV-1a (64 bits) of `text`, in hex: runs.csv's row checks and sweep.json's file checksums.
+pub fn fnv1a(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// A file value as the sweep records it: the path as written, relative to the sweep
+/// file, with `.` and `a/..` steps taken out, so that every machine (and every shard)
+/// records the same text whatever its current directory.
+fn canonical(rel: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let absolute = rel.starts_with('/');
+    for c in rel.split('/') {
+        match c {
+            "" | "." => {}
+            ".." if out.last().is_some_and(|l| *l != "..") => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    format!("{}{}", if absolute { "/" } else { "" }, out.join("/"))
 }
 
 /// A parameter value as `--set` takes it: whole numbers as integers so that
@@ -249,9 +362,43 @@ impl Sweep {
             .collect::<Result<Vec<usize>, InputError>>()?;
         check_grid(&shown, "parameters", &counts)?;
         check_replications(&shown, Some("replications"), file.replications.get().into())?;
+        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
         let mut params = Vec::new();
+        let mut files = BTreeMap::new();
         for (i, p) in file.parameters.iter().enumerate() {
-            let vals = p.values.expand().map_err(|m| InputError::new(&shown, field(i), m))?;
+            let mut vals = p.values.expand().map_err(|m| InputError::new(&shown, field(i), m))?;
+            let part = config::whole_part(&p.path);
+            if matches!(p.values, Values::Files(_)) && part.is_none() {
+                return Err(InputError::new(
+                    &shown,
+                    field(i),
+                    format!("Files(…) replaces a whole model part, not `{}`; allowed: the path {}", p.path, config::MODEL_PARTS.join(", ")),
+                ));
+            }
+            for (j, v) in vals.iter_mut().enumerate() {
+                let ParamValue::Text(t) = v else { continue };
+                let at = || Some(format!("parameters[{i}].values[{j}]"));
+                if t.is_empty() || t.chars().any(char::is_control) {
+                    return Err(InputError::new(&shown, at(), format!("{t:?}; allowed: text without line breaks or control characters")));
+                }
+                if let Some(part) = part {
+                    *t = canonical(t);
+                    let (value, from) = config::load_part_file(&FileSystem, &shown, part, &dir.join(&*t)).map_err(|mut e| {
+                        if e.file == shown {
+                            e.field = at();
+                            e.message = format!(
+                                "{}; allowed: a path relative to the sweep file",
+                                e.message.split("; allowed").next().unwrap_or("")
+                            );
+                        }
+                        e
+                    })?;
+                    files.insert(
+                        (p.path.trim().to_string(), t.clone()),
+                        config::Override { path: p.path.trim().to_string(), value, from: Some(from) },
+                    );
+                }
+            }
             params.push((p.path.clone(), vals));
         }
         let named: Vec<&String> = file.metrics.iter().chain(file.parameters.iter().map(|p| &p.path)).collect();
@@ -274,6 +421,7 @@ impl Sweep {
             replications: file.replications.get(),
             metrics: file.metrics,
             labels: file.labels,
+            files: FileValues { dir, read: files },
         };
         sweep.check(&shown)?;
         Ok(sweep)
@@ -343,10 +491,10 @@ impl Sweep {
     }
 
     /// Parameter values of point `k` (the first parameter varies slowest).
-    pub fn point_values(&self, mut k: usize) -> Vec<f64> {
-        let mut out = vec![0.0; self.params.len()];
+    pub fn point_values(&self, mut k: usize) -> Vec<ParamValue> {
+        let mut out = vec![ParamValue::Num(0.0); self.params.len()];
         for (i, (_, vals)) in self.params.iter().enumerate().rev() {
-            out[i] = vals[k % vals.len()];
+            out[i] = vals[k % vals.len()].clone();
             k /= vals.len();
         }
         out
@@ -354,11 +502,35 @@ impl Sweep {
 
     /// The scenario of point `k`.
     pub fn scenario(&self, k: usize) -> Result<Scenario, InputError> {
-        let mut sets = self.set.clone();
+        let mut sets = config::parse_sets(&self.set)?;
         for ((path, _), v) in self.params.iter().zip(self.point_values(k)) {
-            sets.push(format!("{path}={}", json_value(v)));
+            sets.push(self.value_override(path.trim(), v)?);
         }
-        config::apply_sets(&self.base, &sets)
+        config::apply_overrides(&self.base, &sets)
+    }
+
+    /// What a parameter value sets: a number as `--set` takes it, a model file's
+    /// model for a whole part, else the text as a JSON string.
+    fn value_override(&self, path: &str, v: ParamValue) -> Result<config::Override, InputError> {
+        let text = match v {
+            ParamValue::Num(x) => {
+                let t = json_value(x);
+                let value = serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t));
+                return Ok(config::Override { path: path.to_string(), value, from: None });
+            }
+            ParamValue::Text(t) => t,
+        };
+        if let Some(o) = self.files.read.get(&(path.to_string(), text.clone())) {
+            return Ok(o.clone());
+        }
+        match config::whole_part(path) {
+            // A value set in code after the load: read now.
+            Some(part) => {
+                let (value, from) = config::load_part_file(&FileSystem, &self.name, part, &self.files.dir.join(&text))?;
+                Ok(config::Override { path: path.to_string(), value, from: Some(from) })
+            }
+            None => Ok(config::Override { path: path.to_string(), value: serde_json::Value::String(text), from: None }),
+        }
     }
 
     pub fn seed(&self, replication: u32) -> u64 {
@@ -372,7 +544,15 @@ impl Sweep {
             set: self.set.clone(),
             seed: self.base.seed,
             replications: self.replications,
-            parameters: self.params.iter().map(|(p, v)| ParamMeta { path: p.clone(), values: v.clone() }).collect(),
+            parameters: self
+                .params
+                .iter()
+                .map(|(p, v)| {
+                    let file = |x: &ParamValue| self.files.read.get(&(p.trim().to_string(), x.to_string())).and_then(|o| o.from.as_ref());
+                    let file_checksums = v.iter().filter_map(|x| file(x).map(|f| fnv1a(&f.text))).collect();
+                    ParamMeta { path: p.clone(), values: v.clone(), file_checksums }
+                })
+                .collect(),
             metrics: self.metrics.clone(),
             labels: self.labels.clone(),
             provenance: None,
@@ -401,11 +581,17 @@ impl Sweep {
             stride[i] = stride[i + 1] * self.params[i + 1].1.len();
         }
         let arg = |vals: &[f64], better: fn(f64, f64) -> bool| (0..vals.len()).fold(0, |b, j| if better(vals[j], vals[b]) { j } else { b });
-        let extremes: Vec<[usize; 2]> = self.params.iter().map(|(_, v)| [arg(v, |a, b| a < b), arg(v, |a, b| a > b)]).collect();
+        // Text values have no order: their first and last stand for the extremes.
+        let nums: Vec<Vec<f64>> = self.params.iter().map(|(_, v)| v.iter().map(|x| x.num().unwrap_or(f64::NAN)).collect()).collect();
+        let extremes: Vec<[usize; 2]> = nums
+            .iter()
+            .map(|v| if v.iter().any(|x| x.is_nan()) { [0, v.len() - 1] } else { [arg(v, |a, b| a < b), arg(v, |a, b| a > b)] })
+            .collect();
         let mut picks = std::collections::BTreeSet::from([0, points - 1]);
-        for (i, (_, vals)) in self.params.iter().enumerate() {
+        for (i, vals) in nums.iter().enumerate() {
             let n = vals.len();
-            let idx: Vec<usize> = if n <= CHECK_VALUES {
+            // Every text value (each a file or a variant that may fail on its own).
+            let idx: Vec<usize> = if n <= CHECK_VALUES || vals.iter().any(|x| x.is_nan()) {
                 (0..n).collect()
             } else {
                 let first = |f: fn(f64) -> bool| vals.iter().position(|&x| f(x));
@@ -433,9 +619,8 @@ impl Sweep {
     fn check(&self, file: &str) -> Result<(), InputError> {
         self.check_size()?;
         // Files a point names (a price series, a trace) are read once each here, so
-        // that a bad one is an input error before any run, not a failed run. Their
-        // paths cannot be parameters (those are numbers), so point 0 (always checked)
-        // names them if any point does.
+        // that a bad one is an input error before any run, not a failed run. Every
+        // value of a text parameter (a model file) is among the points checked.
         let (mut prices, mut trace) = (None, None);
         for k in self.check_points() {
             let at_point = |e: InputError, whole: bool| InputError {
