@@ -12,6 +12,7 @@
 pub mod config;
 pub mod engine;
 pub mod output;
+pub mod page;
 pub mod plot;
 pub mod report;
 pub mod sim;

@@ -20,7 +20,7 @@
 
 mod cost;
 mod grid;
-mod labels;
+pub(crate) mod labels;
 mod repair;
 mod run;
 mod storage;
