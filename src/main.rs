@@ -76,7 +76,8 @@ enum Command {
         #[arg(long)]
         no_charts: bool,
     },
-    /// Redraw the charts of a run or sweep output folder from its CSV files.
+    /// Redraw the charts of a run or sweep output folder from its CSV files, and
+    /// rebuild its report.html (when the charts go to DIR/charts).
     Plot {
         /// A folder written by `gigasim run` (summary.json, power.csv, …) or by `gigasim sweep` (sweep.json, points.csv).
         dir: PathBuf,

@@ -64,12 +64,17 @@ impl Table {
         self.rows.push((cells, "sub"));
     }
     pub fn html(&self) -> String {
-        let mut s = String::from("<div class=\"scroll\"><table>");
-        s.push_str("<thead><tr>");
-        for (h, n) in &self.head {
-            let _ = write!(s, "<th{}>{h}</th>", if *n { " class=\"num\"" } else { "" });
+        // Without column names, a table of label and value: no header row.
+        let kv = self.head.iter().all(|h| h.0.is_empty());
+        let mut s = String::from(if kv { "<div class=\"scroll\"><table class=\"kv\">" } else { "<div class=\"scroll\"><table>" });
+        if !kv {
+            s.push_str("<thead><tr>");
+            for (h, n) in &self.head {
+                let _ = write!(s, "<th{}>{h}</th>", if *n { " class=\"num\"" } else { "" });
+            }
+            s.push_str("</tr></thead>");
         }
-        s.push_str("</tr></thead><tbody>\n");
+        s.push_str("<tbody>\n");
         for (cells, class) in &self.rows {
             if class.is_empty() {
                 s.push_str("<tr>");

@@ -172,6 +172,8 @@ caption{text-align:left;color:var(--muted);padding:0 0 4px}
 th,td{padding:4px 12px;border-bottom:1px solid var(--rule);text-align:left;vertical-align:top}
 th{background:var(--band);font-weight:600;border-bottom:2px solid var(--rule)}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.kv td:first-child{white-space:nowrap;color:var(--muted)}
+table.kv{border-top:1px solid var(--rule)}
 tr.sub td:first-child{padding-left:28px;color:var(--muted)}
 figure{margin:16px 0 28px;border:1px solid var(--rule);border-radius:6px;padding:8px}
 figure svg{display:block;width:100%;height:auto}

@@ -220,7 +220,12 @@ fn breakdown(s: &Value) -> Section {
     ] {
         r.row(vec![text(l), num(fmt(s, k, |x| fixed(x, d)))]);
     }
-    let body = format!("<p class=\"note\">Shares of installed chip-time ({} chip-hours); they sum to 100%.</p>\n{}{}", int(chip_hours), t.html(), r.html());
+    let body = format!(
+        "<p class=\"note\">Shares of installed chip-time ({} chip-hours); they sum to 100%.</p>\n<div class=\"pair\">{}{}</div>",
+        int(chip_hours),
+        t.html(),
+        r.html()
+    );
     Section { id: "time", title: "Time breakdown".into(), body }
 }
 
@@ -261,7 +266,7 @@ fn power(s: &Value) -> Section {
         let [a, b] = both(sub, 1);
         sw.row(vec![text(l), num(a), num(b), text(u)]);
     }
-    let mut body = t.html() + &sw.html();
+    let mut body = format!("<div class=\"pair\">{}{}</div>", t.html(), sw.html());
     for (key, title) in [("grid", "Grid limits"), ("battery", "Site battery"), ("throttle", "Enforced power cap")] {
         if let Some(obj) = at(s, key).and_then(Value::as_object).filter(|o| !o.is_empty()) {
             body += &generic(title, obj).html();
@@ -337,7 +342,7 @@ fn repair(s: &Value) -> Section {
     c.row(vec![text("Spare nodes at the lowest"), num(fmt(s, "repair.spares_min", int))]);
     c.row(vec![text("Spare nodes on time average"), num(fmt(s, "repair.spares_mean", |x| fixed(x, 1)))]);
     c.row(vec![text("Chip-time hung on faults not yet seen"), num(fmt(s, "repair.detection", |x| pct(x, 3)))]);
-    Section { id: "repair", title: "Repair".into(), body: t.html() + &c.html() }
+    Section { id: "repair", title: "Repair".into(), body: format!("<div class=\"pair\">{}{}</div>", t.html(), c.html()) }
 }
 
 fn frontier(s: &Value) -> Section {
@@ -441,12 +446,12 @@ fn cost(s: &Value) -> Option<Section> {
     }
     t.row(vec![raw("<b>Total</b>"), num(fmt(s, "cost.total_eur", eur)), num(fmt(s, "cost.eur_per_useful_chip_hour", |x| format!("€{}", fixed(x, 3))))]);
     t.row(vec![text("CO2"), num(fmt(s, "cost.co2_t", |x| format!("{} t", fixed(x, 0)))), num(fmt(s, "cost.kg_co2_per_useful_chip_hour", |x| format!("{} kg", fixed(x, 3))))]);
-    let mut m = Table::new(&[("", false), ("Value", true)]);
+    let mut m = Table::new(&[("", false), ("", true)]);
     m.row(vec![text("Cost model"), text(str_at(s, "cost.model").unwrap_or("?"))]);
     m.row(vec![text("Energy-weighted electricity price"), num(fmt(s, "cost.mean_price_eur_per_mwh", |x| format!("{} €/MWh", fixed(x, 1))))]);
     m.row(vec![text("Useful chip-hours"), num(fmt(s, "cost.useful_chip_hours", int))]);
     m.row(vec![text("Design power"), num(fmt(s, "cost.design_mw", |x| format!("{} MW", fixed(x, 1))))]);
-    Some(Section { id: "cost", title: "Cost and CO2".into(), body: t.html() + &m.html() })
+    Some(Section { id: "cost", title: "Cost and CO2".into(), body: format!("<div class=\"pair\">{}{}</div>", t.html(), m.html()) })
 }
 
 fn storage(s: &Value) -> Option<Section> {
