@@ -244,7 +244,8 @@ fn a_full_disk_leaves_the_earlier_run_intact() {
             assert!(err.contains("No space left on device"), "room {room}: {err}");
             // The message names the file being written (under the folder, staged).
             let named = err.split_whitespace().any(|w| {
-                w.starts_with(&mnt.join("o").display().to_string()) && [".csv", ".json", ".svg", ".png", ".html"].iter().any(|x| w.contains(x))
+                w.starts_with(&mnt.join("o").display().to_string())
+                    && [".csv", ".json", ".svg", ".png", ".html"].iter().any(|x| w.contains(x))
             });
             assert!(named, "room {room}: no file named in: {err}");
             assert!(err.contains("nothing there was changed"), "room {room}: {err}");

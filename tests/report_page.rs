@@ -174,7 +174,8 @@ fn add_provenance(dir: &Path) {
     }
     // A copy that would leave the folder is not read.
     files.insert("../../etc/passwd".into(), serde_json::json!({"role": "power", "sha256": "00", "bytes": 1, "copy": "../../etc/passwd"}));
-    s["provenance"] = serde_json::json!({"version": "0.1.0", "commit": null, "seed": 3, "sets": ["failure.repair.crews=8"], "files": files});
+    s["provenance"] =
+        serde_json::json!({"version": "0.1.0", "commit": null, "seed": 3, "sets": ["failure.repair.crews=8"], "files": files});
     std::fs::write(dir.join("summary.json"), serde_json::to_string_pretty(&s).unwrap()).unwrap();
 }
 
@@ -196,7 +197,18 @@ fn a_run_page_renders_its_numbers_charts_and_inputs_in_a_browser() {
     gigasim(&["plot", "o"], t);
     let dom = dump_dom(&page);
     let text = text_of(&dom);
-    for h in ["At a glance", "Time breakdown", "Power and energy", "Failures", "Repair", "Frontier jobs", "Jobs and tenants", "Charts", "Inputs", "About this page"] {
+    for h in [
+        "At a glance",
+        "Time breakdown",
+        "Power and energy",
+        "Failures",
+        "Repair",
+        "Frontier jobs",
+        "Jobs and tenants",
+        "Charts",
+        "Inputs",
+        "About this page",
+    ] {
         assert!(dom.contains(&format!(">{h}</h2>")), "no heading {h}");
         assert!(dom.contains(&format!(">{h}</a>")), "{h} is not in the contents");
     }

@@ -18,7 +18,6 @@ use serde_json::Value;
 use std::fmt::Write;
 use std::path::{Component, Path};
 
-
 /// The page's file name in a run or sweep folder.
 pub const PAGE: &str = "report.html";
 
@@ -109,13 +108,20 @@ const MAX_READ: u64 = 64 << 20;
 
 /// A file of the folder as text; an error names it (bad input, as `gigasim plot` reports it).
 fn read(path: &Path) -> Result<String> {
-    crate::config::read_text(path, MAX_READ)
-        .map_err(|e| crate::config::InputError::new(path.display().to_string(), None, format!("cannot read: {e}; allowed: the file as gigasim wrote it")).into())
+    crate::config::read_text(path, MAX_READ).map_err(|e| {
+        crate::config::InputError::new(path.display().to_string(), None, format!("cannot read: {e}; allowed: the file as gigasim wrote it"))
+            .into()
+    })
 }
 
 fn read_json(path: &Path) -> Result<Value> {
     serde_json::from_str(&read(path)?).map_err(|e| {
-        crate::config::InputError::new(path.display().to_string(), None, format!("cannot parse: {e}; allowed: the file as gigasim wrote it")).into()
+        crate::config::InputError::new(
+            path.display().to_string(),
+            None,
+            format!("cannot parse: {e}; allowed: the file as gigasim wrote it"),
+        )
+        .into()
     })
 }
 
@@ -229,7 +235,16 @@ fn tiles(items: &[(String, &str)]) -> String {
 /// The "About this page" section: the command, version and time, and the files of the folder.
 fn about(ctx: &Context, files: &[&str]) -> Section {
     let mut t = Table::new(&[("", false), ("", false)]);
-    t.row(vec![text("Command"), html::raw(ctx.command.as_deref().map_or("<span class=\"note\">not recorded (written by a program using the gigasim library)</span>".into(), |c| format!("<code>{}</code>", esc(c))))]);
+    t.row(vec![
+        text("Command"),
+        html::raw(
+            ctx.command
+                .as_deref()
+                .map_or("<span class=\"note\">not recorded (written by a program using the gigasim library)</span>".into(), |c| {
+                    format!("<code>{}</code>", esc(c))
+                }),
+        ),
+    ]);
     t.row(vec![text("gigasim version"), text(env!("CARGO_PKG_VERSION"))]);
     t.row(vec![text("Written at"), text(ctx.generated_at.as_deref().unwrap_or("not recorded"))]);
     t.row(vec![text("Data files"), html::raw(files.iter().map(|f| format!("<code>{}</code>", esc(f))).collect::<Vec<_>>().join(", "))]);
@@ -239,20 +254,26 @@ fn about(ctx: &Context, files: &[&str]) -> Section {
 // ---------------------------------------------------------------- charts
 
 /// Charts inlined as SVG, each with a caption; `captions` gives a chart's caption by
-/// its stem (else the chart's own title is used). `stems` orders the known charts;
-/// other SVGs in the folder follow by name.
-fn charts_section(charts: Option<&Path>, stems: &[&str], captions: &dyn Fn(&str) -> Option<&'static str>, not_drawn: &str) -> Result<Section> {
+/// its stem (else the chart's own title is used). The SVGs are ordered by `rank` of
+/// their file name, then by name.
+fn charts_section(
+    charts: Option<&Path>,
+    rank: &dyn Fn(&str) -> usize,
+    captions: &dyn Fn(&str) -> Option<&'static str>,
+    not_drawn: &str,
+) -> Result<Section> {
     let mut body = String::new();
     let Some(dir) = charts else {
         body = format!("<p class=\"note\">{not_drawn}</p>\n");
         return Ok(Section { id: "charts", title: "Charts".into(), body });
     };
     let mut names: Vec<String> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries.flatten().filter_map(|e| e.file_name().to_str().map(str::to_string)).filter(|n| n.ends_with(".svg")).collect(),
+        Ok(entries) => {
+            entries.flatten().filter_map(|e| e.file_name().to_str().map(str::to_string)).filter(|n| n.ends_with(".svg")).collect()
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
     };
-    let rank = |n: &str| stems.iter().position(|s| format!("{s}.svg") == n).unwrap_or(stems.len());
     names.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
     if names.is_empty() {
         body.push_str("<p class=\"note\">No charts in <code>charts/</code>.</p>\n");
@@ -276,7 +297,12 @@ fn charts_section(charts: Option<&Path>, stems: &[&str], captions: &dyn Fn(&str)
                 let _ = write!(body, "<p class=\"note\">{} is not shown: it is not an SVG as gigasim draws it.</p>", esc(name));
             }
         }
-        let _ = write!(body, "<figcaption><b>Figure {}.</b> {caption} <span class=\"note\">(<code>charts/{}</code>)</span></figcaption></figure>\n", i + 1, esc(name));
+        let _ = write!(
+            body,
+            "<figcaption><b>Figure {}.</b> {caption} <span class=\"note\">(<code>charts/{}</code>)</span></figcaption></figure>\n",
+            i + 1,
+            esc(name)
+        );
     }
     Ok(Section { id: "charts", title: "Charts".into(), body })
 }
@@ -356,8 +382,11 @@ fn inputs_section(dir: &Path, doc: &Value, what: &str) -> Section {
     if let Some(seed) = prov.get("seed").and_then(Value::as_u64) {
         t.row(vec![text("Seed"), num(seed.to_string())]);
     }
-    let sets: Vec<String> =
-        prov.get("sets").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(|s| format!("<code>{}</code>", esc(s))).collect()).unwrap_or_default();
+    let sets: Vec<String> = prov
+        .get("sets")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(|s| format!("<code>{}</code>", esc(s))).collect())
+        .unwrap_or_default();
     t.row(vec![text("Overrides (--set)"), html::raw(if sets.is_empty() { "none".into() } else { sets.join(" ") })]);
     body.push_str(&t.html());
     let files: Vec<(&String, &Value)> = prov.get("files").and_then(Value::as_object).map(|m| m.iter().collect()).unwrap_or_default();
@@ -428,7 +457,13 @@ mod tests {
         let inl = inline_svg(ok, "Power").unwrap();
         assert!(inl.starts_with("<svg viewBox=\"0 0 1400 800\"") && !inl.contains("width=\"1400\""), "{inl}");
         assert_eq!(chart_title(ok).as_deref(), Some("Power"));
-        for bad in ["<script>x</script>", "<rect onload=\"x()\"/>", "<a href=\"http://x\">", "<rect style=\"fill:url(http://x)\"/>", "<rect id=\"a\"/>"] {
+        for bad in [
+            "<script>x</script>",
+            "<rect onload=\"x()\"/>",
+            "<a href=\"http://x\">",
+            "<rect style=\"fill:url(http://x)\"/>",
+            "<rect id=\"a\"/>",
+        ] {
             assert!(inline_svg(&ok.replace("<text>", &format!("{bad}<text>")), "x").is_none(), "{bad}");
         }
         assert!(inside(Path::new("d"), "inputs/models/a.ron").is_some());

@@ -11,18 +11,32 @@ use std::path::Path;
 /// What each chart of a run shows, by stem (as in the README's chart table).
 fn caption(stem: &str) -> Option<&'static str> {
     Some(match stem {
-        "power" => "Facility power day by day: mean facility and IT draw, each day's highest and lowest facility draw, the largest drop marked; below, each day's instantaneous falls by size.",
+        "power" => {
+            "Facility power day by day: mean facility and IT draw, each day's highest and lowest facility draw, the largest drop marked; below, each day's instantaneous falls by size."
+        }
         "power_zoom" => "The exact power steps from 30 min before to 30 min after the largest instantaneous drop.",
-        "power_drops" => "How many instantaneous falls a day exceed each size, with the fall percentiles and the worst falls within 1 s, 1 min and 15 min.",
-        "failures_per_day" => "Failures a day, permanent (a crew repairs) and transient (back after a reboot); beside it the failures by category.",
+        "power_drops" => {
+            "How many instantaneous falls a day exceed each size, with the fall percentiles and the worst falls within 1 s, 1 min and 15 min."
+        }
+        "failures_per_day" => {
+            "Failures a day, permanent (a crew repairs) and transient (back after a reboot); beside it the failures by category."
+        }
         "time_breakdown" => "Where every installed chip-hour went, with goodput, ETTR, utilization and availability.",
-        "frontier_progress" => "Saved work of each frontier job against wall time, against the ideal line and its target; below, interruptions per day.",
-        "repair_pipeline" => "Cold spare nodes in stock over time; below, outages waiting for a crew and crews at work against the crews on shift.",
-        "failures_per_node" => "How many nodes had 0, 1, 2, … chip and host failures, against a Poisson curve: lemons and repeat failures show as the tail.",
+        "frontier_progress" => {
+            "Saved work of each frontier job against wall time, against the ideal line and its target; below, interruptions per day."
+        }
+        "repair_pipeline" => {
+            "Cold spare nodes in stock over time; below, outages waiting for a crew and crews at work against the crews on shift."
+        }
+        "failures_per_node" => {
+            "How many nodes had 0, 1, 2, … chip and host failures, against a Poisson curve: lemons and repeat failures show as the tail."
+        }
         "tenant_shares" => "Each tenant's delivered share of the tenants' chip-time per day, against its entitlement (dashed).",
         "tenant_waits" => "The distribution of waits per tenant (empirical CDF, log scale).",
         "queue" => "Queue length and the allocated share of the site over time, hourly.",
-        "cost_breakdown" => "€ per useful chip-hour split into capital, energy and operations, with kg CO2; below, what each tenant's chip-hours carry.",
+        "cost_breakdown" => {
+            "€ per useful chip-hour split into capital, energy and operations, with kg CO2; below, what each tenant's chip-hours carry."
+        }
         "price_week" => "The costliest week: hourly draw from the grid and the electricity price.",
         "grid_battery" => "The facility's draw against the grid's behind the site battery, and the battery's charge.",
         "storage" => "Checkpoint bandwidth written and read back each day; below, a three-hour close-up around the busiest read.",
@@ -56,7 +70,7 @@ pub(super) fn page(dir: &Path, charts: Option<&Path>, ctx: &Context) -> Result<S
     sections.extend(storage(&s));
     sections.push(super::charts_section(
         charts,
-        crate::plot::RUN_CHART_STEMS,
+        &|name| crate::plot::RUN_CHART_STEMS.iter().position(|s| format!("{s}.svg") == name).unwrap_or(usize::MAX),
         &caption,
         "Charts were not drawn for this run (<code>--no-charts</code>); <code>gigasim plot DIR</code> draws them and rebuilds this page.",
     )?);
@@ -96,7 +110,8 @@ fn glance(s: &Value) -> Section {
     ));
     for f in at(s, "frontier").and_then(Value::as_array).into_iter().flatten() {
         let n = |k: &str| f64_at(f, k).unwrap_or(0.0);
-        let every = if n("interruptions") > 0.0 { format!("interrupted every {}", span(n("mtbi_hours"))) } else { "never interrupted".into() };
+        let every =
+            if n("interruptions") > 0.0 { format!("interrupted every {}", span(n("mtbi_hours"))) } else { "never interrupted".into() };
         let finish = match (f64_at(f, "finished_hours"), f64_at(f, "projected_finish_days")) {
             (Some(h), _) => format!("done on day {}", fixed(h / 24.0, 1)),
             (None, Some(d)) => format!("at this rate done on day {}", fixed(d, 0)),
@@ -245,13 +260,16 @@ fn power(s: &Value) -> Section {
     for (k, l) in [("energy.facility_mwh", "Facility energy"), ("energy.it_mwh", "IT energy")] {
         t.row(vec![text(l), num(fmt(s, k, |x| fixed(x, 1))), text("MWh")]);
     }
-    for (k, l) in [("energy.floor_energy_mwh", "IT energy a power floor added"), ("energy.ramp_energy_mwh", "IT energy ramp limits added")] {
+    for (k, l) in [("energy.floor_energy_mwh", "IT energy a power floor added"), ("energy.ramp_energy_mwh", "IT energy ramp limits added")]
+    {
         if f64_at(s, k).is_some_and(|x| x != 0.0) {
             t.row(vec![text(l), num(fmt(s, k, |x| fixed(x, 1))), text("MWh")]);
         }
     }
     let mut sw = Table::new(&[("Swings of facility power", false), ("Falls", true), ("Rises", true), ("Unit", false)]);
-    let both = |sub: &str, d: usize| [fmt(s, &format!("power.drops.{sub}"), |x| fixed(x, d)), fmt(s, &format!("power.rises.{sub}"), |x| fixed(x, d))];
+    let both = |sub: &str, d: usize| {
+        [fmt(s, &format!("power.drops.{sub}"), |x| fixed(x, d)), fmt(s, &format!("power.rises.{sub}"), |x| fixed(x, d))]
+    };
     for (sub, l, u) in [
         ("per_day_over_mw.10", "Steps over 10 MW at one instant", "a day"),
         ("per_day_over_mw.50", "Steps over 50 MW at one instant", "a day"),
@@ -288,7 +306,8 @@ fn generic(title: &str, obj: &serde_json::Map<String, Value>) -> Table {
 
 /// A count map (`failures.by_category`) as rows, largest first, with each one's share.
 fn counts(t: &mut Table, m: Option<&Value>) {
-    let mut rows: Vec<(&String, f64)> = m.and_then(Value::as_object).map(|o| o.iter().filter_map(|(k, v)| v.as_f64().map(|x| (k, x))).collect()).unwrap_or_default();
+    let mut rows: Vec<(&String, f64)> =
+        m.and_then(Value::as_object).map(|o| o.iter().filter_map(|(k, v)| v.as_f64().map(|x| (k, x))).collect()).unwrap_or_default();
     rows.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     let total: f64 = rows.iter().map(|r| r.1).sum();
     for (k, x) in rows {
@@ -348,7 +367,11 @@ fn repair(s: &Value) -> Section {
 fn frontier(s: &Value) -> Section {
     let jobs = at(s, "frontier").and_then(Value::as_array).cloned().unwrap_or_default();
     if jobs.is_empty() {
-        return Section { id: "frontier", title: "Frontier jobs".into(), body: "<p class=\"note\">No frontier job in this run.</p>\n".into() };
+        return Section {
+            id: "frontier",
+            title: "Frontier jobs".into(),
+            body: "<p class=\"note\">No frontier job in this run.</p>\n".into(),
+        };
     }
     let mut head: Vec<(String, bool)> = vec![(String::new(), false)];
     head.extend(jobs.iter().map(|j| (esc(str_at(j, "name").unwrap_or("?")), true)));
@@ -381,7 +404,9 @@ fn frontier(s: &Value) -> Section {
 
 fn jobs(s: &Value) -> Section {
     let mut t = Table::new(&[("Jobs (frontier jobs included)", false), ("Count", true)]);
-    for (k, l) in [("submitted", "Submitted"), ("started", "Started"), ("completed", "Completed"), ("rejected", "Rejected (could never start)")] {
+    for (k, l) in
+        [("submitted", "Submitted"), ("started", "Started"), ("completed", "Completed"), ("rejected", "Rejected (could never start)")]
+    {
         t.row(vec![text(l), num(fmt(s, &format!("jobs.{k}"), int))]);
     }
     t.row(vec![text("Mean wait to first start"), num(fmt(s, "jobs.mean_wait_h", span))]);
@@ -442,13 +467,28 @@ fn cost(s: &Value) -> Option<Section> {
     let eur = |x: f64| format!("€{}", fixed(x, 0));
     let mut t = Table::new(&[("Cost over the run", false), ("Total", true), ("Per useful chip-hour", true)]);
     for (k, l) in [("capital", "Capital (amortised)"), ("energy", "Energy"), ("operations", "Operations")] {
-        t.row(vec![text(l), num(fmt(s, &format!("cost.{k}_eur"), eur)), num(fmt(s, &format!("cost.{k}_eur_per_useful_chip_hour"), |x| format!("€{}", fixed(x, 3))))]);
+        t.row(vec![
+            text(l),
+            num(fmt(s, &format!("cost.{k}_eur"), eur)),
+            num(fmt(s, &format!("cost.{k}_eur_per_useful_chip_hour"), |x| format!("€{}", fixed(x, 3)))),
+        ]);
     }
-    t.row(vec![raw("<b>Total</b>"), num(fmt(s, "cost.total_eur", eur)), num(fmt(s, "cost.eur_per_useful_chip_hour", |x| format!("€{}", fixed(x, 3))))]);
-    t.row(vec![text("CO2"), num(fmt(s, "cost.co2_t", |x| format!("{} t", fixed(x, 0)))), num(fmt(s, "cost.kg_co2_per_useful_chip_hour", |x| format!("{} kg", fixed(x, 3))))]);
+    t.row(vec![
+        raw("<b>Total</b>"),
+        num(fmt(s, "cost.total_eur", eur)),
+        num(fmt(s, "cost.eur_per_useful_chip_hour", |x| format!("€{}", fixed(x, 3)))),
+    ]);
+    t.row(vec![
+        text("CO2"),
+        num(fmt(s, "cost.co2_t", |x| format!("{} t", fixed(x, 0)))),
+        num(fmt(s, "cost.kg_co2_per_useful_chip_hour", |x| format!("{} kg", fixed(x, 3)))),
+    ]);
     let mut m = Table::new(&[("", false), ("", true)]);
     m.row(vec![text("Cost model"), text(str_at(s, "cost.model").unwrap_or("?"))]);
-    m.row(vec![text("Energy-weighted electricity price"), num(fmt(s, "cost.mean_price_eur_per_mwh", |x| format!("{} €/MWh", fixed(x, 1))))]);
+    m.row(vec![
+        text("Energy-weighted electricity price"),
+        num(fmt(s, "cost.mean_price_eur_per_mwh", |x| format!("{} €/MWh", fixed(x, 1)))),
+    ]);
     m.row(vec![text("Useful chip-hours"), num(fmt(s, "cost.useful_chip_hours", int))]);
     m.row(vec![text("Design power"), num(fmt(s, "cost.design_mw", |x| format!("{} MW", fixed(x, 1))))]);
     Some(Section { id: "cost", title: "Cost and CO2".into(), body: format!("<div class=\"pair\">{}{}</div>", t.html(), m.html()) })

@@ -64,7 +64,15 @@ pub(super) fn page(dir: &Path, charts: Option<&Path>, ctx: &Context) -> Result<S
     } else {
         "Charts are drawn once the sweep is whole (after <code>gigasim merge</code> for shards)."
     };
-    sections.push(super::charts_section(charts, &[], &|_| None, not_drawn)?);
+    // As the sweep draws them: each metric's line charts, then its heatmap.
+    let rank = |name: &str| {
+        let m = (meta.metrics.iter().enumerate())
+            .filter(|(_, m)| name.starts_with(&format!("{}_", crate::plot::sanitize(m))))
+            .max_by_key(|(_, m)| m.len())
+            .map_or(meta.metrics.len(), |(i, _)| i);
+        2 * m + usize::from(name.ends_with("_heatmap.svg"))
+    };
+    sections.push(super::charts_section(charts, &rank, &|_| None, not_drawn)?);
     sections.push(super::inputs_section(dir, &doc, "sweep's sweep.json"));
     let present: Vec<&str> = ["sweep.json", "points.csv", "runs.csv"].into_iter().filter(|f| dir.join(f).exists()).collect();
     sections.push(super::about(ctx, &present));
@@ -88,7 +96,7 @@ fn points_table(meta: &crate::sweep::SweepMeta, params: &[Quantity], metrics: &[
     head.push(("n".into(), true));
     for (q, s) in metrics.iter().zip(&mscales) {
         head.push((format!("{}<br><span class=\"note\">mean</span>", esc(&q.axis(s))), true));
-        head.push(("<span class=\"note\">95% interval</span>".into(), true));
+        head.push(("<br><span class=\"note\">± 95%</span>".into(), true));
     }
     let mut t = Table::new_html(head);
     for p in points.iter().take(MAX_ROWS) {
@@ -97,8 +105,9 @@ fn points_table(meta: &crate::sweep::SweepMeta, params: &[Quantity], metrics: &[
         cells.push(num(p.stats.first().map_or(0, |s| s.n).to_string()));
         for (st, s) in p.stats.iter().zip(&mscales) {
             cells.push(num(fmt_num(s.apply(st.mean), 4)));
+            // Student-t intervals are symmetric: the half-width says it in one short cell.
             cells.push(num(if st.ci_lo.is_finite() && st.ci_hi.is_finite() {
-                format!("{} – {}", fmt_num(s.apply(st.ci_lo), 4), fmt_num(s.apply(st.ci_hi), 4))
+                format!("± {}", fmt_num(s.apply(st.ci_hi - st.mean).abs(), 2))
             } else {
                 "—".into()
             }));
@@ -106,11 +115,12 @@ fn points_table(meta: &crate::sweep::SweepMeta, params: &[Quantity], metrics: &[
         t.row(cells);
     }
     let mut out = String::from(
-        "<p class=\"note\">Each point's mean over its replications and the 95% Student-t interval of that mean (— where undefined: one replication). Replication r uses the same seed at every point.</p>\n",
+        "<p class=\"note\">Each point's mean over its replications, ± the half-width of the 95% Student-t interval of that mean (— where undefined: one replication); <code>points.csv</code> has the bounds. Replication r uses the same seed at every point.</p>\n",
     );
     out += &t.html();
     if points.len() > MAX_ROWS {
-        let _ = writeln!(out, "<p class=\"note\">The first {MAX_ROWS} of {} points; <code>points.csv</code> holds them all.</p>", points.len());
+        let _ =
+            writeln!(out, "<p class=\"note\">The first {MAX_ROWS} of {} points; <code>points.csv</code> holds them all.</p>", points.len());
     }
     out
 }
