@@ -120,7 +120,7 @@ fn glance(s: &Value) -> Section {
         lines.push((
             "Frontier",
             format!(
-                "{} on {} chips: ETTR {}, {every}; {} h of its {} h of work done, {finish}",
+                "`{}` on {} chips: ETTR {}, {every}; {} h of its {} h of work done, {finish}",
                 str_at(f, "name").unwrap_or("?"),
                 int(n("chips")),
                 fixed(n("ettr"), 3),
@@ -182,10 +182,14 @@ fn glance(s: &Value) -> Section {
         lines.push((
             "Cost",
             format!(
-                "€{} per useful chip-hour, {} kg CO2; €{} in all",
+                "€{} per useful chip-hour, {} kg CO2; {} in all",
                 fmt(s, "cost.eur_per_useful_chip_hour", |x| fixed(x, 2)),
                 fmt(s, "cost.kg_co2_per_useful_chip_hour", |x| fixed(x, 2)),
-                fmt(s, "cost.total_eur", |x| fixed(x, 0))
+                fmt(s, "cost.total_eur", |x| if x.abs() >= 1e9 {
+                    format!("€{}B", fixed(x / 1e9, 2))
+                } else {
+                    format!("€{}M", fixed(x / 1e6, 1))
+                })
             ),
         ));
     }
@@ -285,7 +289,14 @@ fn power(s: &Value) -> Section {
         sw.row(vec![text(l), num(a), num(b), text(u)]);
     }
     let mut body = format!("<div class=\"pair\">{}{}</div>", t.html(), sw.html());
-    for (key, title) in [("grid", "Grid limits"), ("battery", "Site battery"), ("throttle", "Enforced power cap")] {
+    // The grid's block repeats the facility's figures unless the grid has limits or a battery.
+    let limited =
+        ["cap_mw", "floor_mw", "ramp_limit_mw_per_min", "ramp_limit_mw_per_s"].iter().any(|k| f64_at(s, &format!("grid.{k}")).is_some())
+            || at(s, "battery").is_some_and(Value::is_object);
+    for (key, title) in [("grid", "As the grid sees the site"), ("battery", "Site battery"), ("throttle", "Enforced power cap")] {
+        if key == "grid" && !limited {
+            continue;
+        }
         if let Some(obj) = at(s, key).and_then(Value::as_object).filter(|o| !o.is_empty()) {
             body += &generic(title, obj).html();
         }
@@ -298,10 +309,30 @@ fn generic(title: &str, obj: &serde_json::Map<String, Value>) -> Table {
     let mut t = Table::new(&[(title, false), ("Value", true)]);
     for (k, v) in obj {
         if let Some(x) = v.as_f64() {
-            t.row(vec![text(&k.replace('_', " ")), num(if x.fract() == 0.0 && x.abs() < 1e15 { fixed(x, 0) } else { fixed(x, 3) })]);
+            t.row(vec![text(&words(k)), num(if x.fract() == 0.0 && x.abs() < 1e15 { fixed(x, 0) } else { fixed(x, 3) })]);
         }
     }
     t
+}
+
+/// A field name in words with its unit: `energy_above_cap_mwh` → "energy above cap (MWh)".
+fn words(key: &str) -> String {
+    let mut parts: Vec<&str> = key.split('_').collect();
+    let unit = match parts.last().copied() {
+        Some("mw") => Some("MW"),
+        Some("mwh") => Some("MWh"),
+        Some("hours") => Some("h"),
+        Some("eur") => Some("€"),
+        _ => None,
+    };
+    if unit.is_some() && parts.len() > 1 {
+        parts.pop();
+    }
+    let name = parts.join(" ").replace("mw per", "MW per");
+    match unit {
+        Some(u) => format!("{name} ({u})"),
+        None => name,
+    }
 }
 
 /// A count map (`failures.by_category`) as rows, largest first, with each one's share.
