@@ -297,9 +297,9 @@ fn charts_section(
                 let _ = write!(body, "<p class=\"note\">{} is not shown: it is not an SVG as gigasim draws it.</p>", esc(name));
             }
         }
-        let _ = write!(
+        let _ = writeln!(
             body,
-            "<figcaption><b>Figure {}.</b> {caption} <span class=\"note\">(<code>charts/{}</code>)</span></figcaption></figure>\n",
+            "<figcaption><b>Figure {}.</b> {caption} <span class=\"note\">(<code>charts/{}</code>)</span></figcaption></figure>",
             i + 1,
             esc(name)
         );
@@ -416,14 +416,28 @@ fn inputs_section(dir: &Path, doc: &Value, what: &str) -> Section {
             Some(copy) => match inside(dir, copy) {
                 None => format!("<p class=\"note\">Copy <code>{}</code> not shown: not a path inside this folder.</p>", esc(copy)),
                 Some(p) => match read(&p) {
+                    Ok(text) if text.len() > MAX_SHOWN => {
+                        // A long trace would swell the page: its head, and where the rest is.
+                        let mut cut = MAX_SHOWN;
+                        while !text.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        format!(
+                            "<pre>{}</pre><p class=\"note\">The first {} of {} bytes; the whole file is <code>{}</code>.</p>",
+                            esc(&text[..cut]),
+                            crate::output::thousands(cut as u64),
+                            crate::output::thousands(text.len() as u64),
+                            esc(copy)
+                        )
+                    }
                     Ok(text) => format!("<pre>{}</pre>", esc(&text)),
                     Err(_) => format!("<p class=\"note\">Copy <code>{}</code> is missing or unreadable.</p>", esc(copy)),
                 },
             },
         };
-        let _ = write!(
+        let _ = writeln!(
             body,
-            "<details{}><summary><code>{}</code> ({})</summary>{content}</details>\n",
+            "<details{}><summary><code>{}</code> ({})</summary>{content}</details>",
             if i == 0 && role == "scenario" { " open" } else { "" },
             esc(path),
             esc(role)
@@ -431,6 +445,9 @@ fn inputs_section(dir: &Path, doc: &Value, what: &str) -> Section {
     }
     Section { id: "inputs", title: "Inputs".into(), body }
 }
+
+/// A model file's text shown at most (a trace can be megabytes).
+const MAX_SHOWN: usize = 256 << 10;
 
 /// `rel` under `dir` when it is a relative path of plain names (nothing that leaves the folder).
 fn inside(dir: &Path, rel: &str) -> Option<std::path::PathBuf> {

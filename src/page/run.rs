@@ -457,9 +457,9 @@ fn jobs(s: &Value) -> Section {
     if tenants.is_empty() {
         body.push_str("<p class=\"note\">No tenant jobs in this run.</p>\n");
     } else {
-        let _ = write!(
+        let _ = writeln!(
             body,
-            "<h3>Tenants</h3><p class=\"note\">Scheduling policy <code>{}</code>, mean queue {} jobs.</p>\n",
+            "<h3>Tenants</h3><p class=\"note\">Scheduling policy <code>{}</code>, mean queue {} jobs.</p>",
             esc(str_at(s, "scheduler.policy").unwrap_or("?")),
             fmt(s, "scheduler.queue_length_mean", |x| fixed(x, 2))
         );
