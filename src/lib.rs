@@ -54,6 +54,7 @@ pub mod compare;
 pub mod config;
 pub mod engine;
 pub mod output;
+pub mod page;
 pub mod plot;
 pub mod provenance;
 pub mod report;

@@ -105,7 +105,8 @@ enum Command {
     /// sides ran each replication with the same seed (common random numbers), else Welch's.
     #[command(after_help = compare_help())]
     Compare(CompareArgs),
-    /// Redraw the charts of a run or sweep output folder from its CSV files.
+    /// Redraw the charts of a run or sweep output folder from its CSV files, and
+    /// rebuild its report.html (when the charts go to DIR/charts).
     Plot {
         /// A folder written by `gigasim run` (summary.json, power.csv, …) or by `gigasim sweep` (sweep.json, points.csv).
         dir: PathBuf,
@@ -590,7 +591,7 @@ fn simulate(scenario: &Scenario, inputs: Inputs, out: &Path, quiet: bool, charts
     let wall = t0.elapsed();
     // The new files replace the earlier run's as one unit: a failure (a full disk) leaves
     // the earlier run as it was, and is no input error (exit 1).
-    let files = output::replace_run_with(&report, out, charts, Some(provenance)).map_err(Failure::from)?;
+    let files = output::replace_run_with(&report, out, charts, Some(provenance), &gigasim::page::Context::now()).map_err(Failure::from)?;
     // The charts are listed as their folder.
     let mut written: Vec<PathBuf> = Vec::new();
     for f in files {
@@ -838,9 +839,11 @@ fn run_sweep(a: &SweepArgs) -> Result<(), Failure> {
     };
     let t0 = Instant::now();
     let mut outcome = sweep::run(&sweep, &out, &opts)?;
-    if !a.no_charts && a.shard.is_none() {
+    let drawn = !a.no_charts && a.shard.is_none();
+    if drawn {
         outcome.files.push(draw(gigasim::plot::sweep_charts(&out, &out.join("charts")), &out)?);
     }
+    outcome.files.push(sweep_page(&out, drawn)?);
     if !a.quiet {
         let secs = t0.elapsed().as_secs_f64();
         say!(
@@ -989,6 +992,13 @@ fn draw(result: anyhow::Result<Vec<PathBuf>>, dir: &Path) -> Result<PathBuf, Fai
     Ok(files.first().and_then(|f| f.parent()).map_or_else(|| dir.join("charts"), |p| p.to_path_buf()))
 }
 
+/// The sweep's report.html, after its charts (inlined from `dir/charts` when `drawn`).
+fn sweep_page(dir: &Path, drawn: bool) -> Result<PathBuf, Failure> {
+    let charts = dir.join("charts");
+    gigasim::page::write_sweep_page(dir, drawn.then_some(charts.as_path()), &gigasim::page::Context::now())
+        .map_err(|e| Failure::Internal(e.context(format!("writing the page of {} (the data files are written)", dir.display()))))
+}
+
 /// A missing or damaged file in DIR is bad input (exit 2, naming the file); a chart
 /// that cannot be written is an error naming it (exit 1).
 fn plot(dir: &Path, out: Option<&Path>) -> Result<(), Failure> {
@@ -1009,6 +1019,16 @@ fn plot(dir: &Path, out: Option<&Path>) -> Result<(), Failure> {
     // The charts' reading errors are `InputError`s; `?` keeps them so (exit 2).
     let files = if is_sweep { gigasim::plot::sweep_charts(dir, &out) } else { gigasim::plot::run_charts(dir, &out) }?;
     say!("wrote {} into {}\n", count(files.len(), "chart", "charts"), out.display());
+    // The page inlines DIR/charts: charts drawn elsewhere (--out) leave it as it was.
+    if out == dir.join("charts") {
+        let ctx = gigasim::page::Context::now();
+        let page = if is_sweep {
+            gigasim::page::write_sweep_page(dir, Some(&out), &ctx)
+        } else {
+            gigasim::page::write_run_page(dir, Some(&out), &ctx)
+        }?;
+        say!("wrote {}\n", page.display());
+    }
     Ok(())
 }
 
@@ -1038,6 +1058,7 @@ fn merge(dirs: &[PathBuf], out: &Path, quiet: bool, no_charts: bool) -> Result<(
     if !no_charts {
         files.push(draw(gigasim::plot::sweep_charts(out, &out.join("charts")), out)?);
     }
+    files.push(sweep_page(out, !no_charts)?);
     if !quiet {
         let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
         say!("merged {}; wrote {}\n", count(dirs.len(), "shard", "shards"), names.join(", "));

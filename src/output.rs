@@ -436,7 +436,8 @@ pub const STAGING: &str = ".gigasim-staging";
 
 /// Write a run into `dir` (created if missing) as one unit, replacing the run that
 /// was there: its data files ([`RUN_FILES`]), its charts in `charts/` when `charts`
-/// (drawn by `plot::run_charts` from the staged files), and the [`MANIFEST`].
+/// (drawn by `plot::run_charts` from the staged files), `report.html` (built by
+/// [`crate::page::run_page`] from those), and the [`MANIFEST`].
 /// Returns the paths written, in that order.
 ///
 /// Every new file is written into [`STAGING`]`/new/` first. Only when all are written
@@ -449,13 +450,20 @@ pub const STAGING: &str = ".gigasim-staging";
 ///
 /// Every error names the path it concerns.
 pub fn replace_run(r: &Report, dir: &Path, charts: bool) -> Result<Vec<PathBuf>> {
-    replace_run_with(r, dir, charts, None)
+    replace_run_with(r, dir, charts, None, &crate::page::Context::default())
 }
 
-/// [`replace_run`] with the run's [`Provenance`]: summary.json gets it as its last
-/// block, and the folder a copy of every file it lists, in [`INPUTS`] (replaced with
-/// the rest of the run).
-pub fn replace_run_with(r: &Report, dir: &Path, charts: bool, provenance: Option<&Provenance>) -> Result<Vec<PathBuf>> {
+/// [`replace_run`] with the run's [`Provenance`] (summary.json gets it as its last
+/// block, and the folder a copy of every file it lists, in [`INPUTS`], replaced with
+/// the rest of the run) and the command line and time that `report.html` names
+/// (`gigasim run` passes its own; [`replace_run`] leaves them out).
+pub fn replace_run_with(
+    r: &Report,
+    dir: &Path,
+    charts: bool,
+    provenance: Option<&Provenance>,
+    ctx: &crate::page::Context,
+) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     // Through a link, charts/ would replace files outside `dir`.
     let linked = dir.join("charts");
@@ -469,7 +477,7 @@ pub fn replace_run_with(r: &Report, dir: &Path, charts: bool, provenance: Option
     inputs_free(dir)?;
     let staging = dir.join(STAGING);
     remove_staging(&staging)?;
-    let result = stage_and_swap(r, dir, &staging, charts, provenance);
+    let result = stage_and_swap(r, dir, &staging, charts, provenance, ctx);
     let old = staging.join("old");
     if result.is_err() && holds_files(&old) {
         // Putting the earlier run back failed part-way: its files must not be deleted.
@@ -482,7 +490,14 @@ pub fn replace_run_with(r: &Report, dir: &Path, charts: bool, provenance: Option
     result.with_context(|| format!("writing a run into {} (nothing there was changed)", dir.display()))
 }
 
-fn stage_and_swap(r: &Report, dir: &Path, staging: &Path, charts: bool, provenance: Option<&Provenance>) -> Result<Vec<PathBuf>> {
+fn stage_and_swap(
+    r: &Report,
+    dir: &Path,
+    staging: &Path,
+    charts: bool,
+    provenance: Option<&Provenance>,
+    ctx: &crate::page::Context,
+) -> Result<Vec<PathBuf>> {
     let new = staging.join("new");
     let old = staging.join("old");
     // Every folder the swap needs is made now, before the disk can fill up.
@@ -506,6 +521,12 @@ fn stage_and_swap(r: &Report, dir: &Path, staging: &Path, charts: bool, provenan
             names.push(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
         }
     }
+    // The page inlines the staged charts, so it comes after them.
+    let charts_dir = new.join("charts");
+    let page = crate::page::run_page(&new, charts.then_some(charts_dir.as_path()), ctx)?;
+    let p = new.join(crate::page::PAGE);
+    std::fs::write(&p, page).with_context(|| format!("writing {}", p.display()))?;
+    names.push(crate::page::PAGE.to_string());
     names.push(MANIFEST.to_string());
     let p = new.join(MANIFEST);
     std::fs::write(&p, manifest_text(&names)).with_context(|| format!("writing {}", p.display()))?;
@@ -631,8 +652,9 @@ fn holds_files(dir: &Path) -> bool {
         .is_ok_and(|entries| entries.flatten().any(|e| e.file_type().is_ok_and(|t| !t.is_dir()) || holds_files(&e.path())))
 }
 
-/// The data files [`write_run`] writes into a run's folder.
-pub const RUN_FILES: [&str; 12] = [
+/// The files [`write_run`] writes into a run's folder: the data files, and last the
+/// page built from them ([`crate::page`]).
+pub const RUN_FILES: [&str; 13] = [
     "summary.json",
     "failures.csv",
     "power.csv",
@@ -645,6 +667,7 @@ pub const RUN_FILES: [&str; 12] = [
     "cost.csv",
     "repair.csv",
     "storage.csv",
+    "report.html",
 ];
 
 /// The charts `plot::run_charts` draws into a run's `charts/` folder, each as `STEM.svg` and `STEM.png`

@@ -60,7 +60,7 @@ impl PriceSeries {
             }
             Electricity::Hourly { file, mean_eur_per_mwh } => {
                 // An hourly series: 100 years is 30 MB.
-                let text = super::read_text(std::path::Path::new(file), 256 << 20).map_err(|e| super::load::unreadable(file, &e))?;
+                let text = super::read_input(std::path::Path::new(file), 256 << 20).map_err(|e| super::load::unreadable(file, &e))?;
                 super::files::label(std::path::Path::new(file), "prices");
                 let mut s = Self::parse(file, &text)?;
                 if let Some(m) = mean_eur_per_mwh {

@@ -1,7 +1,7 @@
 //! The files a command read, for the provenance of its results, and where
 //! `gigasim rerun` reads them from instead.
 //!
-//! Every model, sweep, trace and price file goes through [`super::read_text`] (the
+//! Every model, sweep, trace and price file goes through [`super::read_input`] (the
 //! built-in models through [`super::Embedded`]), which reports here. Recording is off
 //! unless [`record`] turned it on: the `gigasim` binary does, once, before it reads
 //! anything; a library user who wants a log calls it too. The log is process-wide

@@ -187,8 +187,17 @@ pub const MAX_MODEL_BYTES: u64 = 16 << 20;
 
 impl Source for FileSystem {
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        read_text(path, MAX_MODEL_BYTES)
+        read_input(path, MAX_MODEL_BYTES)
     }
+}
+
+/// [`read_text`] for a file a result depends on (a model, sweep, trace or price file):
+/// noted in the log of [`super::files`] for the result's provenance, and under
+/// `gigasim rerun` read from its copy.
+pub fn read_input(path: &Path, max: u64) -> std::io::Result<String> {
+    let text = read_text(&super::files::resolve(path)?, max)?;
+    super::files::note(path, text.as_bytes(), false);
+    Ok(text)
 }
 
 /// Read a regular file of at most `max` bytes as UTF-8 text. The errors say what is
@@ -198,8 +207,6 @@ pub fn read_text(path: &Path, max: u64) -> std::io::Result<String> {
     use std::io::{Error, ErrorKind, Read};
     let not_file = || Error::new(ErrorKind::InvalidInput, "not a regular file; allowed: a text file");
     let too_big = || Error::new(ErrorKind::InvalidData, format!("the file is larger than {max} bytes; allowed: at most {max} bytes"));
-    let asked = path;
-    let path = &super::files::resolve(path)?;
     // Before opening, as opening a FIFO would block; and again on what was opened.
     if !std::fs::metadata(path)?.is_file() {
         return Err(not_file());
@@ -217,7 +224,6 @@ pub fn read_text(path: &Path, max: u64) -> std::io::Result<String> {
     if bytes.len() as u64 > max {
         return Err(too_big()); // it grew while read
     }
-    super::files::note(asked, &bytes, false);
     String::from_utf8(bytes).map_err(|e| {
         let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line_start = ok.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);

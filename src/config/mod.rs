@@ -89,7 +89,7 @@ pub use law::{DurationLaw, Law, exp_draw, gamma};
 pub use load::{
     DEFAULT_SCENARIO, Embedded, FileSystem, InMemory, InputError, MAX_MODEL_BYTES, MAX_STRING, MODEL_PARTS, Override, PartFile, PartModel,
     Source, apply_overrides, apply_sets, check_changed, default_scenario, in_file, load_part_file, load_scenario, longest_string,
-    parse_part, parse_ron, parse_sets, path_keys, read_text, unreadable, whole_part,
+    parse_part, parse_ron, parse_sets, path_keys, read_input, read_text, unreadable, whole_part,
 };
 pub use model::*;
 pub use num::{AtLeastOne, Count, Finite, MAX_VALUE, NonNeg, Positive, Prob, show};

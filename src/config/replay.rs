@@ -31,7 +31,7 @@ fn units(f: &Facility, level: Level) -> u64 {
 /// Read a failure trace from `path`; see [`parse_failure_trace`].
 pub fn read_failure_trace(path: &Path, classes: &[FailureClassSpec], site: &Facility) -> Result<Vec<ReplayedFailure>, InputError> {
     let file = path.display().to_string();
-    let text = super::read_text(path, MAX_BYTES).map_err(|e| super::unreadable(&file, &e))?;
+    let text = super::read_input(path, MAX_BYTES).map_err(|e| super::unreadable(&file, &e))?;
     super::files::label(path, "failure trace");
     parse_failure_trace(&file, &text, classes, site)
 }

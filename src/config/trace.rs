@@ -65,7 +65,7 @@ impl Default for TraceOptions {
 /// [`parse_trace`]). Only a regular file of at most 2 GiB is read.
 pub fn read_trace(path: &Path, opts: &TraceOptions) -> Result<Vec<TraceJob>, InputError> {
     let file = path.display().to_string();
-    let text = super::read_text(path, MAX_BYTES).map_err(|e| super::unreadable(&file, &e))?;
+    let text = super::read_input(path, MAX_BYTES).map_err(|e| super::unreadable(&file, &e))?;
     super::files::label(path, "trace");
     let swf = path.extension().is_some_and(|x| x.eq_ignore_ascii_case("swf"));
     parse_trace(&file, &text, swf, opts)

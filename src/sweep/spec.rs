@@ -344,7 +344,7 @@ impl Sweep {
     /// Load a sweep file and check every point and metric before anything runs.
     pub fn load(path: &Path) -> Result<Self, InputError> {
         let shown = path.display().to_string();
-        let text = config::read_text(path, config::MAX_MODEL_BYTES).map_err(|e| config::unreadable(&shown, &e))?;
+        let text = config::read_input(path, config::MAX_MODEL_BYTES).map_err(|e| config::unreadable(&shown, &e))?;
         config::files::label(path, "sweep");
         let file: SweepFile = parse_ron(&shown, &text)?;
         let base_path = path.parent().unwrap_or(Path::new("")).join(&file.base);
