@@ -587,7 +587,7 @@ fn swap(dir: &Path, new: &Path, old: &Path, names: &[String]) -> Result<()> {
             std::fs::rename(new.join("charts"), &charts)
                 .with_context(|| format!("moving {} to {}", new.join("charts").display(), charts.display()))?;
         }
-        for n in names.iter().filter(|n| !(whole && n.starts_with("charts/")) && !n.starts_with("inputs/")) {
+        for n in names.iter().filter(|n| !(n.starts_with("inputs/") || whole && n.starts_with("charts/"))) {
             let (from, to) = (new.join(n), dir.join(n));
             std::fs::rename(&from, &to).with_context(|| format!("moving {} to {}", from.display(), to.display()))?;
             placed.push(n);

@@ -306,7 +306,7 @@ fn a_page_is_rebuilt_byte_for_byte_from_its_folder() {
     scenario.seed = 5;
     let report = gigasim::Simulation::new(&scenario).run();
     let ctx = gigasim::page::Context { command: Some("gigasim run x".into()), generated_at: Some("2026-01-01 00:00:00 UTC".into()) };
-    let written = gigasim::output::replace_run_with(&report, &dir, true, &ctx).unwrap();
+    let written = gigasim::output::replace_run_with(&report, &dir, true, None, &ctx).unwrap();
     assert!(written.contains(&dir.join("report.html")), "the run lists its page");
     let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert_eq!(page, gigasim::page::run_page(&dir, Some(&dir.join("charts")), &ctx).unwrap());

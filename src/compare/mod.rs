@@ -28,7 +28,7 @@ pub enum Data {
     /// A run: its summary.json.
     Run(serde_json::Value),
     /// A sweep: its sweep.json and the checked rows of its runs.csv.
-    Sweep { meta: SweepMeta, runs: Vec<RunRecord> },
+    Sweep { meta: Box<SweepMeta>, runs: Vec<RunRecord> },
 }
 
 pub struct Folder {
@@ -42,7 +42,7 @@ pub struct Folder {
 pub fn load(dir: &Path) -> Result<Folder> {
     let data = if dir.join("sweep.json").exists() {
         let (meta, runs) = sweep::load_runs(dir)?;
-        Data::Sweep { meta, runs }
+        Data::Sweep { meta: Box::new(meta), runs }
     } else if dir.join("summary.json").exists() {
         Data::Run(read_summary(&dir.join("summary.json"))?)
     } else {
