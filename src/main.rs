@@ -901,7 +901,7 @@ fn slurm(a: &SlurmArgs) -> Result<(), Failure> {
     if let Ok(entries) = std::fs::read_dir(out.join("shards")) {
         for dir in entries.flatten().map(|e| e.path()).filter(|p| p.join("sweep.json").is_file()) {
             let old = sweep::read_meta(&dir)?;
-            if (sweep::SweepMeta { labels: meta.labels.clone(), ..old }) != meta {
+            if (sweep::SweepMeta { labels: meta.labels.clone(), provenance: None, ..old }) != meta {
                 return Err(InputError::new(
                     dir.join("sweep.json").display().to_string(),
                     None,
@@ -957,6 +957,7 @@ fn slurm(a: &SlurmArgs) -> Result<(), Failure> {
         account: a.account.clone(),
         mem_mb: a.mem,
         sweep_args,
+        workdir: script_path(&std::env::current_dir().map_err(|e| anyhow::anyhow!("the current folder: {e}"))?, "the current folder")?,
     };
     let dir = out.join("slurm");
     for (name, text) in plan.scripts() {
@@ -1136,24 +1137,43 @@ fn rerun(dir: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
             gigasim::provenance::commit().as_deref().unwrap_or("commit unknown")
         );
     }
+    if sweep && !dir.join("points.csv").exists() {
+        return Err(InputError::new(
+            dir.display().to_string(),
+            None,
+            "holds no points.csv: a shard, or a sweep that has not finished; allowed: a finished sweep folder, or the folder `gigasim merge` made of its shards",
+        )
+        .into());
+    }
     // From here on every file is read from its copy, and nothing else can be.
     config::files::redirect(prov.copies_in(dir)?);
     let temp = match out {
         Some(o) => {
-            let same = |p: &Path| std::fs::canonicalize(p).ok();
-            if same(o).is_some() && same(o) == same(dir) {
+            // The same folder or one inside it: the new files would be compared with themselves.
+            let full =
+                |p: &Path| std::fs::canonicalize(p).or_else(|_| std::path::absolute(p)).map(|p| PathBuf::from(config::files::key(&p)));
+            if let (Ok(o_full), Ok(d_full)) = (full(o), full(dir))
+                && o_full.starts_with(&d_full)
+            {
                 return Err(InputError::new(
                     "--out",
                     None,
-                    format!("is {}, the folder being rerun; allowed: another folder", dir.display()),
+                    format!("is {}, inside the folder being rerun ({}); allowed: a folder outside it", o.display(), dir.display()),
                 )
                 .into());
             }
             None
         }
-        None => Some(std::env::temp_dir().join(format!("gigasim-rerun-{}", std::process::id()))),
+        // A fresh folder of its own (not a name another user could make first), removed when done.
+        None => Some(
+            tempfile::Builder::new()
+                .prefix("gigasim-rerun-")
+                .tempdir()
+                .map_err(|e| anyhow::anyhow!("making a temporary folder in {}: {e}", std::env::temp_dir().display()))?,
+        ),
     };
-    let target = out.map_or_else(|| temp.clone().unwrap_or_default(), Path::to_path_buf);
+    let target = out.map_or_else(|| temp.as_ref().map(|t| t.path().to_path_buf()).unwrap_or_default(), Path::to_path_buf);
+    // With charts if the folder has them (drawn by the run, or later by `gigasim plot`).
     let charts = dir.join("charts").is_dir();
     let input = PathBuf::from(&prov.input);
     let bounds = || BoundOpts { max_events: None, max_memory_mb: None, allow_large: true };
@@ -1176,9 +1196,7 @@ fn rerun(dir: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
         rerun_run(&prov, &input, &target, charts, bounds())
     };
     let ran = ran.and_then(|()| gigasim::provenance::compare_folders(dir, &target).map_err(Failure::from));
-    if let Some(t) = &temp {
-        let _ = std::fs::remove_dir_all(t);
-    }
+    drop(temp);
     report_rerun(dir, out, quiet, ran?)
 }
 
@@ -1203,13 +1221,16 @@ fn rerun_run(prov: &Provenance, input: &Path, target: &Path, charts: bool, bound
 /// Print how a rerun compares, file by file; an error when any file differs.
 fn report_rerun(dir: &Path, out: Option<&Path>, quiet: bool, table: Vec<(String, gigasim::provenance::Same)>) -> Result<(), Failure> {
     use gigasim::provenance::Same;
-    let differ: Vec<&String> = table.iter().filter(|(_, s)| !matches!(s, Same::Identical | Same::ButContext)).map(|(n, _)| n).collect();
+    // Another build's provenance is said, not counted against the results.
+    let differ: Vec<&String> =
+        table.iter().filter(|(_, s)| !matches!(s, Same::Identical | Same::ButContext | Same::ButProvenance)).map(|(n, _)| n).collect();
     for (name, same) in &table {
         let verdict = match same {
             Same::Identical | Same::ButContext => continue,
+            Same::ButProvenance => "identical but for its provenance (another build of gigasim)",
             Same::Differs => "DIFFERS",
             Same::OnlyFirst => "MISSING from the rerun",
-            Same::OnlySecond => "NEW in the rerun",
+            Same::OnlySecond => "MISSING from the folder, or unreadable (the rerun has it)",
         };
         say!("  {name}: {verdict}\n");
     }

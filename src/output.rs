@@ -630,9 +630,11 @@ pub fn inputs_free(dir: &Path) -> Result<(), crate::config::InputError> {
 }
 
 /// Whether `dir` holds an [`INPUTS`] folder its last run wrote: a real folder (not a
-/// link), listed in its [`MANIFEST`]. Any other is the user's, never touched.
+/// link), listed in its [`MANIFEST`] or (the manifest damaged) in its summary.json's
+/// provenance. Any other is the user's, never touched.
 fn owned_inputs(dir: &Path) -> bool {
-    let listed = std::fs::read_to_string(dir.join(MANIFEST)).is_ok_and(|t| t.lines().any(|l| l.starts_with("inputs/")));
+    let listed = std::fs::read_to_string(dir.join(MANIFEST)).is_ok_and(|t| t.lines().any(|l| l.starts_with("inputs/")))
+        || crate::provenance::read(dir).is_ok_and(|p| p.files.values().any(|f| f.copy.starts_with("inputs/")));
     listed && std::fs::symlink_metadata(dir.join(INPUTS)).is_ok_and(|m| m.is_dir())
 }
 

@@ -167,6 +167,8 @@ pub enum Same {
     Identical,
     /// Only in what a page records of the command that made it and when.
     ButContext,
+    /// Only in its `provenance` block (another build of gigasim ran it).
+    ButProvenance,
     Differs,
     /// In the first folder only, or the second only.
     OnlyFirst,
@@ -183,12 +185,17 @@ pub fn compare_folders(a: &Path, b: &Path) -> Result<Vec<(String, Same)>> {
             out.push((n.clone(), Same::OnlyFirst));
             continue;
         }
-        let read = |d: &Path| std::fs::read(d.join(n)).with_context(|| format!("reading {}", d.join(n).display()));
-        let (x, y) = (read(a)?, read(b)?);
+        // A file the first folder lists but no longer holds is a difference, not an error.
+        let (Ok(x), Ok(y)) = (std::fs::read(a.join(n)), std::fs::read(b.join(n))) else {
+            out.push((n.clone(), Same::OnlySecond));
+            continue;
+        };
         let same = if x == y {
             Same::Identical
         } else if n.ends_with(".html") && without_context(&x) == without_context(&y) {
             Same::ButContext
+        } else if (n == "summary.json" || n == "sweep.json") && without_provenance(&x) == without_provenance(&y) {
+            Same::ButProvenance
         } else {
             Same::Differs
         };
@@ -199,17 +206,39 @@ pub fn compare_folders(a: &Path, b: &Path) -> Result<Vec<(String, Same)>> {
 }
 
 /// The files a folder's manifest lists (not the manifest itself, which lists them);
-/// a folder without one (a sweep's): every file in it, sorted.
+/// a folder without one (a sweep's): the files a sweep writes that it holds, its
+/// charts (not those `gigasim compare` may have put beside them) and its copies.
 fn listed(dir: &Path) -> Result<Vec<String>> {
     let m = dir.join(crate::output::MANIFEST);
     if !m.exists() {
-        let mut all = Vec::new();
-        walk(dir, "", &mut all)?;
-        all.sort();
+        let mut all: Vec<String> = ["sweep.json", "runs.csv", "points.csv", crate::page::PAGE]
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|f| dir.join(f).exists())
+            .collect();
+        let mut more = Vec::new();
+        for sub in ["charts", crate::output::INPUTS] {
+            if dir.join(sub).is_dir() {
+                walk(&dir.join(sub), &format!("{sub}/"), &mut more)?;
+            }
+        }
+        more.retain(|f| !f.starts_with("charts/compare_"));
+        more.sort();
+        all.extend(more);
         return Ok(all);
     }
     let text = std::fs::read_to_string(&m).with_context(|| format!("reading {}", m.display()))?;
-    Ok(text.lines().filter(|l| !l.starts_with('#') && !l.is_empty() && *l != crate::output::MANIFEST).map(str::to_string).collect())
+    let mut all: Vec<String> =
+        text.lines().filter(|l| !l.starts_with('#') && !l.is_empty() && *l != crate::output::MANIFEST).map(str::to_string).collect();
+    // Charts `gigasim plot` drew after the run are in the folder, not in its manifest.
+    if dir.join("charts").is_dir() {
+        let mut charts = Vec::new();
+        walk(&dir.join("charts"), "charts/", &mut charts)?;
+        charts.sort();
+        charts.retain(|c| !c.starts_with("charts/compare_") && !all.contains(c));
+        all.extend(charts);
+    }
+    Ok(all)
 }
 
 fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> Result<()> {
@@ -229,6 +258,13 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> Result<()> {
 /// Where a page records its command and time: between these two comments.
 pub const CONTEXT_START: &str = "<!-- gigasim:context -->";
 pub const CONTEXT_END: &str = "<!-- /gigasim:context -->";
+
+/// summary.json's or sweep.json's text without its `provenance` block (its last key).
+fn without_provenance(json: &[u8]) -> Option<serde_json::Value> {
+    let mut v: serde_json::Value = serde_json::from_slice(json).ok()?;
+    v.as_object_mut()?.remove("provenance");
+    Some(v)
+}
 
 /// A page's bytes with what lies between [`CONTEXT_START`] and [`CONTEXT_END`] left out.
 fn without_context(page: &[u8]) -> Vec<u8> {
@@ -262,7 +298,7 @@ mod tests {
     #[test]
     fn only_paths_inside_inputs_are_copies() {
         assert!(safe_copy("inputs/models/a.ron"));
-        assert!(safe_copy("inputs/root/t.csv"));
+        assert!(safe_copy("inputs/_root/t.csv"));
         for bad in ["inputs", "inputs/../x", "/etc/passwd", "models/a.ron", "inputs//a", "inputs/a/./b"] {
             assert!(!safe_copy(bad), "{bad}");
         }

@@ -40,6 +40,9 @@ pub struct Plan {
     pub mem_mb: Option<u64>,
     /// Options every `gigasim sweep` gets after the sweep file (`--set …`, `--horizon-days …`).
     pub sweep_args: Vec<String>,
+    /// The folder `gigasim slurm` ran in: each task runs there, so that a relative path
+    /// in the options (`--set failure=FILE`, a sweep file's `set`) names what it named then.
+    pub workdir: String,
 }
 
 /// `s` as one bash word: bare if it holds only safe characters, else in single quotes.
@@ -173,6 +176,8 @@ echo "gigasim slurm: task $task of {n} (job ${{SLURM_JOB_ID:-?}}) on $(hostname)
 if [[ -f $out/runs.journal.csv ]]; then
     echo "gigasim slurm: resuming; finished runs in the journal: $(( $(wc -l < "$out/runs.journal.csv") - 1 ))"
 fi
+# Relative paths in the options resolve as when `gigasim slurm` checked them.
+cd {workdir_q}
 {cmd}
 "#,
             name = comment(&self.name),
@@ -181,6 +186,7 @@ fi
             sbatch = self.sbatch_lines(&job_name(&self.name), self.cpus_per_task, "array-%A_%a.out"),
             last = n - 1,
             shards_q = quote(&self.shards_dir()),
+            workdir_q = quote(&self.workdir),
         )
     }
 

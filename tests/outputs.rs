@@ -246,7 +246,7 @@ fn a_full_disk_leaves_the_earlier_run_intact() {
             // The message names the file being written (under the folder, staged).
             let named = err.split_whitespace().any(|w| {
                 w.starts_with(&mnt.join("o").display().to_string())
-                    && [".csv", ".json", ".svg", ".png", ".html"].iter().any(|x| w.contains(x))
+                    && [".csv", ".json", ".svg", ".png", ".html", ".ron"].iter().any(|x| w.contains(x))
             });
             assert!(named, "room {room}: no file named in: {err}");
             assert!(err.contains("nothing there was changed"), "room {room}: {err}");
@@ -333,6 +333,9 @@ fn the_manifest_lists_exactly_the_files_of_the_run_and_no_chart_goes_stale() {
     assert!(!o.join("charts").exists(), "stale charts removed, and charts/ with them");
     let files = files_under(&o, &[]);
     assert_eq!(manifest(&o), files);
+    // The copies of the run's inputs are listed too, each under inputs/.
+    let (copies, files): (Vec<String>, Vec<String>) = files.into_iter().partition(|f| f.starts_with("inputs/"));
+    assert!(copies.len() >= 5 && copies.iter().any(|c| c.ends_with("factory-25k.ron")), "{copies:?}");
     let mut expected: Vec<String> = gigasim::output::RUN_FILES.iter().map(|f| f.to_string()).chain([MANIFEST.to_string()]).collect();
     expected.sort();
     assert_eq!(files, expected);
@@ -349,8 +352,8 @@ fn the_manifest_lists_exactly_the_files_of_the_run_and_no_chart_goes_stale() {
     let wrote = said.lines().find_map(|l| l.trim_start().strip_prefix("wrote")).unwrap().trim().to_string();
     let mut listed: Vec<String> = wrote.split(", ").map(|p| p.strip_prefix("o/").unwrap().to_string()).collect();
     listed.sort();
-    let mut present: Vec<String> = files_under(&o, &["charts/"]);
-    present.push("charts".into());
+    let mut present: Vec<String> = files_under(&o, &["charts/", "inputs/"]);
+    present.extend(["charts".into(), "inputs".into()]);
     present.sort();
     assert_eq!(listed, present);
 }
@@ -364,6 +367,7 @@ fn a_folder_from_before_manifests_a_damaged_manifest_and_a_leftover_staging_fold
     // As an older gigasim left it: no manifest, stray temporary files of a killed run,
     // and a staging folder of a run killed now.
     std::fs::remove_file(o.join(MANIFEST)).unwrap();
+    std::fs::remove_dir_all(o.join("inputs")).unwrap();
     std::fs::write(o.join("jobs.csv.partial"), "half").unwrap();
     std::fs::write(o.join("charts/power.partial.png"), "half").unwrap();
     std::fs::create_dir_all(o.join(STAGING).join("new/charts")).unwrap();

@@ -289,3 +289,46 @@ fn a_sweep_records_its_files_and_reruns_as_do_its_merged_shards() {
         assert!(text(&out.stdout).contains("files identical"), "{dir}: {}", text(&out.stdout));
     }
 }
+
+#[test]
+fn rerun_tells_a_missing_file_charts_drawn_later_and_another_builds_provenance_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scen = repo().join("models/scenarios/factory-25k.ron").display().to_string();
+    ok(&["run", &scen, "--horizon-days", "1", "--out", "r", "-q", "--no-charts"], tmp.path());
+    // Charts drawn later by `gigasim plot` are not the run's: the rerun draws none either.
+    ok(&["plot", "r"], tmp.path());
+    ok(&["rerun", "r", "-q"], tmp.path());
+
+    // Another build: only provenance differs, which is said and not counted against it.
+    let summary = tmp.path().join("r/summary.json");
+    let s = std::fs::read_to_string(&summary).unwrap();
+    let commit = serde_json::to_string(&provenance(&tmp.path().join("r"))["commit"]).unwrap();
+    std::fs::write(&summary, s.replacen(&format!("\"commit\": {commit}"), "\"commit\": \"0123456789ab\"", 1)).unwrap();
+    let out = ok(&["rerun", "r"], tmp.path());
+    assert!(text(&out.stdout).contains("but for its provenance"), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("warning"), "{}", text(&out.stderr));
+
+    // A file the folder no longer holds is named in the table, not an I/O error.
+    std::fs::remove_file(tmp.path().join("r/failures.csv")).unwrap();
+    let out = exec(&["rerun", "r"], tmp.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("failures.csv: MISSING from the folder"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_shard_is_not_rerun_and_no_rerun_lands_inside_its_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    tiny_sweep(tmp.path());
+    ok(&["sweep", "tiny.ron", "--shard", "0/2", "--out", "s0", "-q", "--no-charts"], tmp.path());
+    let out = exec(&["rerun", "s0"], tmp.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("shard"), "{}", text(&out.stderr));
+
+    ok(&["sweep", "tiny.ron", "--out", "w", "-q", "--no-charts"], tmp.path());
+    let out = exec(&["rerun", "w", "--out", "w/again"], tmp.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(!tmp.path().join("w/again").exists());
+    // A file of the user's beside the sweep's is no difference.
+    std::fs::write(tmp.path().join("w/notes.txt"), "mine").unwrap();
+    ok(&["rerun", "w", "-q"], tmp.path());
+}

@@ -190,9 +190,12 @@ fn a_run_page_renders_its_numbers_charts_and_inputs_in_a_browser() {
     let bytes = std::fs::metadata(&page).unwrap().len();
     assert!(bytes < 3 << 20, "report.html is {bytes} bytes");
 
-    // Without provenance the page says so; then with one, rebuilt by `gigasim plot`.
+    // The run's own provenance: its files listed, with their text; then a made-up
+    // block (with a copy path leading out of the folder), rebuilt by `gigasim plot`.
     let dom = dump_dom(&page);
-    assert!(text_of(&dom).contains("Model files: not recorded"), "no note on missing provenance");
+    let inputs = &dom[dom.find("id=\"inputs\"").unwrap()..dom.find("id=\"about\"").unwrap()];
+    assert!(inputs.contains("factory-25k.ron") && inputs.contains("gb200-nvl72-25k.ron"), "the run's files are listed");
+    assert!(!text_of(&dom).contains("Model files: not recorded"), "the run recorded its files");
     add_provenance(&o);
     gigasim(&["plot", "o"], t);
     let dom = dump_dom(&page);
@@ -270,7 +273,9 @@ fn a_sweep_page_renders_its_points_and_charts_in_a_browser() {
         assert!(dom.contains(&format!(">{h}</h2>")), "no heading {h}");
     }
     assert!(dom.contains("<h1>Sweep page &lt;test&gt;</h1>"), "the sweep's name, escaped");
-    assert!(body.contains("Model files: not recorded"), "no note on missing provenance");
+    assert!(!body.contains("Model files: not recorded"), "the sweep recorded its files");
+    let inputs = &dom[dom.find("id=\"inputs\"").unwrap()..dom.find("id=\"about\"").unwrap()];
+    assert!(inputs.contains("s.ron") && inputs.contains("factory-25k.ron"), "the sweep's files are listed");
     // One row per point, with its n and both parameters in their display units.
     let points = std::fs::read_to_string(t.join("sw/points.csv")).unwrap();
     let rows = points.lines().count() - 1;

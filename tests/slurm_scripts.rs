@@ -20,6 +20,7 @@ fn plan() -> Plan {
         account: Some("proj-1".into()),
         mem_mb: Some(2048),
         sweep_args: vec!["--horizon-days=3".into(), "--set=name=a b".into()],
+        workdir: "/home/a b".into(),
     }
 }
 

@@ -112,15 +112,23 @@ pub fn key(path: &Path) -> String {
 }
 
 /// Where an output folder keeps its copy of the file at `key`, relative to the
-/// folder: `inputs/` and the path, with `..` as `up` and an absolute path under
-/// `root/`, so that no copy lands outside `inputs/` and the layout of the files
-/// beside each other is kept.
+/// folder: `inputs/` and the path, with `..` as `_up` and an absolute path under
+/// `_root/`, so that no copy lands outside `inputs/` and the layout of the files
+/// beside each other is kept. A name of the path's own that starts with `_` gets one
+/// more, so two paths never share a copy (`up/x`, `../x` and `_up/x` stay apart).
 pub fn copy_path(key: &str) -> String {
     let (prefix, rest) = match key.strip_prefix('/') {
-        Some(r) => ("inputs/root/", r),
+        Some(r) => ("inputs/_root/", r),
         None => ("inputs/", key),
     };
-    let parts: Vec<&str> = rest.split('/').map(|p| if p == ".." { "up" } else { p }).collect();
+    let parts: Vec<String> = rest
+        .split('/')
+        .map(|p| match p {
+            ".." => "_up".to_string(),
+            p if p.starts_with('_') => format!("_{p}"),
+            p => p.to_string(),
+        })
+        .collect();
     format!("{prefix}{}", parts.join("/"))
 }
 
@@ -134,8 +142,12 @@ mod tests {
         assert_eq!(key(Path::new("../../x/y.ron")), "../../x/y.ron");
         assert_eq!(key(Path::new("/data/../t.csv")), "/t.csv");
         assert_eq!(copy_path("models/scenarios/a.ron"), "inputs/models/scenarios/a.ron");
-        assert_eq!(copy_path("../../x/y.ron"), "inputs/up/up/x/y.ron");
-        assert_eq!(copy_path("/t.csv"), "inputs/root/t.csv");
+        assert_eq!(copy_path("../../x/y.ron"), "inputs/_up/_up/x/y.ron");
+        assert_eq!(copy_path("/t.csv"), "inputs/_root/t.csv");
+        // No two paths share a copy.
+        let paths = ["../x", "up/x", "_up/x", "__up/x", "/x", "root/x", "_root/x", "x"];
+        let copies: std::collections::BTreeSet<String> = paths.iter().map(|p| copy_path(p)).collect();
+        assert_eq!(copies.len(), paths.len(), "{copies:?}");
     }
 
     #[test]

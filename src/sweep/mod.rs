@@ -809,8 +809,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>> {
     let grid = Grid::new(&meta, false);
     let mut reader = Reader::new(&grid);
     for d in dirs {
-        let (text, _) = read_meta_text(d)?;
-        if text != text0 {
+        let (text, m) = read_meta_text(d)?;
+        // Shards started from other folders or by another build record another
+        // provenance; the first shard's is kept.
+        let unrecorded = |m: &SweepMeta| SweepMeta { provenance: None, ..m.clone() };
+        if text != text0 && unrecorded(&m) != unrecorded(&meta) {
             return Err(InputError::new(
                 d.join("sweep.json").display().to_string(),
                 None,
