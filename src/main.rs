@@ -341,6 +341,7 @@ struct RunOpts {
 fn run_files_help() -> String {
     format!(
         "A run writes into --out DIR: {}, (unless --no-charts) charts/ with {} each as .svg and .png (and {} when the scenario has a cost model, {} when the power model has a battery, {} when the facility has a shared storage), \
+         inputs/ (a copy of every file the run read, for `gigasim rerun`), \
          and {}, which lists the files it wrote. \
          DIR must be writable: that is checked before simulating. \
          The new files replace an earlier run's as one unit: all are written into DIR/{}/ first, then the files the earlier run wrote \

@@ -120,7 +120,7 @@ fn glance(s: &Value) -> Section {
         lines.push((
             "Frontier",
             format!(
-                "`{}` on {} chips: ETTR {}, {every}; {} h of its {} h of work done, {finish}",
+                "{} on {} chips: ETTR {}, {every}; {} h of its {} h of work done, {finish}",
                 str_at(f, "name").unwrap_or("?"),
                 int(n("chips")),
                 fixed(n("ettr"), 3),
@@ -260,7 +260,7 @@ fn power(s: &Value) -> Section {
     ] {
         t.row(vec![text(l), num(fmt(s, k, mw)), text("MW")]);
     }
-    t.row(vec![text("… at day"), num(fmt(s, "power.max_drop_at_hours", |h| fixed(h / 24.0, 2))), text("day")]);
+    t.row(vec![text("… when (from the start)"), num(fmt(s, "power.max_drop_at_hours", |h| fixed(h / 24.0, 2))), text("day")]);
     for (k, l) in [("energy.facility_mwh", "Facility energy"), ("energy.it_mwh", "IT energy")] {
         t.row(vec![text(l), num(fmt(s, k, |x| fixed(x, 1))), text("MWh")]);
     }

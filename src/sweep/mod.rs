@@ -628,12 +628,13 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &Options) -> Result<Outcome> {
     check_work(sweep, mine_count, opts)?;
     let meta = SweepMeta { provenance: opts.provenance.clone(), ..sweep.meta() };
     claim_dir(dir, &meta)?;
-    if let Some(p) = &meta.provenance {
-        p.write_copies(dir)?;
-    }
     let head = header(&meta);
     let grid = Grid::new(&meta, true);
     let done = load_done(dir, &grid)?;
+    // Only once the folder's rows passed: a refused resume changes nothing.
+    if let Some(p) = &meta.provenance {
+        p.write_copies(dir)?;
+    }
     let reps = sweep.replications as usize;
     let runs = sweep.runs();
     let mine = |k: usize| opts.shard.is_none_or(|s| k % s.count as usize == s.index as usize);
