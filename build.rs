@@ -3,7 +3,9 @@
 use std::process::Command;
 
 fn git(args: &[&str]) -> Option<String> {
-    let out = Command::new("git").args(args).output().ok()?;
+    // --no-optional-locks: `git status` must not rewrite the index, which this script
+    // watches; else every build would run it again and rebuild the crate.
+    let out = Command::new("git").arg("--no-optional-locks").args(args).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
@@ -12,15 +14,21 @@ fn main() {
     for p in ["src", "models", "Cargo.toml", "Cargo.lock", "build.rs"] {
         println!("cargo:rerun-if-changed={p}");
     }
+    // Only files that exist: cargo runs the script again at every build for a missing one.
+    let watch = |p: String| {
+        if std::path::Path::new(&p).exists() {
+            println!("cargo:rerun-if-changed={p}");
+        }
+    };
     if let Some(git_dir) = git(&["rev-parse", "--git-dir"]) {
-        for f in ["HEAD", "index", "packed-refs"] {
-            println!("cargo:rerun-if-changed={git_dir}/{f}");
+        for f in ["HEAD", "index"] {
+            watch(format!("{git_dir}/{f}"));
         }
         // A worktree keeps its HEAD apart, the branches in the common folder.
         let common = git(&["rev-parse", "--git-common-dir"]).unwrap_or(git_dir);
-        println!("cargo:rerun-if-changed={common}/packed-refs");
+        watch(format!("{common}/packed-refs"));
         if let Some(r) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            println!("cargo:rerun-if-changed={common}/{r}");
+            watch(format!("{common}/{r}"));
         }
     }
     let commit = git(&["rev-parse", "--short=12", "HEAD"]).map(|c| {
