@@ -176,6 +176,10 @@ echo "gigasim slurm: task $task of {n} (job ${{SLURM_JOB_ID:-?}}) on $(hostname)
 if [[ -f $out/runs.journal.csv ]]; then
     echo "gigasim slurm: resuming; finished runs in the journal: $(( $(wc -l < "$out/runs.journal.csv") - 1 ))"
 fi
+# Made here, not by gigasim: its check of --out removes the folders it made, which
+# would race with the tasks starting beside it (one removing shards/ as another
+# makes shards/I in it).
+mkdir -p -- "$out"
 # Relative paths in the options resolve as when `gigasim slurm` checked them.
 cd {workdir_q}
 {cmd}
